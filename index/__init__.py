@@ -1,0 +1,1 @@
+"""Index room: corpus documents → clause tree → chunks → persistent Chroma + BM25 index."""
