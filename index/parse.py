@@ -27,7 +27,7 @@ from index.errors import CorpusError
 from index.periods import find_periods
 from index.types import Clause, DocumentMeta, MetaLine, ParsedDocument, Period
 
-__all__ = ["parse_document", "parse_text", "read_document", "repair_span", "split_sentences"]
+__all__ = ["parse_document", "parse_text", "read_document", "repair_span", "split_sentences", "locate_quote", "load_corpus"]
 
 SECTION_RE = re.compile(r"^([一二三四五六七八九十]+)、\s*(.+)$")
 ITEM_RE = re.compile(r"^(\d{1,3})\s*[\.．、]\s*(.+)$")
@@ -537,3 +537,31 @@ def read_document(path: Path) -> tuple[str, DocumentMeta]:
 def parse_document(path: Path) -> ParsedDocument:
     raw, meta = read_document(path)
     return parse_text(raw, meta)
+
+
+def locate_quote(doc: ParsedDocument, quote: str, *, within: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """Raw offsets of `quote` in the document, matching across page-break line breaks.
+
+    Spaces inside the quote must match the source exactly (the source writes "500 元"); only the
+    newline runs the source's page breaks inserted are skipped.
+    """
+    lo, hi = within or (0, len(doc.raw))
+    pattern = r"(?:[ \t\u3000]*\n\s*)?".join(re.escape(ch) for ch in quote)
+    m = re.compile(pattern).search(doc.raw, lo, hi)
+    return (m.start(), m.end()) if m else None
+
+
+def load_corpus(corpus_dir: Path) -> dict[str, ParsedDocument]:
+    """Parse every `*.txt` under corpus_dir/documents, keyed by doc id, in file-name order."""
+    docs_dir = Path(corpus_dir) / "documents"
+    if not docs_dir.is_dir():
+        raise CorpusError(f"语料目录 {docs_dir} 不存在", code="corpus_missing")
+    docs: dict[str, ParsedDocument] = {}
+    for path in sorted(docs_dir.glob("*.txt")):
+        doc = parse_document(path)
+        if doc.meta.doc_id in docs:
+            raise CorpusError(f"文件 {path.name} 的 doc_id {doc.meta.doc_id} 与另一文件重复", code="corpus_duplicate_id")
+        docs[doc.meta.doc_id] = doc
+    if not docs:
+        raise CorpusError(f"语料目录 {docs_dir} 中没有 .txt 文档", code="corpus_missing")
+    return docs
