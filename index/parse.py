@@ -407,21 +407,25 @@ def _parse_body(tb: _TreeBuilder, paras: list[Para]) -> None:
     sub: Clause | None = None
     last_item = 0
     # responsibility blocks of the current item: (sub-item it follows or None, field, names)
-    resp: list[tuple[Clause | None, str, list[str]]] = []
+    resp: list[tuple[Clause | None, str, list[str], int, int]] = []
 
     def close_item() -> None:
         if item is None:
             return
-        subs_with_resp = {id(s) for s, _, _ in resp if s is not None}
+        subs_with_resp = {id(s) for s, *_ in resp if s is not None}
         per_sub = len(subs_with_resp) > 1 or (item.children and len(item.children) == 1 and subs_with_resp)
-        for owner, fld, names in resp:
+        for owner, fld, names, start, end in resp:
             target = owner if (per_sub and owner is not None) else item
             getattr(target, fld).extend(n for n in names if n not in getattr(target, fld))
+            target.resp_start = min(target.resp_start or start, start)
+            target.resp_end = max(target.resp_end, end)
         for cid in item.children:  # sub-items without their own block inherit the item's
             child = tb.clauses[cid]
             for fld in ("leaders", "lead_units", "coop_units"):
                 if not getattr(child, fld):
                     setattr(child, fld, list(getattr(item, fld)))
+            if not child.resp_end:
+                child.resp_start, child.resp_end = item.resp_start, item.resp_end
         resp.clear()
 
     for para in paras:
@@ -464,7 +468,7 @@ def _parse_body(tb: _TreeBuilder, paras: list[Para]) -> None:
             fld = {"责任领导": "leaders", "牵头处室": "lead_units", "责任处室": "lead_units", "配合处室": "coop_units"}[
                 m.group(1)
             ]
-            resp.append((sub, fld, _units(m.group(2))))
+            resp.append((sub, fld, _units(m.group(2)), para.start, para.end))
         elif sub is not None:
             tb.extend(sub, para)
         elif item is not None:

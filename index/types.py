@@ -79,6 +79,9 @@ class Clause(BaseModel):
     lead_units: list[str] = Field(default_factory=list)
     coop_units: list[str] = Field(default_factory=list)
     periods: list[Period] = Field(default_factory=list)
+    # raw span of the 责任领导/处室 lines that apply to this clause (0, 0 when none)
+    resp_start: int = 0
+    resp_end: int = 0
     extra: dict[str, str | list[str]] = Field(default_factory=dict)
 
     @property

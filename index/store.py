@@ -1,0 +1,314 @@
+"""Persistent, versioned index: Chroma (dense) + bm25s over jieba tokens (sparse) + the clause trees.
+
+Layout under `index_dir`::
+
+    ACTIVE                      name of the version that serves (replaced in one os.replace)
+    versions/<version>/
+        manifest.json           written last: a version without it is an interrupted build
+        docs.json               the parsed documents (clause trees, raw text) this version answers from
+        chunks.jsonl            the chunks, in index order
+        vectors.npy             their embeddings (reused by the next build for unchanged chunks)
+        bm25/                   bm25s index
+        chroma/                 embedded Chroma store (absent when a Chroma server is used)
+
+A build never touches the active version: it writes a new one, validates it, then switches ACTIVE.
+Killing a build midway leaves ACTIVE, and therefore what is served, unchanged. Only the process that
+runs the build writes; servers only read, so embedded Chroma is never written by two processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+import bm25s
+import numpy as np
+from pydantic import BaseModel
+
+from index.chunking import DEFAULT_MAX_CHARS, chunk_document
+from index.embed import Embedder
+from index.errors import IndexBuildError, IndexNotBuilt, PolicyQAError
+from index.parse import load_corpus
+from index.tokenize import PolicyTokenizer
+from index.types import Chunk, Clause, ParsedDocument
+
+__all__ = ["Manifest", "IndexVersion", "build_index", "open_index", "index_status", "active_version", "chroma_client"]
+
+log = logging.getLogger(__name__)
+
+#: bump when chunking or tokenisation changes, so a rebuild is not skipped as "unchanged"
+SCHEMA_VERSION = "3"
+KEEP_VERSIONS = 2  # the new one and the one in-flight requests of other processes may still read
+
+
+class Manifest(BaseModel):
+    version: str
+    schema_version: str
+    model: str
+    dimension: int
+    corpus_hash: str
+    chunk_count: int
+    documents: list[str]
+    embedded: int  # chunks embedded in this build
+    reused: int  # chunks whose vectors were reused from the previous version
+    build_seconds: float
+    built_at: str
+    chroma: str  # "embedded" or the server URL
+    collection: str
+
+
+def chroma_client(path: Path | None, url: str | None):
+    """An embedded persistent client at `path`, or an HTTP client for a Chroma server at `url`."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        u = urlparse(url)
+        if u.scheme not in ("http", "https") or not u.hostname:
+            raise PolicyQAError(f"Chroma 服务地址无效：{url}", code="bad_chroma_url")
+        return chromadb.HttpClient(host=u.hostname, port=u.port or 8000, ssl=u.scheme == "https", settings=settings)
+    assert path is not None
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def _corpus_hash(docs: dict[str, ParsedDocument], model: str, max_chars: int) -> str:
+    h = hashlib.sha256(f"{SCHEMA_VERSION}|{model}|{max_chars}".encode())
+    for doc_id in sorted(docs):
+        h.update(f"|{doc_id}:{docs[doc_id].meta.sha256}".encode())
+    return h.hexdigest()
+
+
+def _text_key(model: str, chunk: Chunk) -> str:
+    return hashlib.sha256(f"{model}\n{chunk.indexed_text}".encode()).hexdigest()
+
+
+def active_version(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / "ACTIVE").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name if (index_dir / "versions" / name / "manifest.json").exists() else None
+
+
+def _read_manifest(vdir: Path) -> Manifest:
+    return Manifest.model_validate_json((vdir / "manifest.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class IndexVersion:
+    """One built version, opened for reading: chunks, clause trees, BM25 and the Chroma collection."""
+
+    manifest: Manifest
+    docs: dict[str, ParsedDocument]
+    chunks: list[Chunk]
+    bm25: bm25s.BM25
+    collection: object  # chromadb Collection
+    clauses: dict[str, Clause] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self.clauses.get(clause_id)
+
+    def document_of(self, clause_id: str) -> ParsedDocument:
+        return self.docs[clause_id.split("#", 1)[0]]
+
+
+def open_index(index_dir: Path, *, chroma_url: str | None = None, version: str | None = None) -> IndexVersion:
+    """Open the active (or the named) version for reading."""
+    version = version or active_version(index_dir)
+    if not version:
+        raise IndexNotBuilt("索引尚未建立，请先运行 `policy-qa index build`")
+    vdir = index_dir / "versions" / version
+    manifest = _read_manifest(vdir)
+    raw_docs = json.loads((vdir / "docs.json").read_text(encoding="utf-8"))
+    docs = {d["meta"]["doc_id"]: ParsedDocument.model_validate(d) for d in raw_docs}
+    chunks = [Chunk.model_validate_json(line) for line in (vdir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+    bm25 = bm25s.BM25.load(str(vdir / "bm25"))
+    url = chroma_url if manifest.chroma != "embedded" else None
+    client = chroma_client(None if url else vdir / "chroma", url)
+    collection = client.get_collection(manifest.collection)
+    clauses = {cid: c for d in docs.values() for cid, c in d.clauses.items()}
+    return IndexVersion(manifest, docs, chunks, bm25, collection, clauses)
+
+
+def index_status(index_dir: Path, corpus_dir: Path, model: str) -> dict:
+    """What is active, and whether it matches the corpus and model on disk (fresh) or not (stale)."""
+    version = active_version(index_dir)
+    if not version:
+        return {"built": False, "fresh": False, "message": "索引尚未建立"}
+    manifest = _read_manifest(index_dir / "versions" / version)
+    docs = load_corpus(corpus_dir)
+    current = _corpus_hash(docs, _model_name(model), manifest_max_chars())
+    return {
+        "built": True,
+        "fresh": current == manifest.corpus_hash,
+        **manifest.model_dump(),
+    }
+
+
+def manifest_max_chars() -> int:
+    return DEFAULT_MAX_CHARS
+
+
+def _model_name(model: str) -> str:
+    return Path(model).name or model
+
+
+def _new_version_name() -> str:
+    return datetime.now(timezone.utc).strftime("v%Y%m%dT%H%M%S%f")
+
+
+def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+    version = active_version(index_dir)
+    if not version:
+        return {}
+    vdir = index_dir / "versions" / version
+    try:
+        manifest = _read_manifest(vdir)
+        if manifest.model != model:
+            return {}
+        vectors = np.load(vdir / "vectors.npy")
+        keys = (vdir / "keys.txt").read_text(encoding="utf-8").split()
+    except (OSError, ValueError):
+        return {}
+    return dict(zip(keys, vectors))
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    tokenizer: PolicyTokenizer | None = None,
+    chroma_url: str | None = None,
+    force: bool = False,
+    progress: bool = False,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> tuple[Manifest, bool]:
+    """Build a new version if the corpus or model changed; return (manifest, built_now).
+
+    Chunks whose text did not change reuse the previous version's vectors, so an edit to one clause
+    embeds one chunk. The active version changes only after the new one validates.
+    """
+    t0 = time.perf_counter()
+    docs = load_corpus(corpus_dir)  # raises CorpusError naming the file before anything is written
+    model = embedder.name
+    corpus_hash = _corpus_hash(docs, model, max_chars)
+    current = active_version(index_dir)
+    if current and not force:
+        manifest = _read_manifest(index_dir / "versions" / current)
+        if manifest.corpus_hash == corpus_hash and (manifest.chroma == "embedded") == (chroma_url is None):
+            return manifest, False
+
+    tokenizer = tokenizer or PolicyTokenizer.for_documents(corpus_dir, docs)
+    chunks = [c for doc in docs.values() for c in chunk_document(doc, max_chars)]
+    if not chunks:
+        raise IndexBuildError("语料中没有可入库的条款", code="index_empty")
+
+    keys = [_text_key(model, c) for c in chunks]
+    cache = _previous_vectors(index_dir, model)
+    missing = [i for i, k in enumerate(keys) if k not in cache]
+    fresh = embedder.encode([chunks[i].indexed_text for i in missing], progress=progress and len(missing) > 8)
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for row, i in enumerate(missing):
+        vectors[i] = fresh[row]
+    for i, k in enumerate(keys):
+        if k in cache:
+            vectors[i] = cache[k]
+
+    versions_dir = index_dir / "versions"
+    versions_dir.mkdir(parents=True, exist_ok=True)
+    _collect_garbage(index_dir, chroma_url, keep=KEEP_VERSIONS)
+    version = _new_version_name()
+    vdir = versions_dir / version
+    vdir.mkdir()
+    collection_name = f"pqa_{version.lower()}"
+
+    (vdir / "docs.json").write_text(
+        json.dumps([d.model_dump(mode="json") for d in docs.values()], ensure_ascii=False), encoding="utf-8"
+    )
+    (vdir / "chunks.jsonl").write_text("\n".join(c.model_dump_json() for c in chunks), encoding="utf-8")
+    np.save(vdir / "vectors.npy", vectors)
+    (vdir / "keys.txt").write_text("\n".join(keys), encoding="utf-8")
+
+    retriever = bm25s.BM25()
+    retriever.index([tokenizer.tokens(c.indexed_text) for c in chunks], show_progress=False)
+    retriever.save(str(vdir / "bm25"))
+
+    client = chroma_client(None if chroma_url else vdir / "chroma", chroma_url)
+    collection = client.create_collection(collection_name, metadata={"hnsw:space": "cosine", "version": version})
+    batch = 256
+    for s in range(0, len(chunks), batch):
+        part = chunks[s : s + batch]
+        collection.add(
+            ids=[c.chunk_id for c in part],
+            embeddings=vectors[s : s + batch].tolist(),
+            documents=[c.indexed_text for c in part],
+            metadatas=[c.metadata for c in part],
+        )
+    _validate(collection, retriever, tokenizer, chunks, vectors)
+
+    manifest = Manifest(
+        version=version,
+        schema_version=SCHEMA_VERSION,
+        model=model,
+        dimension=embedder.dim,
+        corpus_hash=corpus_hash,
+        chunk_count=len(chunks),
+        documents=list(docs),
+        embedded=len(missing),
+        reused=len(chunks) - len(missing),
+        build_seconds=round(time.perf_counter() - t0, 3),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        chroma=chroma_url or "embedded",
+        collection=collection_name,
+    )
+    (vdir / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+    tmp = index_dir / f"ACTIVE.{os.getpid()}.tmp"
+    tmp.write_text(version, encoding="utf-8")
+    os.replace(tmp, index_dir / "ACTIVE")  # the one step that switches what is served
+    log.info("index version %s active (%d chunks, %d embedded)", version, len(chunks), len(missing))
+    return manifest, True
+
+
+def _validate(collection, retriever: bm25s.BM25, tokenizer: PolicyTokenizer, chunks: list[Chunk], vectors) -> None:
+    """Counts match and a few chunks find themselves by both routes, or the build is refused."""
+    if collection.count() != len(chunks):
+        raise IndexBuildError(f"向量库条数 {collection.count()} 与分块数 {len(chunks)} 不一致", code="index_invalid")
+    probes = sorted({0, len(chunks) // 2, len(chunks) - 1})
+    for i in probes:
+        res = collection.query(query_embeddings=[vectors[i].tolist()], n_results=min(3, len(chunks)))
+        if chunks[i].chunk_id not in res["ids"][0]:
+            raise IndexBuildError(f"向量检索自检失败：{chunks[i].chunk_id}", code="index_invalid")
+        scores = retriever.get_scores(tokenizer.tokens(chunks[i].indexed_text))
+        if int(np.argmax(scores)) != i and scores[i] < scores.max():
+            raise IndexBuildError(f"关键词检索自检失败：{chunks[i].chunk_id}", code="index_invalid")
+
+
+def _collect_garbage(index_dir: Path, chroma_url: str | None, keep: int) -> None:
+    """Drop interrupted builds and versions older than the `keep - 1` newest complete ones besides ACTIVE."""
+    versions_dir = index_dir / "versions"
+    active = active_version(index_dir)
+    complete = sorted(p.name for p in versions_dir.iterdir() if (p / "manifest.json").exists())
+    survivors = set(complete[-(keep - 1) :] if keep > 1 else []) | ({active} if active else set())
+    for p in versions_dir.iterdir():
+        if p.name in survivors:
+            continue
+        if (p / "manifest.json").exists() and chroma_url:
+            try:
+                chroma_client(None, chroma_url).delete_collection(_read_manifest(p).collection)
+            except Exception as exc:  # the server may already have lost it; the folder still goes
+                log.warning("could not drop collection of %s: %s", p.name, exc)
+        shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,82 @@
+"""jieba tokenisation with the corpus's policy dictionary, shared by the index and the query side."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+import jieba
+
+__all__ = ["PolicyTokenizer", "load_terms"]
+
+log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)
+
+_WORD_RE = re.compile(r"[\w%％]+", re.UNICODE)
+
+
+def load_terms(corpus_dir: Path) -> list[str]:
+    """Policy terms from corpus/dictionary.txt plus every term of corpus/synonyms.yaml."""
+    import yaml
+
+    terms: list[str] = []
+    dict_path = corpus_dir / "dictionary.txt"
+    if dict_path.exists():
+        for line in dict_path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                terms.append(line.split()[0])
+    syn_path = corpus_dir / "synonyms.yaml"
+    if syn_path.exists():
+        data = yaml.safe_load(syn_path.read_text(encoding="utf-8")) or {}
+        for group in data.get("synonyms", []):
+            terms.append(group["canonical"])
+            terms.extend(group.get("variants", []))
+        for wrong, right in (data.get("typos") or {}).items():
+            terms.extend([wrong, right])
+    return terms
+
+
+class PolicyTokenizer:
+    """Search-mode jieba cut (whole terms plus their parts), stopwords removed, NFKC-normalised."""
+
+    def __init__(self, terms: list[str] | None = None, stopwords: set[str] | None = None) -> None:
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for term in terms or []:
+            # a high frequency makes jieba keep the whole policy term as one token
+            self._jieba.add_word(term, freq=200000)
+        self.stopwords = stopwords or set()
+
+    @classmethod
+    def from_corpus(cls, corpus_dir: Path) -> PolicyTokenizer:
+        stop_path = corpus_dir / "stopwords.txt"
+        stopwords = set()
+        if stop_path.exists():
+            stopwords = {
+                ln.strip() for ln in stop_path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")
+            }
+        return cls(load_terms(corpus_dir), stopwords)
+
+    @classmethod
+    def for_documents(cls, corpus_dir: Path, docs) -> PolicyTokenizer:
+        """The corpus dictionary plus every person and unit name the parsed documents record."""
+        tok = cls.from_corpus(corpus_dir)
+        for doc in docs.values():
+            for clause in doc.clauses.values():
+                for name in [*clause.leaders, *clause.units, str(clause.extra.get("name", ""))]:
+                    if len(name) >= 2:
+                        tok._jieba.add_word(name, freq=200000)
+        return tok
+
+    def tokens(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).lower()
+        out = []
+        for tok in self._jieba.cut_for_search(text):
+            tok = tok.strip()
+            if not tok or tok in self.stopwords or not _WORD_RE.fullmatch(tok):
+                continue
+            out.append(tok)
+        return out
