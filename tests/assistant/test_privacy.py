@@ -1,0 +1,330 @@
+"""Personal-data masking: ID-card and mobile numbers found and masked, nothing else touched."""
+
+from __future__ import annotations
+
+import io
+import logging
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.privacy import (
+    ID_CARD,
+    ID_CARD_MASK,
+    PHONE,
+    PHONE_MASK,
+    PROVINCE_CODES,
+    PiiMatch,
+    RedactingFilter,
+    contains_pii,
+    find_pii,
+    is_valid_id_card,
+    redact,
+    redact_value,
+)
+
+CORPUS_DOC = Path(__file__).resolve().parents[2] / "corpus" / "documents" / "sx-rst-2022-19.txt"
+TODAY = date(2024, 6, 1)
+FULLWIDTH = str.maketrans("0123456789X+-", "０１２３４５６７８９Ｘ＋－")
+
+
+def mod11_2_check(first17: str) -> str:
+    """ISO 7064 MOD 11-2 in its recursive form, written independently of the module's weighted sum."""
+    p = 0
+    for ch in first17:
+        p = ((p + int(ch)) * 2) % 11
+    value = (12 - p) % 11
+    return "X" if value == 10 else str(value)
+
+
+def make_id(rng: random.Random, *, born: date | None = None) -> str:
+    province = rng.choice(sorted(PROVINCE_CODES))
+    region = f"{province:02d}{rng.randint(0, 9999):04d}"
+    if born is None:
+        born = date(1900, 1, 1) + timedelta(days=rng.randint(0, (TODAY - date(1900, 1, 1)).days))
+    body = f"{region}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + mod11_2_check(body)
+
+
+def make_phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+
+
+def spans(text: str) -> list[tuple[str, str]]:
+    return [(m.kind, text[m.start : m.end]) for m in find_pii(text, today=TODAY)]
+
+
+class TestIdCards:
+    def test_check_digit_matches_the_standard_example(self) -> None:
+        # The worked example printed in GB 11643-1999.
+        assert is_valid_id_card("11010519491231002X", TODAY)
+        assert mod11_2_check("11010519491231002") == "X"
+
+    def test_generated_valid_ids_are_all_found(self) -> None:
+        rng = random.Random(11643)
+        for _ in range(2000):
+            number = make_id(rng)
+            text = f"我的身份证号是{number}，请帮我查一下"
+            assert spans(text) == [(ID_CARD, number)], number
+
+    def test_lowercase_x_check_character_is_found(self) -> None:
+        assert spans("证件号11010519491231002x。") == [(ID_CARD, "11010519491231002x")]
+
+    def test_wrong_check_digit_is_not_found(self) -> None:
+        rng = random.Random(7064)
+        for _ in range(2000):
+            number = make_id(rng)
+            wrong = rng.choice([c for c in "0123456789X" if c != number[-1]])
+            assert find_pii(f"号码{number[:-1]}{wrong}结束", today=TODAY) == []
+
+    @pytest.mark.parametrize("province", [10, 16, 20, 24, 30, 38, 40, 47, 55, 60, 66, 70, 72, 80, 84, 90, 92, 99])
+    def test_unknown_province_is_not_an_id(self, province: int) -> None:
+        body = f"{province:02d}0101198001010{12:02d}"
+        assert not is_valid_id_card(body + mod11_2_check(body), TODAY)
+
+    @pytest.mark.parametrize(
+        ("birth", "valid"),
+        [
+            ("19000101", True),
+            ("18991231", False),
+            ("20000229", True),  # leap year
+            ("19000229", False),  # 1900 is not a leap year
+            ("19991301", False),
+            ("19990431", False),
+            ("20240601", True),  # TODAY itself
+            ("20240602", False),  # tomorrow
+        ],
+    )
+    def test_birth_date_must_be_real_and_not_in_future(self, birth: str, valid: bool) -> None:
+        body = f"110101{birth}123"
+        assert is_valid_id_card(body + mod11_2_check(body), TODAY) is valid
+
+    def test_fifteen_digit_old_ids_need_a_real_date(self) -> None:
+        assert spans("旧身份证110105491231002") == [(ID_CARD, "110105491231002")]
+        assert find_pii("旧身份证110105491331002", today=TODAY) == []  # month 13
+        assert find_pii("旧身份证990105491231002", today=TODAY) == []  # province 99
+
+    def test_id_inside_longer_run_is_not_found(self) -> None:
+        number = "11010519491231002X"
+        for text in (f"9{number}", f"{number}7", f"A{number}", f"{number}b", f"账号{number}00"):
+            assert find_pii(text, today=TODAY) == [], text
+
+    def test_fullwidth_id_masks_the_original_span(self) -> None:
+        number = "11010519491231002X".translate(FULLWIDTH)
+        text = f"身份证：{number}。"
+        assert find_pii(text, today=TODAY) == [PiiMatch(ID_CARD, 4, 22)]
+        assert redact(text) == f"身份证：{ID_CARD_MASK}。"
+
+
+class TestPhones:
+    @pytest.mark.parametrize(
+        "written",
+        [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+8613812345678",
+            "+86 13812345678",
+            "+86-138-1234-5678",
+            "008613812345678",
+            "0086 138 1234 5678",
+            "8613812345678",
+            "(+86)13812345678",
+            "(86) 138-1234-5678",
+            "１３８１２３４５６７８",
+            "＋８６　１３８－１２３４－５６７８",
+            "138\u30001234\u30005678",
+            "138\u20131234\u20135678",  # en dashes
+        ],
+    )
+    def test_phone_formats_are_found(self, written: str) -> None:
+        text = f"联系我{written}，谢谢"
+        assert spans(text) == [(PHONE, written)]
+        assert redact(text) == f"联系我{PHONE_MASK}，谢谢"
+
+    def test_every_mobile_prefix_13_to_19_is_found(self) -> None:
+        rng = random.Random(86)
+        for _ in range(1000):
+            phone = make_phone(rng)
+            assert spans(f"电话{phone}") == [(PHONE, phone)]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "咨询电话0351-4567890",
+            "拨打12333人社服务热线",
+            "市民热线12345",
+            "10086客服",
+            "12812345678",  # 12x is not a mobile range
+            "23812345678",
+            "138123456789",  # 12 digits
+            "1381234567",  # 10 digits
+            "单号X13812345678",
+            "13812345678a",
+            "金额13812345678.50元",
+            "比例0.13812345678",
+            "138-12345-678",  # wrong grouping
+        ],
+    )
+    def test_not_a_mobile(self, text: str) -> None:
+        assert find_pii(text, today=TODAY) == []
+
+
+class TestCorpusHasNoFalsePositives:
+    def test_no_line_of_the_policy_document_contains_pii(self) -> None:
+        lines = CORPUS_DOC.read_text(encoding="utf-8").splitlines()
+        assert len(lines) > 300
+        flagged = [(i, line) for i, line in enumerate(lines, 1) if find_pii(line)]
+        assert flagged == []
+
+    def test_whole_document_is_unchanged_by_redact(self) -> None:
+        text = CORPUS_DOC.read_text(encoding="utf-8")
+        assert redact(text) == text
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "晋人社党组字〔2022〕19号",
+            "2022年6月14日",
+            "2022 年 1 月 1 日至 12 月 31 日",
+            "20220614",
+            "2022-06-14",
+            "返还比例由 60% 提高至 90%",
+            "每人 1500 元",
+            "15000 元的扶持",
+            "开发见习岗位 3 万个以上",
+            "招聘会3000场以上",
+        ],
+    )
+    def test_document_style_numbers_are_left_alone(self, text: str) -> None:
+        assert find_pii(text) == []
+        assert redact(text) == text
+
+
+class TestRedactValue:
+    def test_nested_json_like_values_are_redacted(self) -> None:
+        value = {"q": "我的手机13812345678", "n": 13812345678, "xs": ["11010519491231002X", 5], "ok": True}
+        assert redact_value(value) == {"q": f"我的手机{PHONE_MASK}", "n": PHONE_MASK, "xs": [ID_CARD_MASK, 5], "ok": True}
+
+
+class TestRedactingFilter:
+    def _logger(self) -> tuple[logging.Logger, io.StringIO]:
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(message)s|%(who)s"))
+        handler.addFilter(RedactingFilter())
+        logger = logging.getLogger(f"test_privacy.{id(stream)}")
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        return logger, stream
+
+    def test_message_args_and_extras_are_redacted(self) -> None:
+        logger, stream = self._logger()
+        logger.info("question %s from %s", "身份证11010519491231002X", 13812345678, extra={"who": "138 1234 5678"})
+        out = stream.getvalue()
+        assert out == f"question 身份证{ID_CARD_MASK} from {PHONE_MASK}|{PHONE_MASK}\n"
+
+    def test_exception_text_is_redacted(self) -> None:
+        logger, stream = self._logger()
+        try:
+            raise ValueError("bad phone 13812345678")
+        except ValueError:
+            logger.exception("failed", extra={"who": "-"})
+        out = stream.getvalue()
+        assert "13812345678" not in out
+        assert f"bad phone {PHONE_MASK}" in out
+
+    def test_filter_on_handler_sees_child_logger_records(self) -> None:
+        logger, stream = self._logger()
+        child = logger.getChild("child")
+        child.warning("%s", "13912345678", extra={"who": "x"})
+        assert stream.getvalue() == f"{PHONE_MASK}|x\n"
+
+
+# --- properties ---------------------------------------------------------------------------------------
+
+_HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+_ANY = st.characters(codec="utf-8")
+
+
+@st.composite
+def pii_numbers(draw: st.DrawFn) -> str:
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    kind = draw(st.sampled_from(["id", "phone", "phone_grouped", "phone_prefixed", "fullwidth"]))
+    if kind == "id":
+        return make_id(rng)
+    phone = make_phone(rng)
+    if kind == "phone_grouped":
+        sep = draw(st.sampled_from([" ", "-"]))
+        return f"{phone[:3]}{sep}{phone[3:7]}{sep}{phone[7:]}"
+    if kind == "phone_prefixed":
+        return draw(st.sampled_from(["+86", "0086", "+86 ", "86-"])) + phone
+    if kind == "fullwidth":
+        return phone.translate(FULLWIDTH)
+    return phone
+
+
+@st.composite
+def text_with_pii(draw: st.DrawFn) -> tuple[str, list[str]]:
+    pieces: list[str] = []
+    numbers: list[str] = []
+    for _ in range(draw(st.integers(1, 4))):
+        pieces.append(draw(st.text(_HAN, min_size=1, max_size=8)))
+        number = draw(pii_numbers())
+        numbers.append(number)
+        pieces.append(number)
+    # The tail starts with a Han character so it can never extend the last number's digit run.
+    pieces.append(draw(st.text(_HAN, min_size=1, max_size=2)) + draw(st.text(_ANY, max_size=8)))
+    return "".join(pieces), numbers
+
+
+@st.composite
+def text_without_pii(draw: st.DrawFn) -> str:
+    """Chinese prose with the kinds of numbers policy text carries: short runs, dates, amounts, percents."""
+    number = st.one_of(
+        st.integers(0, 9_999_999).map(str),
+        st.dates(date(1950, 1, 1), date(2030, 12, 31)).map(lambda d: f"{d.year}年{d.month}月{d.day}日"),
+        st.decimals(0, 10**6, places=2, allow_nan=False).map(lambda d: f"{d}元"),
+        st.integers(0, 100).map(lambda n: f"{n}%"),
+        st.integers(2000, 2030).map(lambda y: f"〔{y}〕{y % 97}号"),
+        st.just("0351-4567890"),
+        st.just("12333"),
+    )
+    parts = draw(st.lists(st.tuples(st.text(_HAN, min_size=1, max_size=10), number), max_size=6))
+    return "".join(a + b for a, b in parts) + draw(st.text(_HAN, max_size=5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_with_pii())
+def test_redacted_text_contains_no_pii(case: tuple[str, list[str]]) -> None:
+    text, numbers = case
+    out = redact(text)
+    assert not contains_pii(out)
+    for number in numbers:
+        assert number not in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(text_with_pii().map(lambda c: c[0]), st.text(_ANY, max_size=60)))
+def test_redact_is_idempotent(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_with_pii())
+def test_each_planted_number_is_one_match(case: tuple[str, list[str]]) -> None:
+    text, numbers = case
+    assert [text[m.start : m.end] for m in find_pii(text)] == numbers
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_without_pii())
+def test_text_without_pii_is_unchanged(text: str) -> None:
+    assert find_pii(text) == []
+    assert redact(text) == text
