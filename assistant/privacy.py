@@ -206,7 +206,9 @@ class RedactingFilter(logging.Filter):
 
     The message is rendered with its args, redacted and stored back with empty args, so a
     `%d`-style placeholder cannot fail on a masked value. Extras passed with `extra={...}`,
-    the formatted traceback and stack info are redacted too. Never drops a record.
+    the formatted traceback and stack info are redacted too. The traceback is kept only as the
+    redacted `record.exc_text` (`exc_info` is cleared): custom formatters should print `exc_text`.
+    Never drops a record.
     """
 
     # Attributes every LogRecord has; everything else in __dict__ came from `extra=`.
@@ -220,10 +222,12 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(message)
         record.args = ()
         if record.exc_info and not record.exc_text:
-            # Formatter.format reuses exc_text when set, so the handler prints our redacted copy.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        # The live exception still carries the raw message; a formatter that formats exc_info itself
+        # would print it. Formatter.format prints exc_text when exc_info is gone, so drop exc_info.
+        record.exc_info = None
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         for key, value in list(record.__dict__.items()):

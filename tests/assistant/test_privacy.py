@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import random
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -238,6 +239,17 @@ class TestRedactingFilter:
         out = stream.getvalue()
         assert "13812345678" not in out
         assert f"bad phone {PHONE_MASK}" in out
+        assert "Traceback" in out
+
+    def test_formatter_that_formats_exc_info_itself_gets_no_raw_exception(self) -> None:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", (), None)
+        try:
+            raise ValueError("id 11010519491231002X")
+        except ValueError:
+            record.exc_info = sys.exc_info()
+        RedactingFilter().filter(record)
+        assert record.exc_info is None
+        assert "11010519491231002X" not in record.exc_text and ID_CARD_MASK in record.exc_text
 
     def test_filter_on_handler_sees_child_logger_records(self) -> None:
         logger, stream = self._logger()
