@@ -1,0 +1,174 @@
+"""Run a gold set through something that answers, and score every case.
+
+The runner speaks only the `Answer` contract: an `Answerer` is either the in-process assistant
+(`InProcessAnswerer`), a running server's `/api/chat` (`HttpAnswerer`), or a baseline
+(`evals.baselines`). Conversations run their turns in order in one session; single questions run
+without a session, as a first-time asker would.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import date
+from typing import Any, Callable, Protocol
+
+import httpx
+
+from assistant.contract import Answer
+from evals.gold_format import GoldItem, expand_cases
+from evals.scorers import CaseResult
+
+__all__ = [
+    "AnswerFn",
+    "NewSessionFn",
+    "Answerer",
+    "InProcessAnswerer",
+    "HttpAnswerer",
+    "EvalRunError",
+    "run_gold",
+    "DEFAULT_HTTP_TIMEOUT_S",
+]
+
+log = logging.getLogger(__name__)
+
+#: a server under evaluation may be cold; one slow answer should fail that case, not hang the run
+DEFAULT_HTTP_TIMEOUT_S = 60.0
+
+
+class AnswerFn(Protocol):
+    def __call__(self, question: str, session_id: str | None, *, as_of: date | None = None) -> Answer: ...
+
+
+NewSessionFn = Callable[[], str]
+
+
+class Answerer(Protocol):
+    """What the runner drives: answer a question (optionally inside a session) and open sessions."""
+
+    name: str
+
+    def answer(self, question: str, session_id: str | None, *, as_of: date | None = None) -> Answer: ...
+
+    def new_session(self) -> str: ...
+
+
+class EvalRunError(Exception):
+    """An answer could not be obtained (HTTP error, bad JSON); the case is scored as an error."""
+
+
+class InProcessAnswerer:
+    """Drives `assistant.pipeline.Assistant` directly; evaluation session ids map to its ConversationState."""
+
+    name = "pipeline"
+
+    def __init__(self, assistant: Any) -> None:
+        self._assistant = assistant
+        self._sessions: dict[str, Any] = {}
+
+    def new_session(self) -> str:
+        sid = uuid.uuid4().hex
+        self._sessions[sid] = self._assistant.new_session()
+        return sid
+
+    def answer(self, question: str, session_id: str | None, *, as_of: date | None = None) -> Answer:
+        session = self._sessions[session_id] if session_id else None
+        return self._assistant.ask(question, session=session, as_of=as_of)
+
+
+class HttpAnswerer:
+    """Posts to a running server's `/api/chat`; the server's session id is learned from its first reply."""
+
+    name = "pipeline"
+
+    def __init__(self, base_url: str, *, client: httpx.Client | None = None, timeout: float = DEFAULT_HTTP_TIMEOUT_S) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = client or httpx.Client(timeout=timeout)
+        self._sessions: dict[str, str | None] = {}
+
+    def new_session(self) -> str:
+        sid = uuid.uuid4().hex
+        self._sessions[sid] = None
+        return sid
+
+    def answer(self, question: str, session_id: str | None, *, as_of: date | None = None) -> Answer:
+        body = {
+            "question": question,
+            "session_id": self._sessions.get(session_id) if session_id else None,
+            "as_of": as_of.isoformat() if as_of else None,
+        }
+        try:
+            resp = self._client.post(f"{self.base_url}/api/chat", json=body)
+        except httpx.HTTPError as exc:
+            raise EvalRunError(f"{type(exc).__name__}: {exc}") from exc
+        if resp.status_code >= 400:
+            try:
+                err = resp.json().get("error", {})
+                detail = f"{err.get('code', '')}: {err.get('message', '')}"
+            except ValueError:
+                detail = resp.text[:200]
+            raise EvalRunError(f"HTTP {resp.status_code} {detail}")
+        try:
+            answer = Answer.model_validate(resp.json())
+        except ValueError as exc:
+            raise EvalRunError(f"response is not an Answer: {exc}") from exc
+        if session_id:
+            self._sessions[session_id] = answer.session_id
+        return answer
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _timed(answer_fn: AnswerFn, question: str, session_id: str | None, as_of: date | None) -> tuple[Answer | None, float, str | None]:
+    t0 = time.perf_counter()
+    try:
+        answer = answer_fn(question, session_id, as_of=as_of)
+        error = None
+    except Exception as exc:  # one failing case must not end the run; it is scored as an error
+        log.warning("case failed: %s", exc, exc_info=not isinstance(exc, EvalRunError))
+        answer, error = None, f"{type(exc).__name__}: {exc}"
+    return answer, (time.perf_counter() - t0) * 1000, error
+
+
+def run_gold(
+    items: list[GoldItem],
+    answer_fn: AnswerFn,
+    new_session_fn: NewSessionFn,
+    *,
+    as_of: date | None = None,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> list[CaseResult]:
+    """Ask every question of the gold set (turns in order, one session per conversation) and score it.
+
+    `answer_fn(question, session_id, as_of=...)` returns an `Answer` (an `Answerer`'s bound `answer`);
+    `new_session_fn()` opens a session for a conversation. `as_of` is the default date for items
+    that name none.
+    """
+    cases = {c.case_id: c for c in expand_cases(items)}
+    results: list[CaseResult] = []
+
+    def record(case_id: str, answer: Answer | None, ms: float, error: str | None) -> None:
+        result = CaseResult.build(cases[case_id], answer, ms, error)
+        results.append(result)
+        if progress:
+            progress(result)
+
+    for item in items:
+        if not item.turns:
+            answer, ms, error = _timed(answer_fn, item.question or "", None, item.as_of or as_of)
+            record(item.id, answer, ms, error)
+            continue
+        try:
+            session = new_session_fn()
+        except Exception as exc:
+            for k, turn in enumerate(item.turns, 1):
+                if f"{item.id}#t{k}" in cases:
+                    record(f"{item.id}#t{k}", None, 0.0, f"could not open a session: {exc}")
+            continue
+        for k, turn in enumerate(item.turns, 1):
+            answer, ms, error = _timed(answer_fn, turn.question, session, turn.as_of or item.as_of or as_of)
+            if f"{item.id}#t{k}" in cases:
+                record(f"{item.id}#t{k}", answer, ms, error)
+    return results
