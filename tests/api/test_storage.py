@@ -1,0 +1,289 @@
+"""Conversation store: round trips, expiry, migrations, and no personal data in the SQLite files."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from api.storage import (
+    MIGRATIONS,
+    ConversationStore,
+    UnknownAnswer,
+    UnknownSession,
+    apply_migrations,
+)
+from assistant.privacy import ID_CARD_MASK, PHONE_MASK, PROVINCE_CODES
+from index.errors import PolicyQAError
+
+TTL = 3600
+FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+class FakeClock:
+    """Time is an edge we do not own: tests move it by hand."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock):
+    s = ConversationStore(tmp_path / "log.sqlite3", TTL, clock=clock)
+    yield s
+    s.close()
+
+
+def sample_answer(text: str = "稳岗返还比例为90%[1]") -> dict:
+    return {
+        "version": "1.0",
+        "status": "answered",
+        "answer": text,
+        "citations": [{"n": 1, "clause_id": "sx-rst-2022-19#2.1", "quote": "对中小微企业返还比例由 60% 提高至 90%"}],
+        "calculation": {"amount": 1500, "unit": "元"},
+    }
+
+
+def mod11_2_check(first17: str) -> str:
+    p = 0
+    for ch in first17:
+        p = ((p + int(ch)) * 2) % 11
+    value = (12 - p) % 11
+    return "X" if value == 10 else str(value)
+
+
+def make_id(rng: random.Random) -> str:
+    born = date(1900, 1, 1) + timedelta(days=rng.randint(0, 45000))
+    body = f"{rng.choice(sorted(PROVINCE_CODES)):02d}{rng.randint(0, 9999):04d}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + mod11_2_check(body)
+
+
+def make_phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+
+
+class TestRoundTrip:
+    def test_session_turns_and_feedback_come_back_as_stored(self, store: ConversationStore) -> None:
+        sid = store.create_session()
+        assert len(sid) >= 20 and sid.replace("-", "").replace("_", "").isalnum()
+        store.update_slots(sid, {"industry": "餐饮", "size": "小微"})
+        a1 = store.add_turn(sid, "稳岗返还比例是多少？", sample_answer(), "answered", "amount", "v1")
+        a2 = store.add_turn(sid, "那大型企业呢？", sample_answer("50%[1]"), "answered", "amount", "v1")
+        assert a1 != a2
+
+        session = store.get_session(sid)
+        assert session is not None
+        assert session.id == sid and session.slots == {"industry": "餐饮", "size": "小微"}
+
+        turns = store.recent_turns(sid, 10)
+        assert [t.answer_id for t in turns] == [a1, a2]
+        assert turns[0].question == "稳岗返还比例是多少？"
+        assert turns[0].answer == sample_answer()
+        assert (turns[1].status, turns[1].intent, turns[1].index_version) == ("answered", "amount", "v1")
+        assert [t.answer_id for t in store.recent_turns(sid, 1)] == [a2]
+
+        f1 = store.add_feedback(a1, True, "很有用")
+        f2 = store.add_feedback(a1, False, None)
+        fb = store.feedback_for(a1)
+        assert [(f.id, f.helpful, f.comment) for f in fb] == [(f1, True, "很有用"), (f2, False, None)]
+        assert store.feedback_for(a2) == []
+
+    def test_caller_may_choose_the_answer_id_for_streaming(self, store: ConversationStore) -> None:
+        sid = store.create_session()
+        aid = store.add_turn(sid, "q", sample_answer(), "answered", "fact", "v1", answer_id="announced-early")
+        assert aid == "announced-early"
+        assert store.recent_turns(sid, 5)[0].answer_id == "announced-early"
+
+    def test_unknown_ids_raise_domain_errors_with_codes(self, store: ConversationStore) -> None:
+        with pytest.raises(UnknownSession) as e:
+            store.add_turn("nope", "q", {}, "answered", "fact", "v1")
+        assert e.value.code == "unknown_session" and "会话" in e.value.message
+        assert isinstance(e.value, PolicyQAError)
+        with pytest.raises(UnknownSession):
+            store.update_slots("nope", {})
+        with pytest.raises(UnknownAnswer) as e2:
+            store.add_feedback("nope", True, None)
+        assert e2.value.code == "unknown_answer" and isinstance(e2.value, PolicyQAError)
+        assert store.get_session("nope") is None
+        assert store.recent_turns("nope", 5) == []
+
+    def test_awkward_text_is_stored_without_error(self, store: ConversationStore) -> None:
+        sid = store.create_session()
+        question = "a\x00b\ud800c 🇨🇳 ‮ '; DROP TABLE turns;--"
+        aid = store.add_turn(sid, question, {"answer": "\udfff"}, "invalid", "invalid", "v1")
+        turn = store.recent_turns(sid, 1)[0]
+        assert turn.answer_id == aid
+        assert turn.question == "a\x00b\ufffdc 🇨🇳 ‮ '; DROP TABLE turns;--"
+        assert turn.answer == {"answer": "\ufffd"}
+
+    def test_store_is_reopened_with_its_data(self, tmp_path: Path, clock: FakeClock) -> None:
+        path = tmp_path / "log.sqlite3"
+        with ConversationStore(path, TTL, clock=clock) as s:
+            sid = s.create_session()
+            aid = s.add_turn(sid, "q", sample_answer(), "answered", "fact", "v1")
+        with ConversationStore(path, TTL, clock=clock) as s:
+            assert [t.answer_id for t in s.recent_turns(sid, 5)] == [aid]
+
+    def test_pragmas_are_set_on_every_connection(self, store: ConversationStore) -> None:
+        with store._connection() as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+            assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+class TestExpiry:
+    def test_session_expires_after_ttl_of_silence(self, store: ConversationStore, clock: FakeClock) -> None:
+        sid = store.create_session()
+        clock.now += TTL - 1
+        assert store.get_session(sid) is not None  # touching moves last_seen_at
+        clock.now += TTL - 1
+        assert store.get_session(sid) is not None
+        clock.now += TTL + 1
+        assert store.get_session(sid) is None
+        assert store.recent_turns(sid, 5) == []
+        with pytest.raises(UnknownSession):
+            store.add_turn(sid, "q", {}, "answered", "fact", "v1")
+
+    def test_adding_a_turn_keeps_the_session_alive(self, store: ConversationStore, clock: FakeClock) -> None:
+        sid = store.create_session()
+        for _ in range(3):
+            clock.now += TTL - 10
+            store.add_turn(sid, "q", {}, "answered", "fact", "v1")
+        assert store.get_session(sid) is not None
+
+    def test_purge_removes_expired_sessions_with_turns_and_feedback(
+        self, store: ConversationStore, clock: FakeClock
+    ) -> None:
+        old = store.create_session()
+        old_answer = store.add_turn(old, "q", {}, "answered", "fact", "v1")
+        store.add_feedback(old_answer, True, "好")
+        clock.now += TTL / 2
+        fresh = store.create_session()
+        clock.now += TTL / 2 + 1
+
+        assert store.purge_expired() == 1
+        assert store.get_session(fresh) is not None
+        with store._connection() as conn:
+            assert conn.execute("SELECT id FROM sessions").fetchall() == [(fresh,)]
+            assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == 0
+            assert conn.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+        with pytest.raises(UnknownAnswer):
+            store.add_feedback(old_answer, True, None)
+        assert store.purge_expired() == 0
+
+    def test_purge_accepts_an_explicit_now(self, store: ConversationStore, clock: FakeClock) -> None:
+        store.create_session()
+        later = datetime.fromtimestamp(clock.now, UTC) + timedelta(seconds=TTL + 1)
+        assert store.purge_expired(now=later) == 1
+
+
+class TestMigrations:
+    def test_opening_twice_applies_each_migration_once(self, tmp_path: Path) -> None:
+        path = tmp_path / "log.sqlite3"
+        ConversationStore(path, TTL).close()
+        ConversationStore(path, TTL).close()
+        conn = sqlite3.connect(path)
+        names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+        conn.close()
+        assert names == [m.__name__ for m in MIGRATIONS]
+        assert names[0] == "m001_initial"
+
+    def test_new_migration_runs_once_after_the_old_ones(self, tmp_path: Path) -> None:
+        path = tmp_path / "log.sqlite3"
+        ConversationStore(path, TTL).close()
+
+        def m999_add_rating(conn: sqlite3.Connection) -> None:
+            conn.execute("ALTER TABLE feedback ADD COLUMN rating INTEGER")
+
+        conn = sqlite3.connect(path, isolation_level=None)
+        assert apply_migrations(conn, [*MIGRATIONS, m999_add_rating]) == ["m999_add_rating"]
+        assert apply_migrations(conn, [*MIGRATIONS, m999_add_rating]) == []
+        assert "rating" in [r[1] for r in conn.execute("PRAGMA table_info(feedback)")]
+        conn.close()
+
+    def test_failing_migration_leaves_schema_and_record_untouched(self, tmp_path: Path) -> None:
+        path = tmp_path / "log.sqlite3"
+        ConversationStore(path, TTL).close()
+
+        def m998_half_done(conn: sqlite3.Connection) -> None:
+            conn.execute("CREATE TABLE half (x)")
+            raise RuntimeError("disk on fire")
+
+        conn = sqlite3.connect(path, isolation_level=None)
+        with pytest.raises(RuntimeError):
+            apply_migrations(conn, [*MIGRATIONS, m998_half_done])
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        recorded = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+        conn.close()
+        assert "half" not in tables and "m998_half_done" not in recorded
+
+
+class TestNoPiiOnDisk:
+    def test_thousand_turns_with_ids_and_phones_leave_no_number_in_any_file(self, tmp_path: Path) -> None:
+        rng = random.Random(20220614)
+        path = tmp_path / "log.sqlite3"
+        planted: list[str] = []
+        store = ConversationStore(path, TTL)
+        sid = store.create_session()
+        for i in range(1000):
+            id_card, phone, phone2 = make_id(rng), make_phone(rng), make_phone(rng)
+            planted += [id_card, phone, phone2]
+            if i % 4 == 0:  # full-width forms are masked too; their UTF-8 bytes are searched below
+                id_card, phone = id_card.translate(FULLWIDTH), phone.translate(FULLWIDTH)
+            grouped = f"{phone2[:3]} {phone2[3:7]} {phone2[7:]}"
+            question = f"我的身份证{id_card}，手机{phone}，能领补贴吗？"
+            answer = {"answer": f"已收到{grouped}", "slots": {"phone": phone, "id": id_card}, "raw": int(phone2)}
+            aid = store.add_turn(sid, question, answer, "clarify", "eligibility", "v1")
+            store.add_feedback(aid, i % 2 == 0, f"回电{phone2}")
+            if i % 100 == 0:
+                store.update_slots(sid, {"contact": phone, "note": f"身份证{id_card}"})
+
+        def leaked(data: bytes) -> list[str]:
+            """Planted numbers whose digits appear contiguously (ASCII, full-width or 3-4-4 spaced)."""
+            for fw, ascii_ in zip("０１２３４５６７８９Ｘ", "0123456789X"):
+                data = data.replace(fw.encode("utf-8"), ascii_.encode())
+            windows: set[str] = set()
+            for run in re.findall(rb"[0-9X](?:[0-9X ]*[0-9X])?", data):
+                digits = run.replace(b" ", b"").decode("ascii")
+                for width in (11, 18):
+                    windows.update(digits[i : i + width] for i in range(len(digits) - width + 1))
+            return sorted(windows & set(planted))
+
+        files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+        assert Path(f"{path}-wal").exists()  # the test must look at a live WAL, not only the main file
+        before_checkpoint = b"".join(f.read_bytes() for f in files if f.exists())
+        assert ID_CARD_MASK.encode() in before_checkpoint and PHONE_MASK.encode() in before_checkpoint
+        assert leaked(before_checkpoint) == []
+
+        with store._connection() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        after_checkpoint = b"".join(f.read_bytes() for f in files if f.exists())
+        assert leaked(after_checkpoint) == []
+
+        turns = store.recent_turns(sid, 1000)
+        assert len(turns) == 1000
+        assert all(ID_CARD_MASK in t.question and PHONE_MASK in t.question for t in turns)
+        assert all(t.answer["raw"] == PHONE_MASK for t in turns)
+        store.close()
+        assert leaked(path.read_bytes()) == []
+
+    def test_stored_answer_json_stays_valid_json(self, store: ConversationStore) -> None:
+        sid = store.create_session()
+        store.add_turn(sid, "q", {"n": 13812345678, "s": "13812345678"}, "answered", "fact", "v1")
+        with store._connection() as conn:
+            raw = conn.execute("SELECT answer_json FROM turns").fetchone()[0]
+        assert json.loads(raw) == {"n": PHONE_MASK, "s": PHONE_MASK}
