@@ -97,6 +97,7 @@ class SearchHit(Citation):
     leaders: list[str] = Field(default_factory=list)
     units: list[str] = Field(default_factory=list)
     matched_terms: list[str] = Field(default_factory=list)
+    highlights: list[tuple[int, int]] = Field(default_factory=list, description="[start, end) ranges inside quote")
 
 
 class SearchResult(BaseModel):

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     candidate_k: int = Field(20, ge=1, le=200, description="hits taken from each retriever before fusion")
     # 60 is the constant of Cormack et al.'s RRF paper; it damps the head so neither retriever dominates
     rrf_k: int = Field(60, ge=1)
+    ledger_weight: float = Field(0.7, gt=0, le=1, description="fused-score factor of 附件 task-ledger rows")
     max_question_chars: int = Field(500, ge=1)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     session_ttl_seconds: int = Field(24 * 3600, ge=60)

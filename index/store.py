@@ -45,7 +45,7 @@ __all__ = ["Manifest", "IndexVersion", "build_index", "open_index", "index_statu
 log = logging.getLogger(__name__)
 
 #: bump when chunking or tokenisation changes, so a rebuild is not skipped as "unchanged"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 KEEP_VERSIONS = 2  # the new one and the one in-flight requests of other processes may still read
 
 

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
 _WORD_RE = re.compile(r"[\w%％]+", re.UNICODE)
+_CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 def load_terms(corpus_dir: Path) -> list[str]:
@@ -71,7 +72,8 @@ class PolicyTokenizer:
                         tok._jieba.add_word(name, freq=200000)
         return tok
 
-    def tokens(self, text: str) -> list[str]:
+    def words(self, text: str) -> list[str]:
+        """jieba search-mode words without stopwords and punctuation."""
         text = unicodedata.normalize("NFKC", text).lower()
         out = []
         for tok in self._jieba.cut_for_search(text):
@@ -80,3 +82,17 @@ class PolicyTokenizer:
                 continue
             out.append(tok)
         return out
+
+    def tokens(self, text: str) -> list[str]:
+        """Words plus character bigrams of every Chinese run.
+
+        Bigrams let a colloquial or misspelt compound ("留工补助", "稳岗反还") still meet the
+        document's wording ("一次性留工培训补助", "稳岗返还") on its shared parts, where whole
+        jieba words would not match at all.
+        """
+        words = self.words(text)
+        text = unicodedata.normalize("NFKC", text).lower()
+        grams = []
+        for run in _CJK_RUN_RE.findall(text):
+            grams.extend("#" + run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in self.stopwords)
+        return words + grams

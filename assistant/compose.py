@@ -1,0 +1,232 @@
+"""Answer composer: deterministic Chinese answers in which every sentence rests on a citation.
+
+Claims are quoted, not paraphrased: the composer picks the clause sentences that answer the question
+and quotes them verbatim with a [n] marker. The only numbers it writes itself come from a
+calculation (its inputs and result), the as-of date, or the hotline 12333.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from assistant.contract import Calculation, Citation, Validity
+from assistant.understand import Understanding
+from assistant.validity import HOTLINE, clause_validity, format_date
+from index.parse import repair_span
+from index.store import IndexVersion
+from index.tokenize import PolicyTokenizer
+from index.types import Clause
+
+__all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT"]
+
+NO_ANSWER_TEXT = (
+    "抱歉，现有文件中没有找到与这个问题相关的规定，我不能凭空回答。"
+    f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
+)
+
+
+@dataclass
+class Composition:
+    status: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    calculation: Calculation | None = None
+    validity: Validity | None = None
+    missing: list[str] = field(default_factory=list)
+
+
+class CitationBook:
+    """Numbers citations in order of first use; the same span cited twice keeps its number."""
+
+    def __init__(self, version: IndexVersion) -> None:
+        self.version = version
+        self.items: list[Citation] = []
+
+    def cite_span(self, clause: Clause, start: int, end: int, *, label: str | None = None) -> str:
+        for c in self.items:
+            if c.clause_id == clause.clause_id and c.start == start and c.end == end:
+                return f"[{c.n}]"
+        raw = self.version.document_of(clause.clause_id).raw
+        quote = repair_span(raw, start, end) if clause.kind not in ("roster_entry", "ledger_row") else raw[start:end]
+        if label and "\n" in raw[start:end]:
+            # a block of separate lines (责任领导 / 处室): keep one line each, drop the blank lines
+            quote = "\n".join(line.strip() for line in raw[start:end].splitlines() if line.strip())
+        doc = self.version.document_of(clause.clause_id)
+        n = len(self.items) + 1
+        self.items.append(
+            Citation(
+                n=n,
+                doc_id=clause.doc_id,
+                clause_id=clause.clause_id,
+                label=label or clause.label,
+                title=f"{doc.meta.title}" + (f" · {clause.title}" if clause.title else ""),
+                quote=quote,
+                start=start,
+                end=end,
+            )
+        )
+        return f"[{n}]"
+
+    def cite_clause(self, clause: Clause) -> str:
+        return self.cite_span(clause, clause.start, clause.end)
+
+    def cite_sentences(self, clause: Clause, spans: list[tuple[int, int]]) -> str:
+        """Cite the whole clause once; the answer quotes the chosen sentences next to the marker."""
+        return self.cite_clause(clause)
+
+
+def _sentence_texts(version: IndexVersion, clause: Clause) -> list[tuple[tuple[int, int], str]]:
+    raw = version.document_of(clause.clause_id).raw
+    return [((s, e), repair_span(raw, s, e)) for s, e in clause.sentences]
+
+
+_AMOUNT_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|%|％)")
+_PERIOD_RE = re.compile(r"\d{4}\s*年|年底|月底|日前|执行期|期限")
+_WHO_RE = re.compile(r"对[^。；]{2,60}的|符合条件|参照|均按照|可申请|享受")
+
+
+def best_sentences(
+    version: IndexVersion, clause: Clause, u: Understanding, tokenizer: PolicyTokenizer, limit: int = 2
+) -> list[tuple[tuple[int, int], str]]:
+    """The clause's sentences that share most with the question (plus the intent's cue), in document order."""
+    sentences = _sentence_texts(version, clause)
+    if len(sentences) <= limit:
+        return sentences
+    q = set(tokenizer.tokens(u.search_text))
+    scored = []
+    for i, (span, text) in enumerate(sentences):
+        toks = set(tokenizer.tokens(text))
+        score = len(q & toks) / (1 + len(toks) ** 0.5)
+        if u.intent == "amount" and _AMOUNT_RE.search(text):
+            score += 1.0
+        elif u.intent == "deadline" and _PERIOD_RE.search(text):
+            score += 1.0
+        elif u.intent == "eligibility" and _WHO_RE.search(text):
+            score += 0.5
+        # a short heading sentence ("拓宽…受益范围。") says little on its own
+        if len(text) < 18:
+            score -= 0.5
+        scored.append((score, i))
+    keep = sorted(i for _, i in sorted(scored, reverse=True)[:limit])
+    return [sentences[i] for i in keep]
+
+
+def quote_text(sentences: list[tuple[tuple[int, int], str]]) -> str:
+    return "“" + "".join(t for _, t in sentences).strip() + "”"
+
+
+def validity_sentence(validity: Validity | None) -> str:
+    """The answer's time note, using only the document's own period words and the as-of date."""
+    if validity is None or validity.lapsed is None:
+        return ""
+    when = format_date(validity.as_of)
+    if validity.lapsed:
+        return (
+            f"⚠ 时效提示：文件规定的期限是“{validity.period}”，截至{when}该措施已过期失效，"
+            f"现在可能已无法申请；现行政策请拨打{HOTLINE}咨询。"
+        )
+    return f"时效：文件规定的期限是“{validity.period}”，截至{when}仍在期限内。"
+
+
+def compose_validity(clause: Clause, as_of: date) -> Validity:
+    return clause_validity(clause, as_of)
+
+
+# ---------------------------------------------------------------- per-intent composers
+@dataclass
+class Context:
+    """What every composer needs: the question understood, the ranked clauses, and the as-of date."""
+
+    u: Understanding
+    clauses: list[Clause]  # ranked, leaves first
+    version: IndexVersion
+    tokenizer: PolicyTokenizer
+    as_of: date
+    book: CitationBook = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.book = CitationBook(self.version)
+
+
+def _topic(clause: Clause) -> str:
+    if clause.kind == "subitem" and clause.item_title:
+        return f"“{clause.title}”"
+    return f"“{clause.title}”" if clause.title else clause.label
+
+
+def _roster_sentence(ctx: Context, clause: Clause) -> str:
+    e = clause.extra
+    parent = ctx.version.clause(clause.parent_id or "")
+    group = parent.title if parent else ""
+    mark = ctx.book.cite_clause(clause)
+    return f"{group}中，{e.get('name')}任{e.get('role')}，职务为{e.get('position')}{mark}。"
+
+
+def quote_clause(ctx: Context, clause: Clause, *, limit: int = 2, lead: str = "根据文件规定") -> str:
+    if clause.kind == "roster_entry":
+        return _roster_sentence(ctx, clause)
+    sentences = best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=limit)
+    mark = ctx.book.cite_clause(clause)
+    return f"{lead}{mark}：{quote_text(sentences)}"
+
+
+def compose_fact(ctx: Context, extra: int = 1) -> Composition:
+    top = ctx.clauses[0]
+    parts = [quote_clause(ctx, top)]
+    for clause in ctx.clauses[1 : 1 + extra]:
+        parts.append(quote_clause(ctx, clause, limit=1, lead="另见"))
+    validity = clause_validity(top, ctx.as_of)
+    note = validity_sentence(validity)
+    return Composition("answered", "\n".join(p for p in [*parts, note] if p), ctx.book.items, validity=validity)
+
+
+def compose_department(ctx: Context) -> Composition:
+    parts = []
+    validity = None
+    for clause in ctx.clauses[:2]:
+        if clause.kind == "roster_entry":
+            parts.append(_roster_sentence(ctx, clause))
+            continue
+        if clause.kind == "ledger_row" and clause.lead_units:
+            mark = ctx.book.cite_clause(clause)
+            parts.append(f"任务清单台账中，{_topic(clause)}的责任单位为：{'、'.join(clause.lead_units)}{mark}。")
+            continue
+        if not (clause.leaders or clause.lead_units):
+            continue
+        what = ctx.book.cite_clause(clause)
+        resp = ctx.book.cite_span(clause, clause.resp_start, clause.resp_end, label=f"{clause.label}（责任分工）")
+        bits = []
+        if clause.leaders:
+            bits.append(f"责任领导是{'、'.join(clause.leaders)}")
+        if clause.lead_units:
+            bits.append(f"牵头（责任）处室是{'、'.join(clause.lead_units)}")
+        if clause.coop_units:
+            bits.append(f"配合处室是{'、'.join(clause.coop_units)}")
+        parts.append(f"{_topic(clause)}{what}：{'；'.join(bits)}{resp}。")
+        validity = validity or clause_validity(clause, ctx.as_of)
+        if len(parts) == 1 and ctx.clauses[0] is clause:
+            break  # the top clause names its own units: a second clause would only blur the answer
+    if not parts:
+        return compose_fact(ctx)
+    return Composition("answered", "\n".join(parts), ctx.book.items, validity=validity)
+
+
+def compose_deadline(ctx: Context) -> Composition:
+    top = ctx.clauses[0]
+    dated = next((c for c in ctx.clauses[:3] if any(p.end_date for p in c.periods)), None)
+    clause = dated if dated is not None and ctx.clauses.index(dated) == 0 else top
+    validity = clause_validity(clause, ctx.as_of)
+    if validity.lapsed is None:
+        text = (
+            quote_clause(ctx, clause, limit=1)
+            + f"\n文件未写明该项措施的截止期限。这是一份往年印发的工作方案，现行规定请拨打{HOTLINE}咨询。"
+        )
+        return Composition("answered", text, ctx.book.items, validity=validity)
+    sentences = [s for s in _sentence_texts(ctx.version, clause) if _PERIOD_RE.search(s[1])] or best_sentences(
+        ctx.version, clause, ctx.u, ctx.tokenizer
+    )
+    mark = ctx.book.cite_clause(clause)
+    head = f"关于{_topic(clause)}，文件规定{mark}：{quote_text(sentences[:2])}"
+    return Composition("answered", "\n".join([head, validity_sentence(validity)]), ctx.book.items, validity=validity)

@@ -1,0 +1,281 @@
+"""`Assistant.ask(question, session) -> Answer`: understand → retrieve → rules → validity → compose.
+
+Heavy state (embedding model, index version, rules) is opened once by `Assistant.open` and shared by
+every request; a request takes the index version current when it starts and keeps it to the end, so
+an index switch during a request never mixes two versions in one answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from assistant.compose import NO_ANSWER_TEXT, Composition, Context, compose_deadline, compose_department, compose_fact
+from assistant.contract import Answer, SearchHit, SearchResult
+from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
+from assistant.settings import Settings
+from assistant.understand import Lexicon, QuestionRejected, Understanding, understand
+from index.embed import Embedder, load_embedder
+from index.store import IndexVersion, active_version, open_index
+from index.tokenize import PolicyTokenizer
+from index.types import Clause
+
+__all__ = ["Assistant", "ConversationState", "IndexHandle"]
+
+_LEDGER_CUE = re.compile(r"台账|任务清单|清单|附件|序号|第\d+行")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConversationState:
+    """What a session remembers between turns: the slots so far and the last question understood."""
+
+    session_id: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    last: dict[str, Any] | None = None
+
+    def remember(self, u: Understanding, retrieved: list[str]) -> None:
+        self.slots = dict(u.slots)
+        self.last = {
+            "text": u.text,
+            "intent": u.intent,
+            "slots": dict(u.slots),
+            "expansions": list(u.expansions),
+            "retrieved": retrieved[:3],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"slots": self.slots, "last": self.last}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, session_id: str | None = None) -> ConversationState:
+        data = data or {}
+        return cls(session_id=session_id, slots=dict(data.get("slots") or {}), last=data.get("last"))
+
+
+class IndexHandle:
+    """The active index version of a directory; picks up a new version when ACTIVE changes.
+
+    Readers call `current()` once per request and keep what it returns; the switch is one reference
+    assignment under a lock, so requests see either the old version or the new one, never a mix.
+    """
+
+    def __init__(self, index_dir: Path, embedder: Embedder, corpus_dir: Path, *, chroma_url: str | None,
+                 poll_seconds: float, rrf_k: int, candidate_k: int) -> None:
+        self.index_dir = index_dir
+        self.embedder = embedder
+        self.corpus_dir = corpus_dir
+        self.chroma_url = chroma_url
+        self.poll_seconds = poll_seconds
+        self.rrf_k = rrf_k
+        self.candidate_k = candidate_k
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._state = self._open(active_version(index_dir))
+
+    def _open(self, version: str | None) -> tuple[IndexVersion, HybridSearch]:
+        v = open_index(self.index_dir, chroma_url=self.chroma_url, version=version)
+        tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
+        return v, HybridSearch(v, tokenizer, self.embedder, rrf_k=self.rrf_k, candidate_k=self.candidate_k)
+
+    def current(self) -> tuple[IndexVersion, HybridSearch]:
+        now = time.monotonic()
+        if self.poll_seconds and now - self._checked >= self.poll_seconds:
+            self._checked = now
+            name = active_version(self.index_dir)
+            if name and name != self._state[0].version:
+                with self._lock:
+                    if name != self._state[0].version:
+                        try:
+                            self._state = self._open(name)
+                            log.info("switched to index version %s", name)
+                        except Exception:  # a half-visible version: keep serving the old one
+                            log.exception("could not open index version %s; keeping %s", name, self._state[0].version)
+        return self._state
+
+
+class Assistant:
+    """Answers questions over the index with rules and validity; built once per process."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, handle: IndexHandle, lexicon: Lexicon,
+                 rules: Any = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.handle = handle
+        self.lexicon = lexicon
+        self.rules = rules
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
+        embedder = embedder or load_embedder(settings.embedding_model)
+        handle = IndexHandle(
+            settings.index_dir,
+            embedder,
+            settings.corpus_dir,
+            chroma_url=settings.chroma_url,
+            poll_seconds=settings.index_poll_seconds,
+            rrf_k=settings.rrf_k,
+            candidate_k=settings.candidate_k,
+        )
+        lexicon = Lexicon.load(settings.corpus_dir)
+        rules = _load_rules(settings, handle.current()[0])
+        return cls(settings, embedder, handle, lexicon, rules)
+
+    def new_session(self) -> ConversationState:
+        return ConversationState()
+
+    # ------------------------------------------------------------ ask
+    def ask(self, question: str, *, session: ConversationState | None = None, as_of: date | None = None) -> Answer:
+        t0 = time.perf_counter()
+        as_of = as_of or self.settings.today()
+        version, search = self.handle.current()
+        try:
+            u = understand(
+                question, self.lexicon, max_chars=self.settings.max_question_chars,
+                previous=(session.last if session and session.last else None),
+            )
+        except QuestionRejected as exc:
+            return Answer(question=_printable(question), status="invalid", intent="invalid", answer=exc.message,
+                          timing_ms=_ms(t0), index_version=version.version)
+        if session and not session.last and session.slots:
+            u.slots = {**session.slots, **u.slots}
+
+        hits: list[ClauseHit] = []
+        refusal = self._refusal_reason(u)
+        if refusal is None:
+            hits = search.search(u.search_text, k=self.settings.top_k, kind_weights=self._kind_weights(u))
+            if not self._supported(u, hits, search):
+                refusal = NO_ANSWER_TEXT
+        retrieved = [h.clause_id for h in hits]
+        if refusal is not None:
+            answer = Answer(question=u.text, status="no_answer", intent="out_of_scope", answer=refusal,
+                            retrieved=retrieved, slots=u.slots, timing_ms=_ms(t0), index_version=version.version)
+        else:
+            clauses = [c for c in (version.clause(h.clause_id) for h in hits) if c is not None]
+            ctx = Context(u, clauses, version, search.tokenizer, as_of)
+            comp = self._compose(ctx)
+            answer = Answer(
+                question=u.text,
+                status=comp.status,
+                intent=u.intent,
+                answer=comp.text,
+                citations=comp.citations,
+                calculation=comp.calculation,
+                validity=comp.validity,
+                retrieved=retrieved,
+                slots=u.slots,
+                missing=comp.missing,
+                timing_ms=_ms(t0),
+                index_version=version.version,
+            )
+        if session is not None:
+            session.remember(u, retrieved)
+        return answer
+
+    def _kind_weights(self, u: Understanding) -> dict[str, float] | None:
+        if _LEDGER_CUE.search(u.text):
+            return None
+        return {"ledger_row": self.settings.ledger_weight}
+
+    def _refusal_reason(self, u: Understanding) -> str | None:
+        if not u.chinese:
+            return f"目前只支持中文提问，请用中文描述您的问题（Please ask in Chinese）。其他咨询请拨打12333。"
+        if u.foreign_region:
+            return (
+                f"这里收录的是山西省的政策文件，不包含{u.foreign_region}的规定，无法回答该地区的问题。"
+                "请咨询当地人社部门或拨打12333。"
+            )
+        return None
+
+    def _supported(self, u: Understanding, hits: list[ClauseHit], search: HybridSearch) -> bool:
+        """Does the corpus speak to this question? Lexical evidence in the top clause is required."""
+        if not hits:
+            return False
+        vocab = search.version.bm25.vocab_dict
+        words = [w for w in search.tokenizer.words(u.text) if len(w) >= 2]
+        known = [w for w in words if w in vocab]
+        top = hits[0]
+        return bool(known or u.expansions) and top.bm25_score > 0
+
+    def _compose(self, ctx: Context) -> Composition:
+        if ctx.u.intent == "department":
+            return compose_department(ctx)
+        if ctx.u.intent == "deadline":
+            return compose_deadline(ctx)
+        return compose_fact(ctx)
+
+    # ------------------------------------------------------------ search (staff)
+    def search(self, query: str, *, k: int = 10, filters: SearchFilters | None = None) -> SearchResult:
+        version, search = self.handle.current()
+        u = understand(query, self.lexicon, max_chars=self.settings.max_question_chars)
+        hits = search.search(u.search_text, k=k, filters=filters)
+        terms = [w for w in search.tokenizer.words(u.search_text) if len(w) >= 2]
+        results = []
+        for h in hits:
+            clause = version.clause(h.clause_id)
+            if clause is None:
+                continue
+            quote = version.document_of(clause.clause_id).quote(clause.start, clause.end)
+            if clause.kind in ("roster_entry", "ledger_row"):
+                quote = version.document_of(clause.clause_id).raw[clause.start : clause.end]
+            matched = [t for t in dict.fromkeys(terms) if t in quote]
+            results.append(
+                SearchHit(
+                    n=len(results) + 1,
+                    doc_id=clause.doc_id,
+                    clause_id=clause.clause_id,
+                    label=clause.label,
+                    title=clause.title,
+                    quote=quote,
+                    start=clause.start,
+                    end=clause.end,
+                    score=round(h.score, 6),
+                    section_title=clause.section_title,
+                    leaders=clause.leaders,
+                    units=clause.units,
+                    matched_terms=matched,
+                    highlights=_highlights(quote, matched),
+                )
+            )
+        return SearchResult(query=u.text, results=results)
+
+    def clause(self, clause_id: str) -> tuple[IndexVersion, Clause | None]:
+        version, _ = self.handle.current()
+        return version, version.clause(clause_id)
+
+
+def _highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for term in sorted(terms, key=len, reverse=True):
+        start = text.find(term)
+        while start != -1:
+            end = start + len(term)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = text.find(term, end)
+    return sorted(spans)
+
+
+def _load_rules(settings: Settings, version: IndexVersion):
+    try:
+        from assistant.rules import load_rules
+    except ImportError:
+        return None
+    return load_rules(settings.corpus_dir, version.docs)
+
+
+def _printable(text: Any) -> str:
+    if not isinstance(text, str):
+        return ""
+    return text.encode("utf-8", "replace").decode("utf-8")[:500]
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 2)

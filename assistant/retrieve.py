@@ -1,0 +1,218 @@
+"""Hybrid retrieval: jieba BM25 and dense (Chroma, m3e-small) as separate units, fused by RRF.
+
+`BM25Search` and `DenseSearch` each rank chunks; `fuse_rrf` merges their rankings; `HybridSearch`
+runs both over one index version and folds chunks into clauses. `HybridRetriever` exposes the same
+as a LangChain `BaseRetriever` for agents and chains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from index.embed import Embedder
+from index.store import IndexVersion
+from index.tokenize import PolicyTokenizer
+
+__all__ = ["SearchFilters", "ClauseHit", "BM25Search", "DenseSearch", "fuse_rrf", "HybridSearch", "HybridRetriever"]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    doc_id: str | None = None
+    unit: str | None = None
+    leader: str | None = None
+    section: str | None = None  # "s1" or a section title fragment
+
+    def active(self) -> bool:
+        return any((self.doc_id, self.unit, self.leader, self.section))
+
+    def allows(self, meta: dict) -> bool:
+        if self.doc_id and meta.get("doc_id") != self.doc_id:
+            return False
+        if self.unit and self.unit not in str(meta.get("units", "")):
+            return False
+        if self.leader and self.leader not in str(meta.get("leaders", "")):
+            return False
+        if self.section and self.section not in (meta.get("section"), ) and self.section not in str(
+            meta.get("section_title", "")
+        ):
+            return False
+        return True
+
+
+@dataclass
+class ClauseHit:
+    clause_id: str
+    score: float
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+    bm25_score: float = 0.0
+    dense_score: float = 0.0
+    chunk_ids: list[str] = field(default_factory=list)
+
+
+def fuse_rrf(rankings: list[list[str]], k: int = 60, weights: list[float] | None = None) -> dict[str, float]:
+    """Reciprocal-rank fusion: score(d) = Σ w_i / (k + rank_i(d)), ranks from 1.
+
+    RRF needs no score calibration between BM25 (unbounded) and cosine (−1…1); k = 60 (Cormack et al.)
+    keeps the first few ranks of either list from swamping the other.
+    """
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + w / (k + rank)
+    return fused
+
+
+class BM25Search:
+    """Ranks an index version's chunks by BM25 over jieba tokens."""
+
+    def __init__(self, version: IndexVersion, tokenizer: PolicyTokenizer) -> None:
+        self.version = version
+        self.tokenizer = tokenizer
+
+    def run(self, tokens: list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        if not tokens:
+            return []
+        scores = self.version.bm25.get_scores(tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        order = np.argsort(-scores)[:k]
+        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+
+class DenseSearch:
+    """Ranks chunks by cosine similarity of m3e embeddings, through the version's Chroma collection."""
+
+    def __init__(self, version: IndexVersion) -> None:
+        self.version = version
+
+    def run(self, vector: np.ndarray, k: int, allowed_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        kwargs = {}
+        if allowed_ids is not None:
+            if not allowed_ids:
+                return []
+            kwargs["where"] = {"clause_id": {"$in": sorted({i.split("~")[0] for i in allowed_ids})}}
+        n = min(k, len(self.version.chunks))
+        res = self.version.collection.query(
+            query_embeddings=[vector.tolist()], n_results=n, include=["distances"], **kwargs
+        )
+        # the collection uses cosine space: distance = 1 − cosine
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+
+class HybridSearch:
+    """BM25 ∪ dense over one index version, fused by RRF and folded from chunks to clauses."""
+
+    def __init__(self, version: IndexVersion, tokenizer: PolicyTokenizer, embedder: Embedder, *, rrf_k: int = 60,
+                 candidate_k: int = 20) -> None:
+        self.version = version
+        self.bm25 = BM25Search(version, tokenizer)
+        self.dense = DenseSearch(version)
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.rrf_k = rrf_k
+        self.candidate_k = candidate_k
+
+    def search(
+        self,
+        text: str,
+        *,
+        k: int = 5,
+        filters: SearchFilters | None = None,
+        tokens: list[str] | None = None,
+        vector: np.ndarray | None = None,
+        kind_weights: dict[str, float] | None = None,
+    ) -> list[ClauseHit]:
+        """Top-k clauses for `text`; `kind_weights` scales the fused score of clause kinds.
+
+        The task ledger (附件2) restates the body's measures in shorter words, so on equal evidence
+        a question about a measure should land on the body clause: callers pass a weight < 1 for
+        ledger rows unless the question is about the ledger itself.
+        """
+        chunks = self.version.chunks
+        mask = allowed = None
+        if filters and filters.active():
+            mask = np.array([filters.allows(c.metadata) for c in chunks])
+            allowed = [c.chunk_id for c, ok in zip(chunks, mask) if ok]
+        tokens = tokens if tokens is not None else self.tokenizer.tokens(text)
+        sparse = self.bm25.run(tokens, self.candidate_k, mask)
+        vector = vector if vector is not None else self.embedder.encode_one(text)
+        dense = self.dense.run(vector, self.candidate_k, allowed)
+
+        def clause_ranking(chunk_ids: list[str]) -> list[str]:
+            seen: list[str] = []
+            for cid in chunk_ids:
+                clause_id = cid.split("~")[0]
+                if clause_id not in seen:
+                    seen.append(clause_id)
+            return seen
+
+        sparse_ids = clause_ranking([chunks[i].chunk_id for i, _ in sparse])
+        dense_ids = clause_ranking([cid for cid, _ in dense])
+        fused = fuse_rrf([sparse_ids, dense_ids], k=self.rrf_k)
+        sparse_score: dict[str, float] = {}
+        for i, s in sparse:
+            sparse_score.setdefault(chunks[i].clause_id, s)
+        dense_score: dict[str, float] = {}
+        for cid, s in dense:
+            dense_score.setdefault(cid.split("~")[0], s)
+        hits = [
+            ClauseHit(
+                clause_id=cid,
+                score=score,
+                bm25_rank=sparse_ids.index(cid) + 1 if cid in sparse_ids else None,
+                dense_rank=dense_ids.index(cid) + 1 if cid in dense_ids else None,
+                bm25_score=sparse_score.get(cid, 0.0),
+                dense_score=dense_score.get(cid, 0.0),
+            )
+            for cid, score in fused.items()
+        ]
+        if kind_weights:
+            for h in hits:
+                clause = self.version.clause(h.clause_id)
+                if clause is not None:
+                    h.score *= kind_weights.get(clause.kind, 1.0)
+        hits.sort(key=lambda h: (-h.score, -h.bm25_score))
+        return hits[:k]
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain face of `HybridSearch`: documents are clauses with their citation metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    search_engine: HybridSearch
+    k: int = 5
+    filters: SearchFilters | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        version = self.search_engine.version
+        docs = []
+        for hit in self.search_engine.search(query, k=self.k, filters=self.filters):
+            clause = version.clause(hit.clause_id)
+            if clause is None:
+                continue
+            docs.append(
+                Document(
+                    page_content=clause.text,
+                    id=clause.clause_id,
+                    metadata={
+                        "clause_id": clause.clause_id,
+                        "doc_id": clause.doc_id,
+                        "label": clause.label,
+                        "title": clause.title,
+                        "start": clause.start,
+                        "end": clause.end,
+                        "score": hit.score,
+                    },
+                )
+            )
+        return docs

@@ -1,0 +1,289 @@
+"""Deterministic query understanding: clean the text, find the intent and the slots, expand synonyms.
+
+Nothing here calls a model. Vocabulary lives in corpus/ (synonyms.yaml, regions.yaml); this module
+holds only the language cues of question types (多少钱 → amount, 哪个部门 → department, …).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+import zhconv
+
+from index.errors import PolicyQAError
+
+__all__ = [
+    "QuestionRejected",
+    "Lexicon",
+    "Understanding",
+    "clean_question",
+    "cn_numerals_to_digits",
+    "understand",
+]
+
+
+class QuestionRejected(PolicyQAError):
+    """The question cannot be processed at all (empty, too long, not text)."""
+
+    code = "invalid_question"
+
+
+# ---------------------------------------------------------------- cleaning
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_question(text: str, max_chars: int) -> str:
+    """Normalise a raw question or raise QuestionRejected with a Chinese message."""
+    if not isinstance(text, str):
+        raise QuestionRejected("问题必须是文本", code="invalid_question")
+    text = _SURROGATE.sub("", text)
+    text = _INVISIBLE.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        raise QuestionRejected("问题不能为空，请输入您想咨询的内容", code="empty_question")
+    if len(text) > max_chars:
+        raise QuestionRejected(f"问题太长了（{len(text)} 字），请控制在 {max_chars} 字以内", code="question_too_long")
+    # traditional characters → simplified, so 穩崗返還 meets 稳岗返还
+    return zhconv.convert(text, "zh-cn")
+
+
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_NUM_RE = re.compile(r"(?<![\d.])(?!万)[零〇一二两三四五六七八九十百千万]+(?=\s*(?:个|名|位|人|万|元|块|家|本|张|岁|月|年|天|场|项|%|％|倍))")
+
+
+def _cn_to_int(s: str) -> int | None:
+    total, section, digit = 0, 0, None
+    for ch in s:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            section += (digit if digit is not None else 1) * _CN_UNIT[ch]
+            digit = None
+        elif ch == "万":
+            section += digit or 0
+            total += (section or 1) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def cn_numerals_to_digits(text: str) -> str:
+    """二十五个人 → 25个人, 两千元 → 2000元, 三万 → 30000; leaves 一次性 / 一县一品牌 alone."""
+
+    def repl(m: re.Match) -> str:
+        s = m.group(0)
+        if s == "一" and text[m.end() : m.end() + 1] in ("个", "名", "位") and m.start() > 0 and text[m.start() - 1] in "每这那":
+            return s  # 每一个 / 这一名 read better as words and carry no count
+        value = _cn_to_int(s)
+        return str(value) if value is not None else s
+
+    return _CN_NUM_RE.sub(repl, text)
+
+
+# ---------------------------------------------------------------- lexicon (data from corpus/)
+@dataclass
+class Lexicon:
+    synonyms: list[tuple[str, list[str]]]
+    typos: dict[str, str]
+    provinces: list[str]
+    home_regions: list[str]
+    industries: list[str]
+    topic_terms: list[str] = field(default_factory=list)
+
+    def has_topic(self, text: str) -> bool:
+        """Whether the text names a policy subject of its own (a dictionary term or a synonym)."""
+        return any(t in text for t in self.topic_terms)
+
+    @classmethod
+    def load(cls, corpus_dir: Path) -> Lexicon:
+        syn = yaml.safe_load((corpus_dir / "synonyms.yaml").read_text(encoding="utf-8")) or {}
+        reg_path = corpus_dir / "regions.yaml"
+        reg = yaml.safe_load(reg_path.read_text(encoding="utf-8")) if reg_path.exists() else {}
+        return cls(
+            synonyms=[(g["canonical"], list(g.get("variants", []))) for g in syn.get("synonyms", [])],
+            typos=dict(syn.get("typos") or {}),
+            provinces=list(reg.get("other_regions", [])),
+            home_regions=list(reg.get("home_regions", [])),
+            industries=list(syn.get("industries", [])),
+            topic_terms=_topic_terms(corpus_dir, syn),
+        )
+
+    def fix_typos(self, text: str) -> str:
+        for wrong in sorted(self.typos, key=len, reverse=True):
+            text = text.replace(wrong, self.typos[wrong])
+        return text
+
+    def canonical_terms(self, text: str) -> list[str]:
+        """Document terms for the colloquial words in `text` (in order, without repeats)."""
+        found: list[str] = []
+        for canonical, variants in self.synonyms:
+            if canonical in text:
+                continue
+            if any(v in text for v in variants) and canonical not in found:
+                found.append(canonical)
+        return found
+
+
+def _topic_terms(corpus_dir: Path, syn: dict) -> list[str]:
+    terms: set[str] = set()
+    dict_path = corpus_dir / "dictionary.txt"
+    if dict_path.exists():
+        terms |= {ln.split()[0] for ln in dict_path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")}
+    for g in syn.get("synonyms", []):
+        terms.add(g["canonical"])
+        terms.update(v for v in g.get("variants", []) if len(v) >= 2)
+    # generic words that name no particular measure do not make a question self-contained
+    return sorted(t for t in terms if t not in {"补助", "补贴", "大型企业", "中小微企业", "小微企业", "中型企业"})
+
+
+# ---------------------------------------------------------------- intents and slots
+# Order matters: the first intent whose cue appears wins, so a question asking "能拿多少" about
+# eligibility is an amount question, and "哪个部门负责…补贴" a department question.
+_INTENT_CUES: list[tuple[str, re.Pattern]] = [
+    ("department", re.compile(r"哪个部门|哪个处|哪些处室|哪些部门|哪个单位|哪些单位|什么部门|什么单位|哪家单位|谁负责|谁牵头|负责部门|牵头|责任处室|责任单位|配合处室|配合单位|配合部门|责任领导|分管领导|哪位领导|哪个领导|负责领导|找谁|联系谁|归谁管|谁管|主管部门|负责人是谁|由谁|哪个科室|承办")),
+    ("amount", re.compile(r"多少钱|补多少|拿多少|领多少|发多少|给多少|返多少|奖多少|返还多少|多少元|多少万|金额|能补|多少补贴|补贴多少|补助多少|奖励多少|标准是多少|什么标准|啥标准|比例|百分之|几成|算一下|算算|计算|一共|总共|合计|最高|最多能|上限")),
+    ("deadline", re.compile(r"什么时候|啥时候|何时|截止|截至|期限|到期|哪天|几号|多久|多长时间|有效期|还有效|过期|失效|还能申请|现在还能|现在还可以|今年还|还在执行|还执行|还有吗|几月|时间节点|之前完成|前完成|到什么时候|执行期|缓到")),
+    ("eligibility", re.compile(r"能不能|可不可以|可以吗|能吗|能否|是否|符合|有没有资格|有资格|资格|能享受|可以享受|能申请|可以申请|能领|可以领|能拿|算不算|包括|包含|哪些企业|哪些人|哪些行业|什么企业|什么人|谁可以|谁能|同时|一起|都能|都可以|重复享受|兼得|有什么补贴|有哪些补贴|有啥补贴|什么政策|哪些政策|有没有|享受什么|条件")),
+]
+
+_INDUSTRY_FALLBACK = ["餐饮", "零售", "旅游", "民航", "公路水路铁路运输"]
+
+_SIZE_CUES: list[tuple[str, re.Pattern]] = [
+    ("large", re.compile(r"大型企业|大型|大企业|大公司|大厂")),
+    ("medium", re.compile(r"中型企业|中型")),
+    ("sme", re.compile(r"中小微")),
+    ("small", re.compile(r"小微|小型|微型|小企业|小公司|小店|个体|小饭店|小餐馆|小超市")),
+]
+
+_COUNT_NOUNS: list[tuple[str, str]] = [
+    ("graduates_hired", r"[\u4e00-\u9fff]{0,4}?(?:高校毕业生|毕业生|大学生|应届生|研究生|本科生|大专生)"),
+    ("poverty_labourers_hired", r"[\u4e00-\u9fff]{0,3}?(?:脱贫劳动力|脱贫人口|贫困户|贫困劳动力|建档立卡户?|脱贫户)"),
+    ("certificates", r"(?:中级工|高级工)?(?:证书|证)"),
+    ("trainees", r"(?:职工|员工|人)?(?:参加)?培训"),
+    ("insured_employees", r"参保职工|参保员工|参保人员|交社保的(?:员工|职工)?|缴社保的(?:员工|职工)?"),
+    ("employees", r"员工|职工|工人|雇员|伙计|服务员|人"),
+]
+_NUM = r"(\d+(?:\.\d+)?)\s*(万)?"
+_CLASSIFIER = r"\s*(?:个|名|位|人)?\s*"
+
+
+def _to_number(value: str, wan: str | None) -> float:
+    n = float(value)
+    return n * 10000 if wan else n
+
+
+@dataclass
+class Understanding:
+    text: str  # cleaned question
+    intent: str
+    slots: dict[str, Any] = field(default_factory=dict)
+    expansions: list[str] = field(default_factory=list)  # canonical document terms added
+    search_text: str = ""  # what retrieval embeds and tokenises
+    follow_up: bool = False
+    foreign_region: str | None = None
+    chinese: bool = True
+
+
+def _intent(text: str) -> str:
+    for intent, cue in _INTENT_CUES:
+        if cue.search(text):
+            return intent
+    return "fact"
+
+
+def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]:
+    slots: dict[str, Any] = {}
+    industries = lexicon.industries or _INDUSTRY_FALLBACK
+    for term in [*expansions, *industries]:
+        if term in industries and (term in text or term in expansions):
+            slots["industry"] = term
+            break
+    if "industry" not in slots and re.search(r"制造|工厂|加工厂|生产企业", text):
+        slots["industry"] = "制造业"
+    for size, cue in _SIZE_CUES:
+        if cue.search(text):
+            slots["size"] = size
+            break
+    if re.search(r"未出现中高风险|不是中高风险|非中高风险|低风险|没有疫情|没出现疫情|没有封控|常态化地区", text):
+        slots["region_risk"] = "low"
+    elif re.search(r"中高风险|高风险|中风险|封控|封城", text):
+        slots["region_risk"] = "high"
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(万)?\s*(?:元|块)", text)
+    if m and re.search(r"失业保险|失业险|保费|社保费|缴纳|交了|缴了|交的|缴的|缴费", text):
+        slots["unemployment_insurance_paid"] = _to_number(m.group(1), m.group(2))
+    for level in ("中级工", "高级工"):
+        if level in text:
+            slots["certificate_level"] = level
+    m = re.search(r"(\d+)\s*个?\s*月", text)
+    if m and "培训" in text:
+        slots["training_months"] = int(m.group(1))
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:%|％|成)", text)
+    if m and re.search(r"脱贫|贫困", text):
+        slots["poverty_share_percent"] = float(m.group(1)) * (10 if "成" in m.group(0) else 1)
+    for slot, noun in _COUNT_NOUNS:
+        if slot in slots:
+            continue
+        pattern = re.compile(_NUM + _CLASSIFIER + f"(?:{noun})")
+        m = pattern.search(text)
+        if m is None:
+            # "员工有25个" / "吸纳了30名" word orders
+            m = re.search(f"(?:{noun})" + r"\s*(?:有|共|一共|总共|是)?\s*" + _NUM + r"\s*(?:个|名|位|人)", text)
+        if m:
+            value = _to_number(m.group(1), m.group(2))
+            if slot == "employees" and re.search(r"脱贫|贫困|帮扶基地|帮扶车间", text) and "poverty_labourers_hired" not in slots:
+                slot = "poverty_labourers_hired"
+            slots.setdefault(slot, int(value) if float(value).is_integer() else value)
+    if "employees" in slots and "insured_employees" not in slots and re.search(r"参保|社保|都交|缴纳", text):
+        slots["insured_employees"] = slots["employees"]
+    m = re.search(r"(20\d\d)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?", text)
+    if m:
+        slots["date"] = date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)).isoformat()
+    if re.search(r"毕业年度|应届|今年毕业|刚毕业", text):
+        slots["person"] = "graduate_this_year"
+    elif re.search(r"毕业两年|毕业2年|往届", text):
+        slots["person"] = "graduate_two_years"
+    return slots
+
+
+_FOLLOW_UP_START = re.compile(r"^(?:那|那么|那如果|如果是|要是|假如|换成|还有|另外|再问|然后|同样)")
+_FOLLOW_UP_END = re.compile(r"(?:呢|的话)[?？]?$")
+
+
+def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previous: dict | None = None) -> Understanding:
+    """Intent, slots and retrieval text of a question; `previous` carries the last turn's understanding."""
+    text = clean_question(question, max_chars)
+    text = cn_numerals_to_digits(lexicon.fix_typos(text))
+    chinese = bool(_CJK.search(text))
+    expansions = lexicon.canonical_terms(text)
+    u = Understanding(text=text, intent=_intent(text), expansions=expansions, chinese=chinese)
+    u.slots = _slots(text, lexicon, expansions)
+    u.foreign_region = next((r for r in lexicon.provinces if r in text), None)
+    if u.foreign_region and any(h in text for h in lexicon.home_regions):
+        u.foreign_region = None  # "山西和北京…": the home region is asked about too
+    u.search_text = " ".join([text, *expansions])
+
+    if previous:
+        own_chars = len(re.sub(r"[^\u4e00-\u9fff]", "", text))
+        u.follow_up = bool(
+            (_FOLLOW_UP_START.search(text) or _FOLLOW_UP_END.search(text) or own_chars <= 8)
+            and not lexicon.has_topic(text)
+        )
+        carried = {k: v for k, v in previous.get("slots", {}).items() if k != "date"}
+        u.slots = {**carried, **u.slots}
+        if u.follow_up:
+            if u.intent == "fact" and previous.get("intent") not in (None, "out_of_scope", "invalid"):
+                u.intent = previous["intent"]
+            u.search_text = " ".join([previous.get("text", ""), *previous.get("expansions", []), u.search_text])
+    return u
