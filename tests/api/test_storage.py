@@ -6,6 +6,7 @@ import json
 import random
 import re
 import sqlite3
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,8 +19,11 @@ from api.storage import (
     UnknownSession,
     apply_migrations,
 )
-from assistant.privacy import ID_CARD_MASK, PHONE_MASK, PROVINCE_CODES
+from assistant.privacy import ID_CARD_MASK, PHONE_MASK, PROVINCE_CODES, redact
 from index.errors import PolicyQAError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the hostile-input loader
+from badinput import load_bad_inputs  # noqa: E402
 
 TTL = 3600
 FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -128,6 +132,19 @@ class TestRoundTrip:
         assert turn.answer_id == aid
         assert turn.question == "a\x00b\ufffdc 🇨🇳 ‮ '; DROP TABLE turns;--"
         assert turn.answer == {"answer": "\ufffd"}
+
+    def test_every_hostile_input_round_trips_masked(self, store: ConversationStore) -> None:
+        sid = store.create_session()
+        for case_id, text in load_bad_inputs():
+            aid = store.add_turn(sid, text, {"answer": text}, "invalid", "invalid", "v1")
+            store.add_feedback(aid, False, text)
+            store.update_slots(sid, {"last": text})
+            turn = store.recent_turns(sid, 1)[0]
+            expected = redact(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+            assert turn.answer_id == aid, case_id
+            assert turn.question == expected and turn.answer == {"answer": expected}, case_id
+            assert store.feedback_for(aid)[0].comment == expected, case_id
+            assert store.get_session(sid).slots == {"last": expected}, case_id
 
     def test_store_is_reopened_with_its_data(self, tmp_path: Path, clock: FakeClock) -> None:
         path = tmp_path / "log.sqlite3"

@@ -29,6 +29,8 @@ from assistant.privacy import (
 )
 
 CORPUS_DOC = Path(__file__).resolve().parents[2] / "corpus" / "documents" / "sx-rst-2022-19.txt"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the hostile-input loader
+from badinput import bad_input_entries, load_bad_inputs, load_xss_payloads  # noqa: E402
 TODAY = date(2024, 6, 1)
 FULLWIDTH = str.maketrans("0123456789X+-", "０１２３４５６７８９Ｘ＋－")
 
@@ -204,6 +206,23 @@ class TestCorpusHasNoFalsePositives:
     def test_document_style_numbers_are_left_alone(self, text: str) -> None:
         assert find_pii(text) == []
         assert redact(text) == text
+
+
+class TestHostileInputs:
+    def test_every_bad_input_and_xss_payload_is_handled(self) -> None:
+        cases = load_bad_inputs() + [(f"xss-{n}", p) for n, p in enumerate(load_xss_payloads())]
+        for case_id, text in cases:
+            once = redact(text)
+            assert redact(once) == once, case_id
+            assert not contains_pii(once), case_id
+
+    def test_pii_entries_are_masked_and_others_untouched(self) -> None:
+        kinds = {e["id"]: e["kind"] for e in bad_input_entries()}
+        for case_id, text in load_bad_inputs():
+            if kinds[case_id] == "pii":
+                assert redact(text) != text, case_id
+            else:
+                assert redact(text) == text, case_id
 
 
 class TestRedactValue:
