@@ -421,7 +421,8 @@ class ExclusionRef(BaseModel):
     """Another rule this one cannot be combined with, and the document's words saying so."""
 
     other: str
-    label: str
+    label: str  # the other rule's title
+    group: str | None = None  # the name the document used, when it excluded a whole group (一次性吸纳就业补贴)
     quotes: list[LocatedQuote]
 
 
@@ -835,22 +836,22 @@ def _link_exclusions(rules: list[Rule], groups: dict[str, GroupSpec], docs: Mapp
             if x.group:
                 if x.group not in groups:
                     raise RuleDataError(f"规则 {r.id}：互斥组 {x.group} 未定义")
-                targets, label = groups[x.group].members, groups[x.group].label
+                targets, group = groups[x.group].members, groups[x.group].label
             else:
                 if x.rule not in by_id:
                     raise RuleDataError(f"规则 {r.id}：互斥规则 {x.rule} 未定义")
-                targets, label = [x.rule], by_id[x.rule].title
+                targets, group = [x.rule], None
             for t in targets:
                 if t == r.id:
                     raise RuleDataError(f"规则 {r.id} 不能与自身互斥")
-                _add_exclusion(r, t, label if len(targets) == 1 else f"{label}（{by_id[t].title}）", lq)
-                _add_exclusion(by_id[t], r.id, r.title, lq)
+                _add_exclusion(r, by_id[t], group, lq)
+                _add_exclusion(by_id[t], r, None, lq)
 
 
-def _add_exclusion(rule: Rule, other: str, label: str, lq: LocatedQuote) -> None:
+def _add_exclusion(rule: Rule, other: Rule, group: str | None, lq: LocatedQuote) -> None:
     for ref in rule.excludes:
-        if ref.other == other:
+        if ref.other == other.id:
             if all(q.start != lq.start for q in ref.quotes):
                 ref.quotes.append(lq)
             return
-    rule.excludes.append(ExclusionRef(other=other, label=label, quotes=[lq]))
+    rule.excludes.append(ExclusionRef(other=other.id, label=other.title, group=group, quotes=[lq]))
