@@ -38,6 +38,7 @@ __all__ = [
     "PHONE",
     "ID_CARD_MASK",
     "PHONE_MASK",
+    "PROVINCE_CODES",
     "PiiMatch",
     "find_pii",
     "redact",
@@ -91,7 +92,10 @@ class _AsciiFold(dict):
             folded = ord("-")  # dashes and the minus sign
         elif codepoint >= 0x80 and (digit := unicodedata.decimal(ch, None)) is not None:
             folded = ord("0") + digit
-        self[codepoint] = folded
+        # Cache the BMP and every folding character; astral non-folding ones (emoji) are recomputed,
+        # so hostile input cannot grow the table beyond ~65k entries.
+        if codepoint < 0x10000 or folded != codepoint:
+            self[codepoint] = folded
         return folded
 
 
