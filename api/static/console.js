@@ -177,6 +177,11 @@
   // ------------------------------------------------------------------ shared renderers
 
   const docTitles = new Map(); // doc_id → title, from GET /api/documents
+  const KIND_TEXT = {
+    section: '部分', item: '条', subitem: '项', preamble: '前言', notice: '印发通知',
+    attachment: '附件', roster_entry: '附件名单', ledger_row: '附件台账', paragraph: '段落',
+  };
+  const PERIOD_KIND_TEXT = { range: '起止期间', until: '截止', deadline: '完成时限', year: '年度', recurring: '定期' };
 
   /** Badge for a Validity: lapsed true → 已过期, false → 在有效期内, null → 未注明期限. */
   function validityBadge(v) {
@@ -468,7 +473,7 @@
     clauseView.appendChild(heading);
     clauseView.appendChild(
       h('div', { class: 'clause-badges' },
-        c.kind ? h('span', { class: 'badge kind', text: str(c.kind) }) : null,
+        c.kind ? h('span', { class: 'badge kind', title: str(c.kind), text: KIND_TEXT[str(c.kind)] || str(c.kind) }) : null,
         validityBadge(c.validity),
         h('span', { class: 'small muted', text: str(c.clause_id) })),
     );
@@ -489,7 +494,8 @@
     if (periods.length) {
       fact('执行期限', h('ul', null, periods.map((p) => {
         const range = [str(p.start_date), str(p.end_date)].some(Boolean) ? '（' + (str(p.start_date) || '…') + ' 至 ' + (str(p.end_date) || '…') + '）' : '';
-        return h('li', null, str(p.text) + range + (p.kind ? ' · ' + str(p.kind) : ''));
+        const kind = p.kind ? '［' + (PERIOD_KIND_TEXT[str(p.kind)] || str(p.kind)) + '］' : '';
+        return h('li', null, kind + str(p.text) + range);
       })));
     }
     if (c.validity && typeof c.validity === 'object') {

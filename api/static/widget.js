@@ -30,6 +30,9 @@
   const SUGGESTIONS_TIMEOUT_MS = 5000;
   const MAX_SUGGESTIONS = 6;
   const HOTLINE = '12333';
+  // Drawn icons rather than the 👍/👎 emoji: not every system (kiosks, older Linux/Windows) has a colour emoji font.
+  const THUMB_UP = 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z';
+  const THUMB_DOWN = 'M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z';
   const FALLBACK_SUGGESTIONS = [
     '我开饭店，有什么补贴？',
     '招用应届高校毕业生，企业能领多少扩岗补助？',
@@ -363,7 +366,7 @@ button { cursor: pointer; }
 
 sup { line-height: 0; }
 .ref { border: 0; background: #e2ecf9; color: #1d4f91; font-size: 11px; font-weight: 600; border-radius: 4px;
-  padding: 0 3px; margin: 0 1px; line-height: 1.5; vertical-align: super; }
+  padding: 0 3px; margin: 0 1px; line-height: 1.5; }
 .ref:hover { background: #c9daf2; }
 
 .lapsed { margin: 0 0 8px; padding: 7px 10px; border-radius: 8px; background: #fff4e0; border: 1px solid #f0b35a;
@@ -400,8 +403,10 @@ sup { line-height: 0; }
 .quote .src { margin: 4px 0 0; font-size: 12px; color: #52606d; }
 
 .fb { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin: 10px 0 0; font-size: 12px; color: #52606d; }
-.fb button.thumb { border: 1px solid #d5dde8; background: #fff; border-radius: 14px; padding: 1px 10px; font-size: 14px; line-height: 1.6; }
-.fb button.thumb[aria-pressed="true"] { background: #e2ecf9; border-color: #1d4f91; }
+.fb button.thumb { border: 1px solid #d5dde8; background: #fff; color: #52606d; border-radius: 14px; padding: 0 10px; height: 26px;
+  display: inline-flex; align-items: center; }
+.fb button.thumb:hover { color: #1d4f91; border-color: #9fb6d6; }
+.fb button.thumb[aria-pressed="true"] { background: #e2ecf9; border-color: #1d4f91; color: #1d4f91; }
 .fb button.thumb:disabled { cursor: default; }
 .fb-more { display: flex; gap: 6px; width: 100%; margin-top: 4px; }
 .fb-more input { flex: 1; min-width: 0; border: 1px solid #c5cfdb; border-radius: 6px; padding: 3px 8px; font-size: 13px; background: #fff; }
@@ -674,7 +679,8 @@ sup { line-height: 0; }
       const onEvent = (event, data) => {
         if (event === 'meta') {
           if (data && data.session_id) session.set(str(data.session_id));
-          if (data && data.status) bubble.setAttribute('data-status', str(data.status));
+          // data-status is set only once the answer is complete, so whoever waits for it (people's
+          // scripts, browser tests) sees the final bubble with its citations.
         } else if (event === 'delta') {
           if (!streamed) {
             bubble.textContent = '';
@@ -716,7 +722,8 @@ sup { line-height: 0; }
       if (!answer || !bubble.isConnected) return;
       if (answer.session_id) session.set(str(answer.session_id));
       renderAnswer(bubble, answer);
-      announce('新回答：' + str(answer.answer));
+      // Markers read aloud as "left bracket one" help nobody; the footnotes follow in the panel.
+      announce('新回答：' + str(answer.answer).replace(/\[\d{1,3}\]/g, ''));
       // Long answers are read from their start, not their end.
       const top = bubble.offsetTop - log.offsetTop - 8;
       log.scrollTop = Math.max(0, Math.min(top, log.scrollHeight));
@@ -759,9 +766,7 @@ sup { line-height: 0; }
           box.appendChild(h('div', { class: 'formula', 'data-testid': 'pqa-formula' }, formatAmount(calc.amount) + ' ' + str(calc.unit || '元')));
         }
         if (calc.note) box.appendChild(h('p', { class: 'note', text: str(calc.note) }));
-        bubble.appendChild(box);
-        bubble.appendChild(renderList('需要满足的条件', calc.conditions));
-        bubble.appendChild(renderList('不能同时享受', calc.exclusions));
+        append(bubble, [box, renderList('需要满足的条件', calc.conditions), renderList('不能同时享受', calc.exclusions)]);
       }
 
       if (v && v.lapsed === false && v.period) {
@@ -867,8 +872,8 @@ sup { line-height: 0; }
     // ---------------------------------------------------------- feedback
 
     function renderFeedback(answerId) {
-      const up = h('button', { type: 'button', class: 'thumb', 'data-testid': 'pqa-fb-up', 'aria-label': '有帮助', 'aria-pressed': 'false', title: '有帮助' }, '👍');
-      const down = h('button', { type: 'button', class: 'thumb', 'data-testid': 'pqa-fb-down', 'aria-label': '没有帮助', 'aria-pressed': 'false', title: '没有帮助' }, '👎');
+      const up = h('button', { type: 'button', class: 'thumb', 'data-testid': 'pqa-fb-up', 'aria-label': '有帮助', 'aria-pressed': 'false', title: '有帮助' }, svg(THUMB_UP, 16));
+      const down = h('button', { type: 'button', class: 'thumb', 'data-testid': 'pqa-fb-down', 'aria-label': '没有帮助', 'aria-pressed': 'false', title: '没有帮助' }, svg(THUMB_DOWN, 16));
       const status = h('span', { role: 'status' });
       const bar = h('div', { class: 'fb' }, h('span', { text: '这个回答有帮助吗？' }), up, down, status);
       let helpful = null;
