@@ -164,22 +164,64 @@ def _roster_sentence(ctx: Context, clause: Clause) -> str:
     return f"{group}中，{e.get('name')}任{e.get('role')}，职务为{e.get('position')}{mark}。"
 
 
-def quote_clause(ctx: Context, clause: Clause, *, limit: int = 2, lead: str = "根据文件规定") -> str:
+def quote_clause(
+    ctx: Context, clause: Clause, *, limit: int = 2, lead: str = "根据文件规定"
+) -> tuple[str, list[tuple[int, int]]]:
+    """A sentence quoting the clause's best sentences, and the raw spans it quoted."""
     if clause.kind == "roster_entry":
-        return _roster_sentence(ctx, clause)
+        return _roster_sentence(ctx, clause), [(clause.start, clause.end)]
+    if clause.kind == "ledger_row":
+        mark = ctx.book.cite_clause(clause)
+        fields = "；".join(f"{k}：{v}" for k, v in clause.extra.items() if v and k != next(iter(clause.extra)))
+        return f"任务清单台账（{clause.label}）{mark}——{fields}", [(clause.start, clause.end)]
     sentences = best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=limit)
     mark = ctx.book.cite_clause(clause)
-    return f"{lead}{mark}：{quote_text(sentences)}"
+    return f"{lead}{mark}：{quote_text(sentences)}", [span for span, _ in sentences]
 
 
-def compose_fact(ctx: Context, extra: int = 1) -> Composition:
+_ROLE_LIST_CUE = re.compile(r"哪些|哪几|有谁|都有谁|几位|几个|几人|名单|分别")
+
+
+def compose_roster_list(ctx: Context) -> Composition | None:
+    """"副组长有哪几位": every roster entry with the asked role, each cited."""
     top = ctx.clauses[0]
-    parts = [quote_clause(ctx, top)]
-    for clause in ctx.clauses[1 : 1 + extra]:
-        parts.append(quote_clause(ctx, clause, limit=1, lead="另见"))
-    validity = clause_validity(top, ctx.as_of)
+    if top.kind != "roster_entry" or not _ROLE_LIST_CUE.search(ctx.u.text):
+        return None
+    parent = ctx.version.clause(top.parent_id or "")
+    if parent is None:
+        return None
+    roles = {str(ctx.version.clauses[c].extra.get("role", "")) for c in parent.children}
+    asked = [r for r in sorted(roles, key=len, reverse=True) if r and r in ctx.u.text]
+    if not asked:
+        return None
+    entries = [ctx.version.clauses[c] for c in parent.children if ctx.version.clauses[c].extra.get("role") == asked[0]]
+    items = [f"{e.extra.get('name')}（{e.extra.get('position')}）{ctx.book.cite_clause(e)}" for e in entries]
+    text = f"{parent.title}中，{asked[0]}共{len(entries)}位：" + "、".join(items) + "。"
+    return Composition("answered", text, ctx.book.items)
+
+
+def compose_fact(ctx: Context) -> Composition:
+    listed = compose_roster_list(ctx)
+    if listed is not None:
+        return listed
+    top = ctx.clauses[0]
+    text, spans = quote_clause(ctx, top)
+    validity = clause_validity(top, ctx.as_of, spans)
     note = validity_sentence(validity)
-    return Composition("answered", "\n".join(p for p in [*parts, note] if p), ctx.book.items, validity=validity)
+    return Composition("answered", "\n".join(p for p in [text, note] if p), ctx.book.items, validity=validity)
+
+
+_QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍)")
+
+
+def compose_amount_unstated(ctx: Context) -> Composition | None:
+    """An amount question whose best clause states no amount at all: say so instead of guessing."""
+    top = ctx.clauses[0]
+    if top.kind in ("roster_entry",) or _QUANTITY_RE.search(top.text):
+        return None
+    text, _ = quote_clause(ctx, top, limit=1, lead="文件提到了相关内容")
+    text += f"\n但文件没有规定具体的金额、比例或标准，我不能替文件给出数字。具体标准请拨打{HOTLINE}咨询。"
+    return Composition("no_answer", text, ctx.book.items)
 
 
 def compose_department(ctx: Context) -> Composition:
@@ -194,6 +236,12 @@ def compose_department(ctx: Context) -> Composition:
             parts.append(f"任务清单台账中，{_topic(clause)}的责任单位为：{'、'.join(clause.lead_units)}{mark}。")
             continue
         if not (clause.leaders or clause.lead_units):
+            if clause is ctx.clauses[0]:
+                # the clause says who does it in its own words ("日常工作由就业促进处承办")
+                text, spans = quote_clause(ctx, clause)
+                parts.append(text)
+                validity = clause_validity(clause, ctx.as_of, spans)
+                break
             continue
         what = ctx.book.cite_clause(clause)
         resp = ctx.book.cite_span(clause, clause.resp_start, clause.resp_end, label=f"{clause.label}（责任分工）")
@@ -205,7 +253,7 @@ def compose_department(ctx: Context) -> Composition:
         if clause.coop_units:
             bits.append(f"配合处室是{'、'.join(clause.coop_units)}")
         parts.append(f"{_topic(clause)}{what}：{'；'.join(bits)}{resp}。")
-        validity = validity or clause_validity(clause, ctx.as_of)
+        validity = validity or clause_validity(clause, ctx.as_of, [])
         if len(parts) == 1 and ctx.clauses[0] is clause:
             break  # the top clause names its own units: a second clause would only blur the answer
     if not parts:
@@ -214,19 +262,14 @@ def compose_department(ctx: Context) -> Composition:
 
 
 def compose_deadline(ctx: Context) -> Composition:
-    top = ctx.clauses[0]
-    dated = next((c for c in ctx.clauses[:3] if any(p.end_date for p in c.periods)), None)
-    clause = dated if dated is not None and ctx.clauses.index(dated) == 0 else top
-    validity = clause_validity(clause, ctx.as_of)
+    clause = ctx.clauses[0]
+    dated = [s for s in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=3) if _PERIOD_RE.search(s[1])]
+    validity = clause_validity(clause, ctx.as_of, [span for span, _ in dated[:2]])
     if validity.lapsed is None:
-        text = (
-            quote_clause(ctx, clause, limit=1)
-            + f"\n文件未写明该项措施的截止期限。这是一份往年印发的工作方案，现行规定请拨打{HOTLINE}咨询。"
-        )
+        text, spans = quote_clause(ctx, clause, limit=1)
+        text += f"\n文件未写明该项措施的截止期限。这是一份往年印发的工作方案，现行规定请拨打{HOTLINE}咨询。"
         return Composition("answered", text, ctx.book.items, validity=validity)
-    sentences = [s for s in _sentence_texts(ctx.version, clause) if _PERIOD_RE.search(s[1])] or best_sentences(
-        ctx.version, clause, ctx.u, ctx.tokenizer
-    )
+    sentences = dated
     mark = ctx.book.cite_clause(clause)
     head = f"关于{_topic(clause)}，文件规定{mark}：{quote_text(sentences[:2])}"
     return Composition("answered", "\n".join([head, validity_sentence(validity)]), ctx.book.items, validity=validity)

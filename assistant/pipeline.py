@@ -16,7 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.compose import NO_ANSWER_TEXT, Composition, Context, compose_deadline, compose_department, compose_fact
+from assistant.compose import (
+    NO_ANSWER_TEXT,
+    Composition,
+    Context,
+    compose_amount_unstated,
+    compose_deadline,
+    compose_department,
+    compose_fact,
+)
 from assistant.contract import Answer, SearchHit, SearchResult
 from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
 from assistant.settings import Settings
@@ -28,6 +36,7 @@ from index.types import Clause
 
 __all__ = ["Assistant", "ConversationState", "IndexHandle"]
 
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
 _LEDGER_CUE = re.compile(r"台账|任务清单|清单|附件|序号|第\d+行")
 
 log = logging.getLogger(__name__)
@@ -150,9 +159,18 @@ class Assistant:
         hits: list[ClauseHit] = []
         refusal = self._refusal_reason(u)
         if refusal is None:
-            hits = search.search(u.search_text, k=self.settings.top_k, kind_weights=self._kind_weights(u))
-            if not self._supported(u, hits, search):
+            context = (session.last or {}).get("retrieved") if (session and u.follow_up) else None
+            hits = search.search(
+                u.search_text, k=self.settings.top_k, kind_weights=self._kind_weights(u), context_ids=context
+            )
+            hits = _pin_references(version, u, hits)
+            if not u.references and not self._supported(u, hits, search):
                 refusal = NO_ANSWER_TEXT
+            elif u.years and not _years_covered(version, u.years):
+                refusal = (
+                    "现有文件中没有您所问年份的政策规定：已收录的是往年印发的工作方案，不能回答其他年份的现行政策。"
+                    "现行政策请拨打12333或查询人社部门最新发布的文件。"
+                )
         retrieved = [h.clause_id for h in hits]
         if refusal is not None:
             answer = Answer(question=u.text, status="no_answer", intent="out_of_scope", answer=refusal,
@@ -195,20 +213,34 @@ class Assistant:
         return None
 
     def _supported(self, u: Understanding, hits: list[ClauseHit], search: HybridSearch) -> bool:
-        """Does the corpus speak to this question? Lexical evidence in the top clause is required."""
-        if not hits:
+        """Does the corpus speak to this question at all?
+
+        A question is in scope when it names a policy subject the corpus knows (a dictionary term, a
+        synonym, a person or unit of the documents), or when nearly all of its content words occur in
+        the documents. "医保住院报销比例" shares only 比例 with them; "稳岗返还归哪个处管" names a measure.
+        """
+        if not hits or hits[0].bm25_score <= 0:
             return False
-        vocab = search.version.bm25.vocab_dict
-        words = [w for w in search.tokenizer.words(u.text) if len(w) >= 2]
-        known = [w for w in words if w in vocab]
-        top = hits[0]
-        return bool(known or u.expansions) and top.bm25_score > 0
+        corpus_text = search.version.corpus_text
+        words = [
+            w for w in dict.fromkeys(search.tokenizer.words(u.text))
+            if len(w) >= 2 and _CJK_WORD.search(w) and not w.isdigit()
+        ]
+        if not words:
+            return True
+        known = [w for w in words if w in corpus_text or self.lexicon.is_variant(w)]
+        topic = self.lexicon.has_topic(u.text) or any(n in u.text for n in search.version.names)
+        return topic or len(known) / len(words) >= self.settings.min_known_share
 
     def _compose(self, ctx: Context) -> Composition:
         if ctx.u.intent == "department":
             return compose_department(ctx)
         if ctx.u.intent == "deadline":
             return compose_deadline(ctx)
+        if ctx.u.intent == "amount":
+            unstated = compose_amount_unstated(ctx)
+            if unstated is not None:
+                return unstated
         return compose_fact(ctx)
 
     # ------------------------------------------------------------ search (staff)
@@ -249,6 +281,29 @@ class Assistant:
     def clause(self, clause_id: str) -> tuple[IndexVersion, Clause | None]:
         version, _ = self.handle.current()
         return version, version.clause(clause_id)
+
+
+def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:
+    """A question that names a clause by the document's numbering ("第2条第(1)项", "台账第12项") gets it first."""
+    pinned: list[ClauseHit] = []
+    for path in u.references:
+        for doc_id in version.docs:
+            clause = version.clause(f"{doc_id}#{path}")
+            if clause is None:
+                continue
+            leaves = [clause] if clause.is_leaf else [version.clauses[c] for c in clause.children]
+            top = max((h.score for h in hits), default=1.0)
+            pinned += [ClauseHit(clause_id=c.clause_id, score=top + 1.0) for c in leaves]
+    if not pinned:
+        return hits
+    ids = {h.clause_id for h in pinned}
+    return pinned + [h for h in hits if h.clause_id not in ids]
+
+
+def _years_covered(version: IndexVersion, years: list[int]) -> bool:
+    """Whether the documents speak of every year the question names (a 2024 question to a 2022 plan)."""
+    text = version.corpus_text
+    return all(str(y) in text for y in years)
 
 
 def _highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:

@@ -130,6 +130,7 @@ class HybridSearch:
         tokens: list[str] | None = None,
         vector: np.ndarray | None = None,
         kind_weights: dict[str, float] | None = None,
+        context_ids: list[str] | None = None,
     ) -> list[ClauseHit]:
         """Top-k clauses for `text`; `kind_weights` scales the fused score of clause kinds.
 
@@ -157,7 +158,10 @@ class HybridSearch:
 
         sparse_ids = clause_ranking([chunks[i].chunk_id for i, _ in sparse])
         dense_ids = clause_ranking([cid for cid, _ in dense])
-        fused = fuse_rrf([sparse_ids, dense_ids], k=self.rrf_k)
+        # a follow-up question ("那大型企业呢？") is about what the last answer was about: the previous
+        # turn's clauses enter the fusion as a third ranked list
+        rankings = [sparse_ids, dense_ids] + ([list(context_ids)] if context_ids else [])
+        fused = fuse_rrf(rankings, k=self.rrf_k)
         sparse_score: dict[str, float] = {}
         for i, s in sparse:
             sparse_score.setdefault(chunks[i].clause_id, s)

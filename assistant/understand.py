@@ -102,6 +102,12 @@ class Lexicon:
     industries: list[str]
     topic_terms: list[str] = field(default_factory=list)
 
+    def is_variant(self, word: str) -> bool:
+        return word in self._variant_set
+
+    def __post_init__(self) -> None:
+        self._variant_set = {w for c, vs in self.synonyms for w in (c, *vs)} | set(self.typos)
+
     def has_topic(self, text: str) -> bool:
         """Whether the text names a policy subject of its own (a dictionary term or a synonym)."""
         return any(t in text for t in self.topic_terms)
@@ -194,6 +200,8 @@ class Understanding:
     follow_up: bool = False
     foreign_region: str | None = None
     chinese: bool = True
+    references: list[str] = field(default_factory=list)  # clause paths the question names ("2.1", "att2.12")
+    years: list[int] = field(default_factory=list)  # four-digit years the question names
 
 
 def _intent(text: str) -> str:
@@ -257,7 +265,34 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
     return slots
 
 
-_FOLLOW_UP_START = re.compile(r"^(?:那|那么|那如果|如果是|要是|假如|换成|还有|另外|再问|然后|同样)")
+_FOLLOW_UP_START = re.compile(r"^(?:那|那么|那如果|如果是|要是|假如|换成|还有|另外|再问|然后|同样|这个|这项|这条|该|它|他|她|刚才|上面|你刚才|我们)")
+_COREF = re.compile(r"这个|这项|这条|该项|该政策|上面|刚才|前面说的|它|那个")
+
+_ITEM_REF = re.compile(r"第\s*(\d{1,3})\s*条(?:\s*第?\s*[（(]?\s*(\d{1,2})\s*[)）]?\s*项)?")
+_LEDGER_REF = re.compile(r"(?:附件\s*2|台账|任务清单)[^。？?]{0,12}?第\s*(\d{1,2})\s*(?:项|行|条)")
+_LEDGER_REF2 = re.compile(r"第\s*(\d{1,2})\s*(?:项|行)")
+_ATTACH_REF = re.compile(r"附件\s*(\d)")
+
+
+def _references(text: str) -> list[str]:
+    """Clause paths a question names by the document's own numbering."""
+    refs: list[str] = []
+    if m := _LEDGER_REF.search(text):
+        refs.append(f"att2.{int(m.group(1))}")
+        refs += [f"att2.{int(x)}" for x in _LEDGER_REF2.findall(text[m.end():])]
+    elif _ATTACH_REF.search(text) is None:
+        for m in _ITEM_REF.finditer(text):
+            refs.append(f"{int(m.group(1))}.{int(m.group(2))}" if m.group(2) else str(int(m.group(1))))
+    return refs
+
+
+def search_text_for(u: "Understanding", text: str) -> str:
+    """Retrieval text: department cue words name a role every clause has, not the clause's subject."""
+    if u.intent == "department":
+        text = _INTENT_CUES[0][1].sub(" ", text)
+        extra = [e for e in u.expansions if e not in ("责任处室", "责任领导")]
+        return " ".join([text, *extra])
+    return " ".join([text, *u.expansions])
 _FOLLOW_UP_END = re.compile(r"(?:呢|的话)[?？]?$")
 
 
@@ -272,18 +307,21 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
     u.foreign_region = next((r for r in lexicon.provinces if r in text), None)
     if u.foreign_region and any(h in text for h in lexicon.home_regions):
         u.foreign_region = None  # "山西和北京…": the home region is asked about too
-    u.search_text = " ".join([text, *expansions])
+    u.references = _references(text)
+    # "2024年的新政策": a year the question asks the rules *of*, not a date it mentions in passing
+    u.years = [int(y) for y in re.findall(r"(20\d\d)\s*年\s*(?:的|新|最新|出台|发布|有哪些|有什么)", text)]
+    u.search_text = search_text_for(u, text)
 
     if previous:
         own_chars = len(re.sub(r"[^\u4e00-\u9fff]", "", text))
         u.follow_up = bool(
-            (_FOLLOW_UP_START.search(text) or _FOLLOW_UP_END.search(text) or own_chars <= 8)
-            and not lexicon.has_topic(text)
+            ((_FOLLOW_UP_START.search(text) or _FOLLOW_UP_END.search(text) or own_chars <= 8) and not lexicon.has_topic(text))
+            or _COREF.search(text)
         )
         carried = {k: v for k, v in previous.get("slots", {}).items() if k != "date"}
         u.slots = {**carried, **u.slots}
         if u.follow_up:
             if u.intent == "fact" and previous.get("intent") not in (None, "out_of_scope", "invalid"):
                 u.intent = previous["intent"]
-            u.search_text = " ".join([previous.get("text", ""), *previous.get("expansions", []), u.search_text])
+            u.search_text = " ".join([search_text_for(u, previous.get("text", "")), u.search_text])
     return u

@@ -20,9 +20,16 @@ def _ending(periods: list[Period]) -> list[Period]:
     return [p for p in periods if p.end_date and p.kind != "recurring"]
 
 
-def clause_validity(clause: Clause, as_of: date) -> Validity:
-    """Lapsed when every dated period of the clause ended before `as_of`; None when it states none."""
-    ending = _ending(clause.periods)
+def clause_validity(clause: Clause, as_of: date, spans: list[tuple[int, int]] | None = None) -> Validity:
+    """Lapsed when every dated period ended before `as_of`; None when the text states none.
+
+    With `spans` (the sentences an answer quotes) only the periods inside them count: item 23's
+    "2022 年开发见习岗位" dates the internship target, not the certificate subsidy beside it.
+    """
+    periods = clause.periods
+    if spans is not None:
+        periods = [p for p in periods if any(s <= p.start and p.end <= e for s, e in spans)]
+    ending = _ending(periods)
     if not ending:
         return Validity(
             period=None,

@@ -80,10 +80,18 @@ def chroma_client(path: Path | None, url: str | None):
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
-def _corpus_hash(docs: dict[str, ParsedDocument], model: str, max_chars: int) -> str:
+#: corpus files besides the documents that change how chunks are tokenised
+TOKENIZER_FILES = ("dictionary.txt", "stopwords.txt", "synonyms.yaml")
+
+
+def _corpus_hash(docs: dict[str, ParsedDocument], model: str, max_chars: int, corpus_dir: Path) -> str:
     h = hashlib.sha256(f"{SCHEMA_VERSION}|{model}|{max_chars}".encode())
     for doc_id in sorted(docs):
         h.update(f"|{doc_id}:{docs[doc_id].meta.sha256}".encode())
+    for name in TOKENIZER_FILES:
+        path = corpus_dir / name
+        if path.exists():
+            h.update(f"|{name}:".encode() + hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 
 
@@ -118,6 +126,23 @@ class IndexVersion:
     def version(self) -> str:
         return self.manifest.version
 
+    @property
+    def corpus_text(self) -> str:
+        """All documents' text with page breaks joined, for "does the corpus use this word" checks."""
+        if not hasattr(self, "_corpus_text"):
+            self._corpus_text = "\n".join(d.quote(0, len(d.raw)) for d in self.docs.values())
+        return self._corpus_text
+
+    @property
+    def names(self) -> set[str]:
+        """People and units the documents name (leaders, roster, responsible units)."""
+        if not hasattr(self, "_names"):
+            names: set[str] = set()
+            for c in self.clauses.values():
+                names.update(n for n in [*c.leaders, *c.units, str(c.extra.get("name", ""))] if len(n) >= 2)
+            self._names = names
+        return self._names
+
     def clause(self, clause_id: str) -> Clause | None:
         return self.clauses.get(clause_id)
 
@@ -150,7 +175,7 @@ def index_status(index_dir: Path, corpus_dir: Path, model: str) -> dict:
         return {"built": False, "fresh": False, "message": "索引尚未建立"}
     manifest = _read_manifest(index_dir / "versions" / version)
     docs = load_corpus(corpus_dir)
-    current = _corpus_hash(docs, _model_name(model), manifest_max_chars())
+    current = _corpus_hash(docs, _model_name(model), manifest_max_chars(), corpus_dir)
     return {
         "built": True,
         "fresh": current == manifest.corpus_hash,
@@ -205,7 +230,7 @@ def build_index(
     t0 = time.perf_counter()
     docs = load_corpus(corpus_dir)  # raises CorpusError naming the file before anything is written
     model = embedder.name
-    corpus_hash = _corpus_hash(docs, model, max_chars)
+    corpus_hash = _corpus_hash(docs, model, max_chars, corpus_dir)
     current = active_version(index_dir)
     if current and not force:
         manifest = _read_manifest(index_dir / "versions" / current)
