@@ -1,7 +1,8 @@
 """Three baselines the pipeline is measured against, on the same questions in the same run.
 
 * `langchain-chroma` — the standard LangChain recipe: RecursiveCharacterTextSplitter 250/50 over the raw
-  text, m3e-small embeddings in an in-memory Chroma collection (its default L2 space), top-k similarity.
+  text, normalised m3e-small embeddings in an in-memory Chroma collection (its default L2 space), top-k
+  similarity.
 * `jieba-bm25` — BM25 (bm25s, Lucene variant) over jieba tokens of the same splits.
 * `ragflow-laws` — RAGFlow's "laws" template: one chunk per numbered item with its sub-items merged in
   (prefixed by its section heading, as RAGFlow prefixes ancestor titles), scored
@@ -20,7 +21,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
@@ -37,8 +38,8 @@ __all__ = [
     "laws_chunks",
     "map_to_leaf",
     "jieba_tokens",
-    "load_embedding_model",
     "build_baselines",
+    "TextEncoder",
     "CHUNK_SIZE",
     "CHUNK_OVERLAP",
     "LAWS_BM25_WEIGHT",
@@ -65,13 +66,6 @@ class BaselineChunk:
     title: str
     start: int
     end: int
-
-
-def load_embedding_model(path: str) -> Any:
-    """m3e-small (or whatever `Settings.embedding_model` names) as a SentenceTransformer on CPU; load once."""
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(path, device="cpu")
 
 
 def jieba_tokens(text: str) -> list[str]:
@@ -173,29 +167,32 @@ class Baseline:
         )
 
 
-def _encode(model: Any, texts: list[str], *, normalize: bool) -> np.ndarray:
-    return np.asarray(model.encode(texts, normalize_embeddings=normalize, show_progress_bar=False), dtype=np.float32)
+class TextEncoder(Protocol):
+    """What the baselines need of an embedding model: `index.embed.Embedder` (L2-normalised vectors)."""
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
 class LangChainChromaBaseline(Baseline):
     name = "langchain-chroma"
     description = "LangChain recipe: 250/50 recursive splits, m3e-small, Chroma top-k"
 
-    def __init__(self, chunks: list[BaselineChunk], model: Any) -> None:
+    def __init__(self, chunks: list[BaselineChunk], encoder: TextEncoder) -> None:
         super().__init__(chunks)
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        self._model = model
+        self._encoder = encoder
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
         # a fresh name per instance: ephemeral clients in one process share their state
         self._collection = client.create_collection(f"baseline-{uuid.uuid4().hex}", embedding_function=None)
-        # LangChain's HuggingFaceEmbeddings does not normalise by default; Chroma's default space is L2
-        vectors = _encode(model, [c.text for c in chunks], normalize=False)
+        # Chroma's default L2 space, as LangChain's Chroma wrapper creates it; on the normalised m3e vectors
+        # (encode_kwargs={"normalize_embeddings": True}, the usual m3e set-up) L2 ranks as cosine does
+        vectors = encoder.encode([c.text for c in chunks])
         self._collection.add(ids=[str(i) for i in range(len(chunks))], embeddings=vectors, documents=[c.text for c in chunks])
 
     def rank(self, question: str) -> list[int]:
-        query = _encode(self._model, [question], normalize=False)
+        query = self._encoder.encode([question])
         # ask for every chunk: several splits map to one clause, and we want BASELINE_DEPTH distinct clauses
         res = self._collection.query(query_embeddings=query, n_results=len(self.chunks))
         return [int(i) for i in res["ids"][0]]
@@ -227,27 +224,27 @@ class RagflowLawsBaseline(Baseline):
     name = "ragflow-laws"
     description = "RAGFlow laws template: one chunk per item, 0.7 BM25 + 0.3 cosine"
 
-    def __init__(self, chunks: list[BaselineChunk], model: Any) -> None:
+    def __init__(self, chunks: list[BaselineChunk], encoder: TextEncoder) -> None:
         super().__init__(chunks)
-        self._model = model
+        self._encoder = encoder
         self._bm25 = JiebaBM25Baseline(chunks)
-        self._vectors = _encode(model, [c.text for c in chunks], normalize=True)
+        self._vectors = encoder.encode([c.text for c in chunks])
 
     def rank(self, question: str) -> list[int]:
         bm25 = self._bm25.scores(question)
         top = float(bm25.max())
         bm25 = bm25 / top if top > 0 else bm25
-        cosine = self._vectors @ _encode(self._model, [question], normalize=True)[0]
+        cosine = self._vectors @ self._encoder.encode([question])[0]
         score = LAWS_BM25_WEIGHT * bm25 + (1 - LAWS_BM25_WEIGHT) * cosine
         return [int(i) for i in np.argsort(-score, kind="stable")]
 
 
-def build_baselines(docs: dict[str, ParsedDocument], model: Any) -> list[Baseline]:
-    """The three baselines over a parsed corpus, sharing one loaded embedding model."""
+def build_baselines(docs: dict[str, ParsedDocument], encoder: TextEncoder) -> list[Baseline]:
+    """The three baselines over a parsed corpus, sharing one loaded embedding model (the assistant's)."""
     splits = split_raw(docs)
     log.info("baselines: %d raw splits, building indexes", len(splits))
     return [
-        LangChainChromaBaseline(splits, model),
+        LangChainChromaBaseline(splits, encoder),
         JiebaBM25Baseline(splits),
-        RagflowLawsBaseline(laws_chunks(docs), model),
+        RagflowLawsBaseline(laws_chunks(docs), encoder),
     ]

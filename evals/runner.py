@@ -12,13 +12,15 @@ import logging
 import time
 import uuid
 from datetime import date
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Literal, Protocol
 
 import httpx
 
 from assistant.contract import Answer
 from evals.gold_format import GoldItem, expand_cases
-from evals.scorers import CaseResult
+from evals.perturb import PerturbationTable, load_perturbation_table, perturb_items
+from evals.report import EvalRun, RobustnessRow, build_system_run
+from evals.scorers import CaseResult, summarize
 
 __all__ = [
     "AnswerFn",
@@ -28,6 +30,7 @@ __all__ = [
     "HttpAnswerer",
     "EvalRunError",
     "run_gold",
+    "evaluate",
     "DEFAULT_HTTP_TIMEOUT_S",
 ]
 
@@ -172,3 +175,62 @@ def run_gold(
             if f"{item.id}#t{k}" in cases:
                 record(f"{item.id}#t{k}", answer, ms, error)
     return results
+
+
+def evaluate(
+    items: list[GoldItem],
+    systems: list[tuple[Answerer, Literal["pipeline", "baseline"], str]],
+    *,
+    as_of: date | None = None,
+    perturbations: list[str] | None = None,
+    perturbation_table: PerturbationTable | None = None,
+    seed: int = 0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> EvalRun:
+    """Run every system on the same gold items; with `perturbations`, rerun the first (the pipeline) on
+    each rewritten set and record what each rewrite costs. Metadata fields are left for the caller."""
+    n_cases = len(expand_cases(items))
+    run = EvalRun(n_items=len(items), as_of=as_of)
+
+    def ticker(name: str) -> Callable[[CaseResult], None]:
+        done = [0]
+
+        def tick(_: CaseResult) -> None:
+            done[0] += 1
+            if progress:
+                progress(name, done[0], n_cases)
+
+        return tick
+
+    for answerer, kind, description in systems:
+        results = run_gold(items, answerer.answer, answerer.new_session, as_of=as_of, progress=ticker(answerer.name))
+        run.systems.append(build_system_run(answerer.name, kind, results, description))
+    if perturbations and systems:
+        answerer = systems[0][0]
+        clean = run.systems[0].summary
+        clean_questions = {c.case_id: c.question for c in expand_cases(items)}
+        table = perturbation_table or load_perturbation_table(None)
+        for kind_name in perturbations:
+            rewritten = perturb_items(items, kind_name, table, seed=seed)
+            questions = {c.case_id: c.question for c in expand_cases(rewritten)}
+            changed = [cid for cid, q in questions.items() if q != clean_questions[cid]]
+            results = run_gold(rewritten, answerer.answer, answerer.new_session, as_of=as_of,
+                               progress=ticker(f"{answerer.name}/{kind_name}"))
+            summ = summarize(results)
+            run.robustness.append(
+                RobustnessRow(
+                    perturbation=kind_name,
+                    changed=len(changed),
+                    total=len(questions),
+                    accuracy=summ.accuracy,
+                    accuracy_delta=_delta(summ.accuracy, clean.accuracy),
+                    hit_at_5=summ.hit_at_5,
+                    hit_at_5_delta=_delta(summ.hit_at_5, clean.hit_at_5),
+                    examples=[(clean_questions[cid], questions[cid]) for cid in changed[:3]],
+                )
+            )
+    return run
+
+
+def _delta(new: float | None, old: float | None) -> float | None:
+    return None if new is None or old is None else new - old

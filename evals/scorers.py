@@ -27,6 +27,8 @@ __all__ = [
     "retrieval_scores",
     "citation_scores",
     "untraced_numbers",
+    "number_sources",
+    "claimed_text",
     "RetrievalScores",
     "CaseScores",
     "CaseResult",
@@ -57,6 +59,7 @@ METRICS: dict[str, MetricInfo] = {
     "hit_at_5": MetricInfo("hit@5", True, "ratio"),
     "mrr": MetricInfo("MRR", True, "ratio"),
     "ndcg_at_5": MetricInfo("nDCG@5", True, "ratio"),
+    "recall_at_5": MetricInfo("recall@5", True, "ratio"),
     "citation_precision": MetricInfo("citation P", True, "ratio"),
     "citation_recall": MetricInfo("citation R", True, "ratio"),
     "accuracy": MetricInfo("accuracy", True, "ratio"),
@@ -100,11 +103,12 @@ class RetrievalScores(BaseModel):
     hit_at_5: float
     mrr: float
     ndcg_at_5: float
+    recall_at_5: float
     first_rank: int | None = None  # 1-based rank of the first relevant clause
 
 
 def retrieval_scores(ranked: list[str], expected: list[str]) -> RetrievalScores | None:
-    """hit@1/3/5, MRR and nDCG@5 of a ranked clause list; None when nothing is expected."""
+    """hit@1/3/5, MRR, nDCG@5 and recall@5 of a ranked clause list; None when nothing is expected."""
     if not expected:
         return None
     gains = _gains(ranked, expected)
@@ -117,6 +121,7 @@ def retrieval_scores(ranked: list[str], expected: list[str]) -> RetrievalScores 
         hit_at_5=float(first is not None and first <= 5),
         mrr=1 / first if first else 0.0,
         ndcg_at_5=dcg / ideal,
+        recall_at_5=sum(gains[:RETRIEVAL_DEPTH]) / len(set(expected)),
         first_rank=first,
     )
 
@@ -133,8 +138,16 @@ def citation_scores(cited: list[str], expected: list[str]) -> tuple[float | None
 
 # --- numbers -------------------------------------------------------------------------------------
 
-# "1. …" or "（2）…" at the start of a line enumerates, it does not state a figure
-_ENUMERATION_RE = re.compile(r"^\s*(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])", re.MULTILINE)
+# References, not claims (the lead's list in notes/API.md): list enumerations at a line start, clause labels,
+# and the public service number. The answer's own as-of date is removed separately.
+_REFERENCE_RES = [
+    re.compile(r"^\s*(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])", re.MULTILINE),
+    re.compile(r"第\s*\d+\s*条"),
+    re.compile(r"第\s*[（(]\s*\d+\s*[)）]\s*项"),
+    re.compile(r"第\s*\d+\s*(?:项|行|人)"),
+    re.compile(r"附件\s*\d+"),
+    re.compile(r"(?<!\d)12333(?!\d)"),
+]
 
 
 def _flatten(value: Any) -> Iterable[str]:
@@ -150,25 +163,34 @@ def _flatten(value: Any) -> Iterable[str]:
 
 
 def number_sources(answer: Answer) -> list[str]:
-    """Texts a number in the answer may come from: quotes and labels of its citations, its calculation,
-    its validity (the as-of date is the system's, not invented) and the question (the asker's own figures)."""
-    texts = [answer.question]
-    for c in answer.citations:
-        texts += [c.quote, c.label, c.title]
+    """Texts a number in the answer may come from: citation quotes, the calculation (formula, inputs,
+    amount) and the validity period as the document states it."""
+    texts = [c.quote for c in answer.citations]
     if answer.calculation:
         calc = answer.calculation
-        texts += [calc.formula, *(_flatten(calc.inputs))]
+        texts += [calc.formula, *_flatten(calc.inputs)]
         if calc.amount is not None:
             texts.append(format_decimal(Decimal(calc.amount)))
-    if answer.validity:
-        texts += [answer.validity.period or "", answer.validity.as_of.strftime("%Y年%m月%d日")]
+    if answer.validity and answer.validity.period:
+        texts.append(answer.validity.period)
     return texts
 
 
+def claimed_text(answer: Answer) -> str:
+    """The answer text without what only refers: markers, clause labels, its own as-of date, 12333."""
+    text = strip_citation_markers(answer.answer)
+    if answer.validity:
+        d = answer.validity.as_of
+        for form in (f"{d.year}年{d.month}月{d.day}日", f"{d.year}年{d.month:02d}月{d.day:02d}日", d.isoformat()):
+            text = re.sub(r"\s*".join(re.escape(ch) for ch in form), " ", text)
+    for pattern in _REFERENCE_RES:
+        text = pattern.sub(" ", text)
+    return text
+
+
 def untraced_numbers(answer: Answer) -> tuple[int, list[str]]:
-    """(how many numbers the answer states, those found in no source)."""
-    text = _ENUMERATION_RE.sub("", strip_citation_markers(answer.answer))
-    numbers = extract_numbers(text)
+    """(how many numbers the answer claims, those found in no source)."""
+    numbers = extract_numbers(claimed_text(answer))
     known: set[Decimal] = set()
     for source in number_sources(answer):
         known.update(extract_numbers(source))
@@ -192,7 +214,8 @@ class CaseScores(BaseModel):
     numbers_untraced: list[str] = Field(default_factory=list)
     numerically_faithful: bool | None = None  # None for refusals and errors
     validity_correct: bool | None = None  # None when the gold item states no expectation
-    failures: list[str] = Field(default_factory=list)
+    failures: list[str] = Field(default_factory=list)  # what makes the case fail
+    notes: list[str] = Field(default_factory=list)  # shortfalls that lower a metric without failing the case
 
     @property
     def wrongful_refusal(self) -> bool:
@@ -223,15 +246,18 @@ def score_case(exp: Expectations, answer: Answer | None, error: str | None = Non
     precision, recall = citation_scores(cited, exp.expected_clauses)
     refused = answer.status in REFUSAL_STATUSES
 
+    notes: list[str] = []
     if recall is not None and not refused:
+        uncited = [_short(e) for e in exp.expected_clauses if not any(clause_matches(c, e) for c in cited)]
         if not cited:
             failures.append("no citation")
+        elif recall == 0:
+            failures.append("cites none of the expected clauses (" + ", ".join(uncited) + ")")
         elif recall < 1:
-            failures.append(
-                "citations miss " + ", ".join(_short(e) for e in exp.expected_clauses if not any(clause_matches(c, e) for c in cited))
-            )
+            notes.append("citations miss " + ", ".join(uncited))
         if precision is not None and precision < 1:
-            failures.append(
+            # an extra clause cited for context lowers precision; it does not make the answer wrong
+            notes.append(
                 "cites unexpected " + ", ".join(_short(c) for c in cited if not any(clause_matches(c, e) for e in exp.expected_clauses))
             )
 
@@ -258,7 +284,8 @@ def score_case(exp: Expectations, answer: Answer | None, error: str | None = Non
     validity_correct = None
     if exp.expect_lapsed is not None:
         got = answer.validity.lapsed if answer.validity else None
-        validity_correct = got is exp.expect_lapsed
+        # "not lapsed" is met by "in force" and by "the document states no period" alike
+        validity_correct = got is True if exp.expect_lapsed else got is not True
         if not validity_correct:
             failures.append(f"lapsed should be {exp.expect_lapsed}, got {got}")
 
@@ -276,6 +303,7 @@ def score_case(exp: Expectations, answer: Answer | None, error: str | None = Non
         numerically_faithful=faithful,
         validity_correct=validity_correct,
         failures=failures,
+        notes=notes,
     )
 
 
@@ -328,6 +356,7 @@ class Summary(BaseModel):
     hit_at_5: float | None = None
     mrr: float | None = None
     ndcg_at_5: float | None = None
+    recall_at_5: float | None = None
     citation_precision: float | None = None
     citation_recall: float | None = None
     accuracy: float | None = None
@@ -382,6 +411,7 @@ def summarize(results: list[CaseResult]) -> Summary:
         hit_at_5=_mean(r.hit_at_5 for r in rets),
         mrr=_mean(r.mrr for r in rets),
         ndcg_at_5=_mean(r.ndcg_at_5 for r in rets),
+        recall_at_5=_mean(r.recall_at_5 for r in rets),
         citation_precision=_mean(s.citation_precision for s in scores),
         citation_recall=_mean(s.citation_recall for s in scores),
         accuracy=_mean(float(s.correct) for s in scores),
