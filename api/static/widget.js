@@ -676,9 +676,12 @@ sup { line-height: 0; }
       const body = { question, session_id: session.get() || null, as_of: null };
 
       let streamed = null; // the text node that deltas append to
+      const ids = {}; // session_id / answer_id from `meta`, in case `done` leaves them out
       const onEvent = (event, data) => {
         if (event === 'meta') {
-          if (data && data.session_id) session.set(str(data.session_id));
+          if (data && data.session_id) ids.session_id = str(data.session_id);
+          if (data && data.answer_id) ids.answer_id = str(data.answer_id);
+          if (ids.session_id) session.set(ids.session_id);
           // data-status is set only once the answer is complete, so whoever waits for it (people's
           // scripts, browser tests) sees the final bubble with its citations.
         } else if (event === 'delta') {
@@ -699,7 +702,7 @@ sup { line-height: 0; }
       let answer = null;
       try {
         try {
-          answer = await streamChat(body, controller.signal, onEvent);
+          answer = { ...ids, ...(await streamChat(body, controller.signal, onEvent)) };
         } catch (err) {
           if (err instanceof ApiError || (err && err.name === 'AbortError')) throw err;
           // Stream not available or broke off: ask once more without streaming.
