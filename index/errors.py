@@ -6,7 +6,9 @@ PolicyQAError
 ├── IndexBuildError        a build failed validation; the previous version keeps serving
 ├── RuleDataError          corpus/rules/*.yaml is malformed or quotes text not in the source
 │                          (defined in assistant.rules, subclass of this module's base)
-└── QuestionRejected       a question is empty, too long or not text (assistant.understand)
+├── QuestionRejected       a question is empty, too long or not text (assistant.understand)
+├── UnknownSession         a session id that does not exist or expired (api.storage)
+└── UnknownAnswer          feedback for an answer id that does not exist (api.storage)
 
 Every error carries a Chinese `message` for citizens and a stable machine `code`.
 """
