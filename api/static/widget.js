@@ -396,7 +396,7 @@ sup { line-height: 0; }
 .cite-toggle .n { font-weight: 700; flex: none; }
 .cite-toggle .what { flex: 1; min-width: 0; }
 .cite-toggle .doc { color: #52606d; }
-.cite-toggle .chev { flex: none; transition: transform .15s; }
+.cite-toggle .chev { flex: none; display: inline-block; transition: transform .15s; }
 .cite-toggle[aria-expanded="true"] .chev { transform: rotate(90deg); }
 .quote { margin: 2px 0 6px 6px; padding: 6px 10px; border-left: 3px solid #b9cbe4; background: #f8fafc; font-size: 13px; }
 .quote blockquote { margin: 0; white-space: pre-wrap; color: #1f2933; }
