@@ -1,0 +1,55 @@
+"""Shared fixtures: the real model loaded once, the real corpus indexed once into a temp Chroma store."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+#: answers are pinned to this date in tests, so "has it lapsed" does not change with the calendar
+AS_OF = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.settings import Settings
+    from index.embed import load_embedder
+
+    return load_embedder(Settings().embedding_model)
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, embedder) -> Path:
+    from index.store import build_index
+
+    index_dir = tmp_path_factory.mktemp("index")
+    build_index(REPO / "corpus", index_dir, embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def settings(built_index, tmp_path_factory):
+    from assistant.settings import Settings
+
+    data = tmp_path_factory.mktemp("data")
+    return Settings(
+        corpus_dir=REPO / "corpus",
+        index_dir=built_index,
+        db_path=data / "policy_qa.sqlite3",
+        as_of=AS_OF,
+        index_poll_seconds=0,
+    )
+
+
+@pytest.fixture(scope="session")
+def assistant(settings, embedder):
+    from assistant.pipeline import Assistant
+
+    return Assistant.open(settings, embedder)
