@@ -550,6 +550,9 @@ def calculate(
         notes.append("；".join(f"未满足“{th.label}”" for th, _ in res["failed"]) + "，按本文件不能享受该项政策。")
     if rule.kind == "not_stated":
         notes.append(f"{NOT_STATED}，具体标准请咨询 {HOTLINE} 或当地人社部门。")
+    amount = res["amount"]
+    if amount is not None and amount != amount.quantize(Decimal("0.01")):
+        notes.append("以上为精确计算结果；本文件未规定取整方式，实际发放金额以经办机构核定为准。")
     if rule.is_cap and res["amount"]:
         notes.append("文件规定的是最高标准，实际金额以经办机构核定为准。")
     if unused:
