@@ -119,7 +119,8 @@ def eval_command(
 
     items, problems = load_gold(gold)
     for line_no, message in problems:
-        err.print(f"[yellow]{gold}:{line_no}: {message}[/yellow]", highlight=False)
+        # plain "file:line: message" lines, unwrapped, so editors and grep can jump to them
+        click.echo(f"{gold}:{line_no}: {message}", err=True)
     if not items:
         raise click.ClickException(f"金标文件 {gold} 中没有可用的题目")
     if limit:
@@ -129,7 +130,7 @@ def eval_command(
     docs = load_corpus(settings.corpus_dir)
     warnings = check_clause_ids(items, {cid for d in docs.values() for cid in d.clauses})
     for w in warnings:
-        err.print(f"[yellow]{w}[/yellow]", highlight=False)
+        click.echo(f"warning: {w}", err=True)
 
     answerer, embedder, target = _open_pipeline(against, settings)
     systems = [(answerer, "pipeline", target)]
@@ -183,7 +184,7 @@ def eval_command(
         if cmp is not None:
             paths["comparison"] = report_dir / "comparison.md"
             paths["comparison"].write_text(render_comparison_markdown(cmp), encoding="utf-8")
-        err.print("报告已写出：" + "，".join(str(p) for p in paths.values()), highlight=False)
+        click.echo("报告已写出：" + "，".join(str(p) for p in paths.values()), err=True)
 
     if gate is not None:
         try:
@@ -192,10 +193,10 @@ def eval_command(
             raise click.ClickException(f"阈值文件 {gate_path}：{exc}") from exc
         gated = [k for d in ("min", "max") for k, v in (gate.get(d) or {}).items() if v is not None]
         if not gated:
-            err.print(f"[yellow]阈值文件 {gate_path} 尚未设定任何阈值（全部为 null），不做拦截[/yellow]")
+            click.echo(f"阈值文件 {gate_path} 尚未设定任何阈值（全部为 null），不做拦截", err=True)
         for f in failures:
-            err.print(f"[red]未达标 gate failed: {f.describe()}[/red]", highlight=False)
+            click.echo(f"未达标 gate failed: {f.describe()}", err=True)
         if failures:
             sys.exit(GATE_FAILED_EXIT)
         if gated:
-            err.print(f"[green]达标 gate passed ({len(gated)} thresholds)[/green]")
+            click.echo(f"达标 gate passed ({len(gated)} thresholds)", err=True)
