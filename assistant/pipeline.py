@@ -25,6 +25,7 @@ from assistant.compose import (
     compose_department,
     compose_fact,
 )
+from assistant.compose_rules import compose_amount, compose_eligibility
 from assistant.contract import Answer, SearchHit, SearchResult
 from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
 from assistant.settings import Settings
@@ -238,9 +239,14 @@ class Assistant:
         if ctx.u.intent == "deadline":
             return compose_deadline(ctx)
         if ctx.u.intent == "amount":
+            if self.rules is not None and (composed := compose_amount(ctx, self.rules)) is not None:
+                return composed
             unstated = compose_amount_unstated(ctx)
             if unstated is not None:
                 return unstated
+        if ctx.u.intent == "eligibility" and self.rules is not None:
+            if (composed := compose_eligibility(ctx, self.rules)) is not None:
+                return composed
         return compose_fact(ctx)
 
     # ------------------------------------------------------------ search (staff)

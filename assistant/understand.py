@@ -255,6 +255,39 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
             slots.setdefault(slot, int(value) if float(value).is_integer() else value)
     if "employees" in slots and "insured_employees" not in slots and re.search(r"参保|社保|都交|缴纳", text):
         slots["insured_employees"] = slots["employees"]
+    for level, key in (("中级工", "intermediate_certificates"), ("高级工", "advanced_certificates")):
+        m = re.search(level + r"[证书]*\s*(?:的)?\s*(?:有|是)?\s*(\d+)\s*(?:个|名|位|人|本|张)", text) or re.search(
+            r"(\d+)\s*(?:个|名|位|人|本|张)\s*(?:学生)?\s*(?:拿到|取得|考取|获得)?\s*(?:了)?\s*" + level, text
+        )
+        if m:
+            slots[key] = int(m.group(1))
+    m = re.search(r"带动\s*(?:了)?\s*(\d+)\s*(?:个|名|位)?\s*人", text)
+    if m:
+        slots["jobs_created"] = int(m.group(1))
+        if slots.get("employees") == slots["jobs_created"]:
+            slots.pop("employees")
+    if "国家级" in text:
+        slots["park_level"] = "national"
+    elif "省级" in text and "产业园" in text:
+        slots["park_level"] = "provincial"
+    for flag, cue in (
+        ("is_helping_workshop", r"帮扶车间|扶贫车间"),
+        ("is_employment_base", r"就业帮扶基地|帮扶基地"),
+        ("is_labour_intensive", r"劳动密集型"),
+        ("is_platform_enterprise", r"平台企业"),
+    ):
+        if re.search(cue, text):
+            slots[flag] = True
+    for org, cue in (
+        ("individual_business", r"个体户|个体工商户|个体经营"),
+        ("vocational_school", r"职业院校|职业学校|技工学校|技校"),
+        ("social_group", r"社会团体|协会|商会"),
+        ("law_firm", r"律师事务所|律所"),
+        ("accounting_firm", r"会计师事务所"),
+    ):
+        if re.search(cue, text):
+            slots["org_type"] = org
+            break
     m = re.search(r"(20\d\d)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?", text)
     if m:
         slots["date"] = date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)).isoformat()

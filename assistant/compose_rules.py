@@ -1,0 +1,243 @@
+"""Answers that rest on codified rules: amounts from the calculator, eligibility from the matcher.
+
+The retriever finds the clause; the rule attached to that clause (or named by the question) does the
+arithmetic. Numbers in these answers come only from the rule's quotes and the calculation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.calculate import CalcOutcome, calculate
+from assistant.compose import Composition, Context, quote_clause, quote_text, validity_sentence, best_sentences
+from assistant.match import Profile, match_profile
+from assistant.rules import Rule, RuleBook
+from assistant.validity import HOTLINE
+from index.types import Clause
+
+__all__ = ["select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
+
+#: the size words of the question → the size vocabulary of the rules
+_SIZE_WORDS = {"small": "小微", "sme": "中小微", "medium": "medium", "large": "large"}
+_COMBINE_CUE = re.compile(r"同时|一起|都能|都可以|重复|兼得|叠加|又能|还能再|再拿|再领|两个都|二者|两项")
+_LIST_CUE = re.compile(r"有什么|有哪些|有啥|哪些政策|什么政策|能享受|可以享受|享受什么|能拿哪些|都能拿|能领哪些|补贴吗|政策吗")
+
+
+def slot_params(slots: dict[str, Any]) -> dict[str, Any]:
+    """Calculator parameters from understood slots (keys the rules' parameter names accept)."""
+    p: dict[str, Any] = {}
+    employees = slots.get("insured_employees", slots.get("employees"))
+    if employees is not None:
+        p["insured_employees"] = employees
+    if "employees" in slots or "total_employees" in slots:
+        p["total_employees"] = slots.get("total_employees", slots.get("employees"))
+    for key in ("graduates_hired", "poverty_labourers_hired", "training_months", "jobs_created",
+                "intermediate_certificates", "advanced_certificates", "trainees"):
+        if key in slots:
+            p[key] = slots[key]
+    if "trainees" in slots:
+        p["trained_employees"] = slots["trainees"]
+    if "unemployment_insurance_paid" in slots:
+        p["unemployment_insurance_paid_last_year"] = slots["unemployment_insurance_paid"]
+    if "size" in slots:
+        p["size"] = _SIZE_WORDS.get(slots["size"], slots["size"])
+    if "park_level" in slots:
+        p["park_level"] = slots["park_level"]
+    return p
+
+
+def profile_from_slots(slots: dict[str, Any]) -> Profile:
+    params = slot_params(slots)
+    fields = {k: v for k, v in params.items() if k in Profile.model_fields}
+    extra = {k: v for k, v in params.items() if k not in Profile.model_fields}
+    for key in ("industry", "region_risk", "org_type"):
+        if key in slots:
+            fields[key] = slots[key]
+    for flag in ("is_helping_workshop", "is_employment_base", "is_labour_intensive", "is_platform_enterprise"):
+        if slots.get(flag):
+            fields[flag] = True
+    return Profile(**fields, extra=extra)
+
+
+def _named_rules(book: RuleBook, text: str) -> list[Rule]:
+    """Rules the text names by title or alias, longest names first (so 留工培训补助 beats 补助)."""
+    found: list[tuple[int, int, Rule]] = []
+    for rule in book:
+        names = [n for n in [rule.title, *rule.aliases] if len(n) >= 3 and n in text]
+        if names:
+            found.append((max(len(n) for n in names), -book.order(rule.id), rule))
+    found.sort(key=lambda t: (-t[0], -t[1]))
+    return [r for _, _, r in found]
+
+
+def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
+    """The rule a question is about: one it names whose clause was retrieved, else the top clause's rule."""
+    text = ctx.u.search_text
+    retrieved = [c.clause_id for c in ctx.clauses[:3]]
+    named = _named_rules(book, text)
+    for rule in named:
+        if rule.clause_id in retrieved:
+            return rule
+    candidates: list[Rule] = []
+    for clause in ctx.clauses[:1]:
+        candidates += [r for r in book.by_clause(clause.clause_id) if r.included_in is None]
+    if not candidates:
+        return named[0] if named else None
+    if len(candidates) == 1:
+        return candidates[0]
+    # several rules on one clause (e.g. item 2(1)'s refund and its top-up): the one whose inputs the
+    # question supplies, then the one whose words overlap the question most
+    params = slot_params(ctx.u.slots)
+
+    def fit(rule: Rule) -> tuple[int, int]:
+        supplied = sum(1 for n in rule.all_names() if n in params)
+        overlap = sum(len(a) for a in [rule.title, *rule.aliases] if a in text)
+        return supplied, overlap
+
+    return max(candidates, key=fit)
+
+
+def _cite_outcome(ctx: Context, outcome: CalcOutcome) -> str:
+    """Re-number the calculator's citations into the answer's citation book; return their markers."""
+    marks = []
+    for c in outcome.citations:
+        clause = ctx.version.clause(c.clause_id)
+        if clause is not None:
+            marks.append(ctx.book.cite_span(clause, c.start, c.end))
+    return "".join(dict.fromkeys(marks))
+
+
+def _rule_quote(ctx: Context, rule: Rule, outcome: CalcOutcome) -> str:
+    """The rule's own amount sentence(s) as a quote with markers."""
+    marks = _cite_outcome(ctx, outcome)
+    quotes = [c.quote for c in outcome.citations if c.clause_id == f"{rule.doc_id}#{rule.clause_id}"] or [
+        c.quote for c in outcome.citations
+    ]
+    clause = ctx.version.clause(f"{rule.doc_id}#{rule.clause_id}")
+    if clause is not None:
+        sentences = best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=2)
+        text = quote_text(sentences)
+    else:
+        text = "“" + quotes[0] + "”"
+    return f"文件规定{marks}：{text}"
+
+
+def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
+    rule = select_rule(book, ctx)
+    if rule is None:
+        return None
+    params = {k: v for k, v in slot_params(ctx.u.slots).items() if k in set(rule.all_names())}
+    outcome = calculate(book, rule.id, params, as_of=ctx.as_of)
+    lead = _rule_quote(ctx, rule, outcome)
+    validity = outcome.validity
+    note = validity_sentence(validity)
+    if outcome.amount_stated is False:
+        text = f"关于“{rule.title}”，{lead}\n但文件没有规定具体金额，我不能替文件给出数字；具体标准请拨打{HOTLINE}咨询。"
+        return Composition("no_answer", "\n".join(p for p in (text, note) if p), ctx.book.items, validity=validity)
+    if not outcome.ok:
+        err = outcome.error
+        missing = [err.param] if err and err.param and err.code == "missing_param" else []
+        ask = (
+            f"要算出具体金额，还需要：{err.message.split('：', 1)[-1]}。请告诉我，我来帮您计算。"
+            if missing
+            else f"您提供的数字无法计算：{err.message if err else ''}"
+        )
+        text = "\n".join(p for p in (f"关于“{rule.title}”，{lead}", ask, note) if p)
+        return Composition("clarify", text, ctx.book.items, validity=validity, missing=missing)
+    calc = outcome.calculation
+    assert calc is not None
+    parts = [f"关于“{rule.title}”，{lead}"]
+    if outcome.eligible is False:
+        parts.append(f"按您提供的情况：{calc.note or '不满足文件规定的条件'}")
+    else:
+        parts.append(f"按您提供的情况计算：{calc.formula}" + ("（文件规定的是最高标准）" if calc.is_cap else "") + "。")
+        if calc.conditions:
+            parts.append("还需满足：" + "；".join(calc.conditions[:3]) + "。")
+        if calc.exclusions:
+            parts.append("注意：" + "；".join(calc.exclusions[:2]) + "。")
+    parts.append(note)
+    return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
+
+
+def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composition | None:
+    """"A 和 B 能同时享受吗": the document's own 不重复享受 sentence, or that it states none."""
+    text = ctx.u.search_text
+    for rule in rules:
+        for ref in rule.excludes:
+            other = book.get(ref.other) if ref.other in book else None
+            names = [ref.label] + ([other.title, *other.aliases] if other else [])
+            if any(n and n in text for n in names) or len(rules) == 1:
+                marks = []
+                for lq in ref.quotes:
+                    clause = ctx.version.clause(lq.clause_id)
+                    if clause is not None:
+                        marks.append(ctx.book.cite_span(clause, lq.start, lq.end))
+                quote = "；".join(dict.fromkeys(lq.quote for lq in ref.quotes))
+                answer = (
+                    f"不能同时享受。“{rule.title}”与“{ref.label}”不重复享受，文件原文{''.join(dict.fromkeys(marks))}："
+                    f"“{quote}”只能选择其中一项。"
+                )
+                return Composition("answered", answer, ctx.book.items)
+    return None
+
+
+def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
+    named = _named_rules(book, ctx.u.search_text)
+    if _COMBINE_CUE.search(ctx.u.text) and named:
+        combined = _exclusion_answer(ctx, book, named[:2])
+        if combined is not None:
+            return combined
+    has_profile = any(k in ctx.u.slots for k in ("industry", "size", "org_type", "region_risk"))
+    if _LIST_CUE.search(ctx.u.text) and has_profile and not named:
+        return _compose_profile_list(ctx, book)
+    rule = select_rule(book, ctx)
+    if rule is None or not rule.eligibility:
+        return None
+    result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
+    measure = next((m for m in result.measures if m.rule_id == rule.id), None)
+    clause = ctx.version.clause(f"{rule.doc_id}#{rule.clause_id}")
+    if clause is None:
+        return None
+    quoted, spans = quote_clause(ctx, clause)
+    from assistant.validity import clause_validity
+
+    validity = clause_validity(clause, ctx.as_of, spans)
+    if measure is not None and measure.status == "applies":
+        verdict = f"按您说的情况，符合“{rule.title}”的适用对象。"
+        if measure.conditions:
+            verdict += "还需确认：" + "；".join(measure.conditions[:3]) + "。"
+    elif measure is not None:
+        verdict = "是否符合，还要看以下条件：" + "；".join(measure.conditions[:3] or ["以当地经办机构认定为准"]) + "。"
+    else:
+        reason = next((n.reason for n in result.not_applicable if n.rule_id == rule.id), "")
+        verdict = f"按您说的情况，不符合“{rule.title}”的适用条件" + (f"：{reason}" if reason else "") + "。"
+    text = "\n".join(p for p in (quoted, verdict, validity_sentence(validity)) if p)
+    return Composition("answered", text, ctx.book.items, validity=validity)
+
+
+def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
+    """"我开饭店，有什么补贴？": every measure the profile may qualify for, each with its clause cited."""
+    result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
+    lines = []
+    lapsed_any = False
+    for m in result.measures[:6]:
+        clause = ctx.version.clause(m.clause_id)
+        if clause is None:
+            continue
+        mark = ctx.book.cite_clause(clause)
+        state = "符合" if m.status == "applies" else "可能符合，需确认条件"
+        lapsed = "（已过期）" if m.lapsed else ""
+        lapsed_any = lapsed_any or bool(m.lapsed)
+        lines.append(f"· {m.title}{lapsed}：{state}{mark}")
+    if not lines:
+        return Composition(
+            "clarify",
+            "按您目前提供的情况，我没有找到明确适用的措施。请告诉我企业所在行业、规模、参保人数等信息。",
+            ctx.book.items,
+        )
+    head = "按您提供的情况，文件中可能适用的措施有："
+    tail = f"⚠ 标注“已过期”的措施按文件规定已到期，现行政策请拨打{HOTLINE}咨询。" if lapsed_any else ""
+    if result.choices:
+        tail += "\n其中有的措施不能同时享受，需择一申请。"
+    return Composition("answered", "\n".join([head, *lines, tail]).strip(), ctx.book.items)
