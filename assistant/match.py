@@ -95,6 +95,7 @@ class MatchedMeasure(BaseModel):
     rule_id: str
     title: str
     clause_id: str
+    clause_label: str = ""
     kind: str
     status: Literal["applies", "check"] = Field(description="applies: the profile meets who qualifies; check: confirm")
     who: list[str] = Field(default_factory=list, description="which of the rule's qualifying groups fit")
@@ -160,7 +161,15 @@ def parse_profile(book: RuleBook, data: Mapping[str, Any]) -> Profile:
     if not isinstance(data, Mapping):
         raise ProfileError("企业情况应为“字段: 值”的键值对（JSON 对象）", field=None)
     clean: dict[str, Any] = {}
-    extra: dict[str, Any] = dict(data.get("extra") or {})
+    extra_in = data.get("extra") or {}
+    if not isinstance(extra_in, Mapping):
+        raise ProfileError("extra 应为“参数名: 值”的键值对", field="extra")
+    extra: dict[str, Any] = {}
+    for key, raw in extra_in.items():
+        name = _KEY_ALIASES.get(key, key)
+        if name not in book.parameters and name not in book.flags:
+            raise ProfileError(f"未知的规则参数“{key}”", field=str(key), code="unknown_field")
+        extra[name] = raw
     labels = {book.field_label(f): f for f in (*book.vocabulary, *book.flags, *book.parameters)}
     for key, raw in data.items():
         if key == "extra" or raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -342,6 +351,7 @@ def match_profile(book: RuleBook, profile: Profile, *, as_of: date) -> MatchResu
             rule_id=rule.id,
             title=rule.title,
             clause_id=rule.clause_id,
+            clause_label=book.doc(rule.doc_id).clauses[rule.clause_id].label,
             kind=rule.kind,
             status="applies" if state else "check",
             who=[a.label for a in alts],
