@@ -99,7 +99,7 @@ def best_sentences(
     for i, (span, text) in enumerate(sentences):
         toks = set(tokenizer.tokens(text))
         score = len(q & toks) / (1 + len(toks) ** 0.5)
-        if u.intent == "amount" and _AMOUNT_RE.search(text):
+        if u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
             score += 1.0
         elif u.intent == "deadline" and _PERIOD_RE.search(text):
             score += 1.0

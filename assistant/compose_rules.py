@@ -109,25 +109,32 @@ def _cite_outcome(ctx: Context, outcome: CalcOutcome) -> str:
 
 
 def _rule_quote(ctx: Context, rule: Rule, outcome: CalcOutcome) -> str:
-    """The rule's own amount sentence(s) as a quote with markers."""
+    """The rule's own quotes (written down once in the rules file) with their markers."""
     marks = _cite_outcome(ctx, outcome)
-    quotes = [c.quote for c in outcome.citations if c.clause_id == f"{rule.doc_id}#{rule.clause_id}"] or [
-        c.quote for c in outcome.citations
-    ]
-    clause = ctx.version.clause(f"{rule.doc_id}#{rule.clause_id}")
-    if clause is not None:
-        sentences = best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=2)
-        text = quote_text(sentences)
-    else:
-        text = "“" + quotes[0] + "”"
-    return f"文件规定{marks}：{text}"
+    own = f"{rule.doc_id}#{rule.clause_id}"
+    quotes = [c.quote for c in outcome.citations if c.clause_id == own] or [c.quote for c in outcome.citations]
+    return f"文件规定{marks}：" + "".join(f"“{q}”" for q in quotes[:2])
+
+
+_COUNT_PARAMS = ("insured_employees", "graduates_hired", "poverty_labourers_hired", "trained_employees", "trainees")
+
+
+def _rule_params(rule: Rule, slots: dict[str, Any]) -> dict[str, Any]:
+    """Slots bound to this rule's inputs; a plain head count ("40个工人") fills the one count it needs."""
+    names = set(rule.all_names())
+    params = {k: v for k, v in slot_params(slots).items() if k in names}
+    needed = [n for n in rule.required_names() if n in _COUNT_PARAMS and n not in params]
+    generic = slots.get("employees")
+    if generic is not None and len(needed) == 1:
+        params[needed[0]] = generic
+    return params
 
 
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     rule = select_rule(book, ctx)
     if rule is None:
         return None
-    params = {k: v for k, v in slot_params(ctx.u.slots).items() if k in set(rule.all_names())}
+    params = _rule_params(rule, ctx.u.slots)
     outcome = calculate(book, rule.id, params, as_of=ctx.as_of)
     lead = _rule_quote(ctx, rule, outcome)
     validity = outcome.validity
@@ -184,8 +191,9 @@ def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Compos
 
 def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     named = _named_rules(book, ctx.u.search_text)
-    if _COMBINE_CUE.search(ctx.u.text) and named:
-        combined = _exclusion_answer(ctx, book, named[:2])
+    if _COMBINE_CUE.search(ctx.u.text):
+        nearby = [r for c in ctx.clauses[:2] for r in book.by_clause(c.clause_id) if r not in named]
+        combined = _exclusion_answer(ctx, book, (named + nearby)[:4])
         if combined is not None:
             return combined
     has_profile = any(k in ctx.u.slots for k in ("industry", "size", "org_type", "region_risk"))
@@ -219,9 +227,14 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
 def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
     """"我开饭店，有什么补贴？": every measure the profile may qualify for, each with its clause cited."""
     result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
+    # measures on the clauses the question retrieved come first: "中型企业招应届毕业生有什么补贴" is
+    # about hiring graduates, not every measure a medium enterprise could meet
+    retrieved = [c.clause_id for c in ctx.clauses]
+    relevant = [m for m in result.measures if m.clause_id in retrieved[:5]]
+    measures = sorted(relevant, key=lambda m: retrieved.index(m.clause_id)) if relevant else result.measures
     lines = []
     lapsed_any = False
-    for m in result.measures[:6]:
+    for m in measures[:6]:
         clause = ctx.version.clause(m.clause_id)
         if clause is None:
             continue

@@ -230,7 +230,8 @@ class Assistant:
         if not words:
             return True
         known = [w for w in words if w in corpus_text or self.lexicon.is_variant(w)]
-        topic = self.lexicon.has_topic(u.text) or any(n in u.text for n in search.version.names)
+        text = u.search_text if u.follow_up else u.text
+        topic = self.lexicon.has_topic(text) or any(n in text for n in search.version.names)
         return topic or len(known) / len(words) >= self.settings.min_known_share
 
     def _compose(self, ctx: Context) -> Composition:
