@@ -84,6 +84,7 @@ def _sentence_texts(version: IndexVersion, clause: Clause) -> list[tuple[tuple[i
 
 _AMOUNT_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|%|％)")
 _PERIOD_RE = re.compile(r"\d{4}\s*年|年底|月底|日前|执行期|期限")
+_DURATION_RE = re.compile(r"不少于|不超过|个月|年以上|年内|以内|期间")
 _WHO_RE = re.compile(r"对[^。；]{2,60}的|符合条件|参照|均按照|可申请|享受")
 
 
@@ -101,7 +102,7 @@ def best_sentences(
         score = len(q & toks) / (1 + len(toks) ** 0.5)
         if u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
             score += 1.0
-        elif u.intent == "deadline" and _PERIOD_RE.search(text):
+        elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)):
             score += 1.0
         elif u.intent == "eligibility" and _WHO_RE.search(text):
             score += 0.5
@@ -128,6 +129,32 @@ def validity_sentence(validity: Validity | None) -> str:
             f"现在可能已无法申请；现行政策请拨打{HOTLINE}咨询。"
         )
     return f"时效：文件规定的期限是“{validity.period}”，截至{when}仍在期限内。"
+
+
+def focus_spans(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Narrow quoted sentences to the comma-separated parts whose subject the question names.
+
+    Item 1(1) states two periods in one sentence (养老保险费 … 到 2022 年年底，失业保险费 … 2023 年 3 月底):
+    a question about 养老保险费 is judged on the part that speaks of it.
+    """
+    raw = ctx.version.document_of(clause.clause_id).raw
+    q_words = {w for w in ctx.tokenizer.words(ctx.u.text) if len(w) >= 2}
+    parts: list[tuple[int, int, bool]] = []
+    for s, e in spans:
+        pos = s
+        for m in re.finditer(r"[，,；;。]", raw[s:e]):
+            end = s + m.end()
+            seg = repair_span(raw, pos, end)
+            parts.append((pos, end, bool(q_words & set(ctx.tokenizer.words(seg)))))
+            pos = end
+        if pos < e:
+            parts.append((pos, e, bool(q_words & set(ctx.tokenizer.words(repair_span(raw, pos, e))))))
+    dated = [(s, e, hit) for s, e, hit in parts if any(s <= p.start and p.end <= e for p in clause.periods)]
+    if dated and any(hit for *_, hit in dated) and not all(hit for *_, hit in dated):
+        keep = [(s, e) for s, e, hit in dated if hit]
+        # a dated part that names nothing of the question still counts unless a named part exists
+        return keep
+    return spans
 
 
 def compose_validity(clause: Clause, as_of: date) -> Validity:
@@ -206,12 +233,16 @@ def compose_fact(ctx: Context) -> Composition:
         return listed
     top = ctx.clauses[0]
     text, spans = quote_clause(ctx, top)
-    validity = clause_validity(top, ctx.as_of, spans)
+    named = [c for c in ctx.clauses[1:] if c.path in ctx.u.references]
+    for clause in named:  # "台账第5行和第6行": every clause the question names by number
+        more, _ = quote_clause(ctx, clause)
+        text += "\n" + more
+    validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, spans))
     note = validity_sentence(validity)
     return Composition("answered", "\n".join(p for p in [text, note] if p), ctx.book.items, validity=validity)
 
 
-_QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍)")
+_QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍|条|项|所|次)")
 
 
 def compose_amount_unstated(ctx: Context) -> Composition | None:
@@ -232,8 +263,10 @@ def compose_department(ctx: Context) -> Composition:
             parts.append(_roster_sentence(ctx, clause))
             continue
         if clause.kind == "ledger_row" and clause.lead_units:
-            mark = ctx.book.cite_clause(clause)
-            parts.append(f"任务清单台账中，{_topic(clause)}的责任单位为：{'、'.join(clause.lead_units)}{mark}。")
+            text, _ = quote_clause(ctx, clause)
+            parts.append(text)
+            if clause is ctx.clauses[0]:
+                break
             continue
         if not (clause.leaders or clause.lead_units):
             if clause is ctx.clauses[0]:
@@ -264,9 +297,9 @@ def compose_department(ctx: Context) -> Composition:
 def compose_deadline(ctx: Context) -> Composition:
     clause = ctx.clauses[0]
     dated = [s for s in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=3) if _PERIOD_RE.search(s[1])]
-    validity = clause_validity(clause, ctx.as_of, [span for span, _ in dated[:2]])
+    validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, [span for span, _ in dated[:2]]))
     if validity.lapsed is None:
-        text, spans = quote_clause(ctx, clause, limit=1)
+        text, spans = quote_clause(ctx, clause, limit=2)
         text += f"\n文件未写明该项措施的截止期限。这是一份往年印发的工作方案，现行规定请拨打{HOTLINE}咨询。"
         return Composition("answered", text, ctx.book.items, validity=validity)
     sentences = dated

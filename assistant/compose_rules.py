@@ -16,7 +16,7 @@ from assistant.rules import Rule, RuleBook
 from assistant.validity import HOTLINE
 from index.types import Clause
 
-__all__ = ["select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
+__all__ = ["named_rules", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
 
 #: the size words of the question → the size vocabulary of the rules
 _SIZE_WORDS = {"small": "小微", "sme": "中小微", "medium": "medium", "large": "large"}
@@ -60,7 +60,7 @@ def profile_from_slots(slots: dict[str, Any]) -> Profile:
     return Profile(**fields, extra=extra)
 
 
-def _named_rules(book: RuleBook, text: str) -> list[Rule]:
+def named_rules(book: RuleBook, text: str) -> list[Rule]:
     """Rules the text names by title or alias, longest names first (so 留工培训补助 beats 补助)."""
     found: list[tuple[int, int, Rule]] = []
     for rule in book:
@@ -75,7 +75,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     """The rule a question is about: one it names whose clause was retrieved, else the top clause's rule."""
     text = ctx.u.search_text
     retrieved = [c.clause_id for c in ctx.clauses[:3]]
-    named = _named_rules(book, text)
+    named = named_rules(book, text)
     for rule in named:
         if rule.clause_id in retrieved:
             return rule
@@ -130,7 +130,12 @@ def _rule_params(rule: Rule, slots: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+_MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|扶持|万|工资|薪")
+
+
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
+    if not _MONEY_CUE.search(ctx.u.text):
+        return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
     rule = select_rule(book, ctx)
     if rule is None:
         return None
@@ -190,7 +195,7 @@ def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Compos
 
 
 def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
-    named = _named_rules(book, ctx.u.search_text)
+    named = named_rules(book, ctx.u.search_text)
     if _COMBINE_CUE.search(ctx.u.text):
         nearby = [r for c in ctx.clauses[:2] for r in book.by_clause(c.clause_id) if r not in named]
         combined = _exclusion_answer(ctx, book, (named + nearby)[:4])

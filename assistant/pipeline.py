@@ -162,7 +162,8 @@ class Assistant:
         if refusal is None:
             context = (session.last or {}).get("retrieved") if (session and u.follow_up) else None
             hits = search.search(
-                u.search_text, k=self.settings.top_k, kind_weights=self._kind_weights(u), context_ids=context
+                u.search_text, k=self.settings.top_k, kind_weights=self._kind_weights(u), context_ids=context,
+                named_ids=self._named_clauses(u, version),
             )
             hits = _pin_references(version, u, hits)
             if not u.references and not self._supported(u, hits, search):
@@ -197,6 +198,15 @@ class Assistant:
         if session is not None:
             session.remember(u, retrieved)
         return answer
+
+    def _named_clauses(self, u: Understanding, version: IndexVersion) -> list[str]:
+        """Clauses of the measures the question names by a rule title or alias (data: corpus/rules)."""
+        if self.rules is None:
+            return []
+        from assistant.compose_rules import named_rules
+
+        ids = [f"{r.doc_id}#{r.clause_id}" for r in named_rules(self.rules, u.text)]
+        return [i for i in dict.fromkeys(ids) if i in version.clauses]
 
     def _kind_weights(self, u: Understanding) -> dict[str, float] | None:
         if _LEDGER_CUE.search(u.text):

@@ -131,6 +131,7 @@ class HybridSearch:
         vector: np.ndarray | None = None,
         kind_weights: dict[str, float] | None = None,
         context_ids: list[str] | None = None,
+        named_ids: list[str] | None = None,
     ) -> list[ClauseHit]:
         """Top-k clauses for `text`; `kind_weights` scales the fused score of clause kinds.
 
@@ -160,7 +161,8 @@ class HybridSearch:
         dense_ids = clause_ranking([cid for cid, _ in dense])
         # a follow-up question ("那大型企业呢？") is about what the last answer was about: the previous
         # turn's clauses enter the fusion as a third ranked list
-        rankings = [sparse_ids, dense_ids] + ([list(context_ids)] if context_ids else [])
+        # clauses of measures the question names exactly ("一次性扩岗补助") are a third kind of evidence
+        rankings = [sparse_ids, dense_ids] + [list(x) for x in (context_ids, named_ids) if x]
         fused = fuse_rrf(rankings, k=self.rrf_k)
         sparse_score: dict[str, float] = {}
         for i, s in sparse:
