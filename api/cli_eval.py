@@ -29,18 +29,25 @@ def _rich_table(title: str, table: tuple[list[str], list[list[str]]]) -> Table:
     headers, rows = table
     out = Table(title=title, title_justify="left", header_style="bold")
     for i, h in enumerate(headers):
-        out.add_column(h, justify="left" if i == 0 or h in ("category", "system", "perturbation", "example") else "right")
+        # the name column never wraps; figures give way instead (headers wrap at spaces)
+        out.add_column(h, justify="left" if i == 0 else "right", no_wrap=i == 0)
     for row in rows:
         out.add_row(*row)
     return out
 
 
+def _transposed(table: tuple[list[str], list[list[str]]]) -> tuple[list[str], list[list[str]]]:
+    """Metrics down, systems across: four systems side by side fit an 80-column terminal, ten metrics do not."""
+    headers, rows = table
+    return ["metric", *(r[0] for r in rows)], [[h, *(r[i] for r in rows)] for i, h in enumerate(headers) if i > 0]
+
+
 def _print_run(console: Console, run) -> None:
     from evals import report
 
-    console.print(_rich_table("检索 retrieval (pipeline vs baselines)", report.retrieval_rows(run)))
-    console.print(_rich_table("回答 answers", report.answer_rows(run)))
-    console.print(_rich_table("延迟 latency", report.latency_rows(run)))
+    console.print(_rich_table("检索 retrieval (pipeline vs baselines)", _transposed(report.retrieval_rows(run))))
+    console.print(_rich_table("回答 answers", _transposed(report.answer_rows(run))))
+    console.print(_rich_table("延迟 latency", _transposed(report.latency_rows(run))))
     console.print(_rich_table("分类别准确率 accuracy per category", report.category_accuracy_rows(run)))
     pipeline = next((s for s in run.systems if s.kind == "pipeline"), None)
     if pipeline:

@@ -186,15 +186,18 @@ def _signed(value: float | None) -> str:
 
 
 def robustness_rows(run: EvalRun) -> Table:
-    headers = ["perturbation", "changed", "accuracy", "Δ accuracy", "hit@5", "Δ hit@5", "example"]
+    headers = ["perturbation", "changed", "accuracy", "Δ accuracy", "hit@5", "Δ hit@5"]
     rows = []
     for r in run.robustness:
-        example = f"{r.examples[0][0]} → {r.examples[0][1]}" if r.examples else ""
         rows.append([
             r.perturbation, f"{r.changed}/{r.total}", fmt("accuracy", r.accuracy), _signed(r.accuracy_delta),
-            fmt("hit_at_5", r.hit_at_5), _signed(r.hit_at_5_delta), example,
+            fmt("hit_at_5", r.hit_at_5), _signed(r.hit_at_5_delta),
         ])
     return headers, rows
+
+
+def _robustness_examples(run: EvalRun) -> list[str]:
+    return [f"- {r.perturbation}: {clean} → {rewritten}" for r in run.robustness for clean, rewritten in r.examples[:1]]
 
 
 def failure_rows(system: SystemRun, limit: int | None = None) -> Table:
@@ -252,13 +255,15 @@ def render_markdown(run: EvalRun, *, chart_file: str | None = "chart_categories.
         "",
     ]
     if chart_file:
-        out += [f"![accuracy and hit@5 per category]({chart_file})", ""]
+        out += [f"![answer accuracy per category, pipeline and baselines]({chart_file})", ""]
     out += [_md_table(category_accuracy_rows(run)), ""]
     pipeline = next((s for s in run.systems if s.kind == "pipeline"), run.systems[0] if run.systems else None)
     if pipeline:
         out += [f"## {pipeline.name} per category", "", _md_table(category_rows(pipeline)), ""]
     if run.robustness:
-        out += ["## Robustness (pipeline, questions rewritten mechanically)", "", _md_table(robustness_rows(run)), ""]
+        out += ["## Robustness (pipeline, questions rewritten mechanically)", "", _md_table(robustness_rows(run)), "",
+                "Δ is perturbed minus clean on the same items; negative is what the rewrite costs. Examples:", "",
+                *_robustness_examples(run), ""]
     if pipeline:
         headers, rows = failure_rows(pipeline)
         out += [f"## Failures of {pipeline.name} ({len(rows)} of {pipeline.summary.n_cases})", ""]
@@ -301,15 +306,18 @@ def _grouped_bars(title: str, groups: list[str], series: dict[str, list[float | 
         x0 = left + gi * group_w + (group_w - bar_w * n_series) / 2
         for si, (name, values) in enumerate(series.items()):
             value = values[gi]
+            x = x0 + si * bar_w
             if value is None:
                 continue
-            h = plot_h * max(0.0, min(1.0, value))
-            x = x0 + si * bar_w
+            # a zero still gets a sliver, so "scored 0" is not mistaken for "not applicable"
+            h = max(1.5, plot_h * max(0.0, min(1.0, value)))
             parts.append(
                 f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[si % len(PALETTE)]}"><title>{_esc(name)} · {_esc(group)}: {value:.3f}</title></rect>'
             )
         parts.append(f'<text x="{left + gi * group_w + group_w / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{_esc(group)}</text>')
+        if all(values[gi] is None for values in series.values()):
+            parts.append(f'<text x="{left + gi * group_w + group_w / 2:.1f}" y="{top + plot_h - 6}" text-anchor="middle" fill="#9ca3af">n/a</text>')
     lx = left
     for si, name in enumerate(series):
         parts.append(f'<rect x="{lx}" y="{height - 22}" width="10" height="10" fill="{PALETTE[si % len(PALETTE)]}"/>')
@@ -375,7 +383,7 @@ _CSS = """
 body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#111827;max-width:1200px}
 table{border-collapse:collapse;margin:8px 0 20px;font-size:13px}th,td{border:1px solid #d1d5db;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums}tr.fail td:first-child{border-left:4px solid #dc2626}
-tr.pass td:first-child{border-left:4px solid #059669}.answer{max-width:420px;white-space:pre-wrap}.small{color:#6b7280;font-size:12px}
+tr.pass td:first-child{border-left:4px solid #059669}.answer{max-width:420px;max-height:14em;overflow:auto;white-space:pre-wrap}.small{color:#6b7280;font-size:12px}
 .failures{color:#b91c1c}details summary{cursor:pointer}.controls{margin:8px 0;display:flex;gap:16px;align-items:center}
 """
 
@@ -415,7 +423,7 @@ def _case_rows(system: SystemRun) -> str:
         rows.append(
             f'<tr class="{"pass" if c.passed else "fail"}" data-passed="{int(c.passed)}">'
             f"<td>{_esc(c.case_id)}</td><td>{_esc(c.category)}</td><td>{_esc(c.question)}</td>"
-            f"<td>{_esc(a.status if a else 'error')}</td><td class=answer>{answer}</td><td>{cites}</td>"
+            f"<td>{_esc(a.status if a else 'error')}</td><td><div class=answer>{answer}</div></td><td>{cites}</td>"
             f"<td class=small>{_esc(retrieved)}</td><td class=failures>{fails}</td>"
             f'<td class="num">{c.latency_ms:.0f}</td></tr>'
         )
@@ -450,7 +458,8 @@ def render_html(run: EvalRun) -> str:
         sections += [f"<h3>{_esc(pipeline.name)}</h3>", _html_table(category_rows(pipeline))]
         sections += ["<h2>延迟</h2>", latency_histogram_svg(latencies, title=f"{pipeline.name} latency (ms)")]
     if run.robustness:
-        sections += ["<h2>鲁棒性</h2>", _html_table(robustness_rows(run))]
+        sections += ["<h2>鲁棒性</h2>", _html_table(robustness_rows(run)),
+                     "<ul>" + "".join(f"<li>{_esc(e[2:])}</li>" for e in _robustness_examples(run)) + "</ul>"]
     if run.problems:
         sections += ["<h2>跳过的金标行</h2><ul>" + "".join(f"<li>line {n}: {_esc(m)}</li>" for n, m in run.problems) + "</ul>"]
     sections += [

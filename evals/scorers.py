@@ -60,13 +60,13 @@ METRICS: dict[str, MetricInfo] = {
     "mrr": MetricInfo("MRR", True, "ratio"),
     "ndcg_at_5": MetricInfo("nDCG@5", True, "ratio"),
     "recall_at_5": MetricInfo("recall@5", True, "ratio"),
-    "citation_precision": MetricInfo("citation P", True, "ratio"),
-    "citation_recall": MetricInfo("citation R", True, "ratio"),
+    "citation_precision": MetricInfo("cite P", True, "ratio"),
+    "citation_recall": MetricInfo("cite R", True, "ratio"),
     "accuracy": MetricInfo("accuracy", True, "ratio"),
-    "must_not_contain_violations": MetricInfo("must-not violations", False, "count"),
-    "refusal_precision": MetricInfo("refusal P", True, "ratio"),
-    "refusal_recall": MetricInfo("refusal R", True, "ratio"),
-    "numeric_faithfulness": MetricInfo("numbers traced", True, "ratio"),
+    "must_not_contain_violations": MetricInfo("must-not hits", False, "count"),
+    "refusal_precision": MetricInfo("refuse P", True, "ratio"),
+    "refusal_recall": MetricInfo("refuse R", True, "ratio"),
+    "numeric_faithfulness": MetricInfo("nums traced", True, "ratio"),
     "validity_accuracy": MetricInfo("validity", True, "ratio"),
     "latency_p50_ms": MetricInfo("p50 ms", False, "ms"),
     "latency_p95_ms": MetricInfo("p95 ms", False, "ms"),
@@ -147,6 +147,10 @@ _REFERENCE_RES = [
     re.compile(r"第\s*\d+\s*(?:项|行|人)"),
     re.compile(r"附件\s*\d+"),
     re.compile(r"(?<!\d)12333(?!\d)"),
+    # circled and parenthesised enumerators (①, ⑵, ❶) would read as digits after NFKC
+    re.compile(r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]"),
+    # a lone 一 before a counter is an article ("其中一项", "一名"), not a figure
+    re.compile(r"(?<![零〇一二两三四五六七八九十百千万亿点])一(?=[个人名位项条次家种])"),
 ]
 
 

@@ -64,7 +64,7 @@ def test_report_files_are_written(tmp_path, items):
     assert {p.name for p in paths.values()} == {"report.md", "report.html", "report.json", "chart_categories.svg"}
     assert all(p.stat().st_size > 0 for p in paths.values())
     md = paths["markdown"].read_text(encoding="utf-8")
-    assert "![accuracy and hit@5 per category](chart_categories.svg)" in md
+    assert "![answer accuracy per category, pipeline and baselines](chart_categories.svg)" in md
     assert "| pipeline |" in md and "| bm25 |" in md
     assert "line 4: invalid JSON" in md
     assert "a2" in md.split("## Failures")[1]  # the failing question is listed …

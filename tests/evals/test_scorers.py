@@ -192,6 +192,7 @@ class TestScoreCase:
         total, untraced = untraced_numbers(answer(text, validity=validity))
         assert untraced == []
         assert total == 6  # 500, 2022, 1, 1, 12, 31: the labels, 12333 and the as-of date are gone
+        assert untraced_numbers(answer("条件满足其一：①参保[1]；②在岗；⑶其他，只能选其中一项"))[1] == []
         # the as-of date is exempt only as the answer's own date
         assert untraced_numbers(answer("截至2026年11月26日每人 500 元[1]"))[1] == ["2026", "11", "26"]
 
