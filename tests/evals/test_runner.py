@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 import httpx
@@ -124,8 +125,9 @@ def test_in_process_answerer_maps_session_ids_to_conversation_states():
 
 
 class TestHttpAnswerer:
-    def make(self, handler) -> HttpAnswerer:
-        return HttpAnswerer("http://127.0.0.1:9/", client=httpx.Client(transport=httpx.MockTransport(handler)))
+    def make(self, handler, sleep=None) -> HttpAnswerer:
+        client = httpx.Client(transport=httpx.MockTransport(handler))
+        return HttpAnswerer("http://127.0.0.1:9/", client=client, sleep=sleep or (lambda s: None))
 
     def test_posts_question_and_carries_the_server_session(self):
         bodies = []
@@ -146,11 +148,33 @@ class TestHttpAnswerer:
 
     def test_http_error_becomes_a_case_error_with_the_servers_message(self):
         def handler(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(429, json={"error": {"code": "rate_limited", "message": "请求过于频繁"}})
+            return httpx.Response(400, json={"error": {"code": "question_too_long", "message": "问题太长"}})
 
         answerer = self.make(handler)
         results = run_gold(gold(SINGLE), answerer.answer, answerer.new_session)
-        assert results[0].error.endswith("HTTP 429 rate_limited: 请求过于频繁")
+        assert results[0].error.endswith("HTTP 400 question_too_long: 问题太长")
+
+    def test_rate_limit_is_waited_out_and_not_counted_as_latency(self):
+        replies = iter([httpx.Response(429, headers={"Retry-After": "0.3"}, json={"error": {"code": "rate_limited", "message": "慢点"}})])
+        slept = []
+
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            time.sleep(seconds)
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            return next(replies, None) or httpx.Response(200, json=canned(json.loads(request.content)["question"]).model_dump(mode="json"))
+
+        answerer = self.make(handler, sleep=sleep)
+        results = run_gold(gold(SINGLE), answerer.answer, answerer.new_session)
+        assert slept == [0.3]
+        assert results[0].error is None and results[0].scores.correct
+        assert results[0].latency_ms < 200  # the 300 ms wait is not latency
+
+    def test_a_server_that_keeps_refusing_is_an_error_in_the_end(self):
+        answerer = self.make(lambda request: httpx.Response(429, json={"error": {"code": "rate_limited", "message": "慢点"}}))
+        results = run_gold(gold(SINGLE), answerer.answer, answerer.new_session)
+        assert "HTTP 429" in results[0].error
 
     def test_a_reply_that_is_not_an_answer_is_a_case_error(self):
         answerer = self.make(lambda request: httpx.Response(200, json={"hello": "world"}))
