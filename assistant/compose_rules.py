@@ -54,17 +54,24 @@ def profile_from_slots(slots: dict[str, Any]) -> Profile:
     for key in ("industry", "region_risk", "org_type"):
         if key in slots:
             fields[key] = slots[key]
-    for flag in ("is_helping_workshop", "is_employment_base", "is_labour_intensive", "is_platform_enterprise"):
+    for flag in ("region_lockdown", "is_helping_workshop", "is_employment_base", "is_labour_intensive", "is_platform_enterprise"):
         if slots.get(flag):
             fields[flag] = True
     return Profile(**fields, extra=extra)
 
 
 def named_rules(book: RuleBook, text: str) -> list[Rule]:
-    """Rules the text names by title or alias, longest names first (so 留工培训补助 beats 补助)."""
+    """Rules the text names by title or alias, longest names first (so 留工培训补助 beats 补助).
+
+    A name shared by rules on different clauses (社保缓缴: items 1(1) and 1(2)) does not name one.
+    """
+    clauses_of: dict[str, set[str]] = {}
+    for rule in book:
+        for n in [rule.title, *rule.aliases]:
+            clauses_of.setdefault(n, set()).add(rule.clause_id)
     found: list[tuple[int, int, Rule]] = []
     for rule in book:
-        names = [n for n in [rule.title, *rule.aliases] if len(n) >= 3 and n in text]
+        names = [n for n in [rule.title, *rule.aliases] if len(n) >= 3 and n in text and len(clauses_of[n]) == 1]
         if names:
             found.append((max(len(n) for n in names), -book.order(rule.id), rule))
     found.sort(key=lambda t: (-t[0], -t[1]))
@@ -111,7 +118,7 @@ def _cite_outcome(ctx: Context, outcome: CalcOutcome) -> str:
 def _rule_quote(ctx: Context, rule: Rule, outcome: CalcOutcome) -> str:
     """The rule's own quotes (written down once in the rules file) with their markers."""
     marks = _cite_outcome(ctx, outcome)
-    own = f"{rule.doc_id}#{rule.clause_id}"
+    own = rule.clause_id
     quotes = [c.quote for c in outcome.citations if c.clause_id == own] or [c.quote for c in outcome.citations]
     return f"文件规定{marks}：" + "".join(f"“{q}”" for q in quotes[:2])
 
@@ -209,7 +216,7 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
         return None
     result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
     measure = next((m for m in result.measures if m.rule_id == rule.id), None)
-    clause = ctx.version.clause(f"{rule.doc_id}#{rule.clause_id}")
+    clause = ctx.version.clause(rule.clause_id)
     if clause is None:
         return None
     quoted, spans = quote_clause(ctx, clause)

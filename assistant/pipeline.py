@@ -205,7 +205,7 @@ class Assistant:
             return []
         from assistant.compose_rules import named_rules
 
-        ids = [f"{r.doc_id}#{r.clause_id}" for r in named_rules(self.rules, u.text)]
+        ids = [r.clause_id for r in named_rules(self.rules, u.text)]
         return [i for i in dict.fromkeys(ids) if i in version.clauses]
 
     def _kind_weights(self, u: Understanding) -> dict[str, float] | None:

@@ -112,7 +112,7 @@ class HybridSearch:
     """BM25 ∪ dense over one index version, fused by RRF and folded from chunks to clauses."""
 
     def __init__(self, version: IndexVersion, tokenizer: PolicyTokenizer, embedder: Embedder, *, rrf_k: int = 60,
-                 candidate_k: int = 20) -> None:
+                 candidate_k: int = 20, named_weight: float = 0.5) -> None:
         self.version = version
         self.bm25 = BM25Search(version, tokenizer)
         self.dense = DenseSearch(version)
@@ -120,6 +120,8 @@ class HybridSearch:
         self.tokenizer = tokenizer
         self.rrf_k = rrf_k
         self.candidate_k = candidate_k
+        # a rule alias is exact but one name can fit several clauses: it breaks ties, it does not outvote
+        self.named_weight = named_weight
 
     def search(
         self,
@@ -162,8 +164,13 @@ class HybridSearch:
         # a follow-up question ("那大型企业呢？") is about what the last answer was about: the previous
         # turn's clauses enter the fusion as a third ranked list
         # clauses of measures the question names exactly ("一次性扩岗补助") are a third kind of evidence
-        rankings = [sparse_ids, dense_ids] + [list(x) for x in (context_ids, named_ids) if x]
-        fused = fuse_rrf(rankings, k=self.rrf_k)
+        rankings = [sparse_ids, dense_ids]
+        weights = [1.0, 1.0]
+        for extra, weight in ((context_ids, 1.0), (named_ids, self.named_weight)):
+            if extra:
+                rankings.append(list(extra))
+                weights.append(weight)
+        fused = fuse_rrf(rankings, k=self.rrf_k, weights=weights)
         sparse_score: dict[str, float] = {}
         for i, s in sparse:
             sparse_score.setdefault(chunks[i].clause_id, s)

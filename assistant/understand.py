@@ -236,8 +236,10 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
             break
     if re.search(r"未出现中高风险|不是中高风险|非中高风险|低风险|没有疫情|没出现疫情|没有封控|常态化地区", text):
         slots["region_risk"] = "low"
-    elif re.search(r"中高风险|高风险|中风险|封控|封城", text):
+    elif re.search(r"中高风险|高风险|中风险", text):
         slots["region_risk"] = "high"
+    if re.search(r"封控|封城|被封|静默管理", text):
+        slots["region_lockdown"] = True
     m = re.search(r"(\d+(?:\.\d+)?)\s*(万)?\s*(?:元|块)", text) or re.search(r"(\d+(?:\.\d+)?)\s*(万)(?![人个名位])", text)
     if m and re.search(r"失业保险|失业险|保费|社保费|缴纳|交了|缴了|交的|缴的|缴费", text):
         slots["unemployment_insurance_paid"] = _to_number(m.group(1), m.group(2))
