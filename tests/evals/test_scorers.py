@@ -145,7 +145,8 @@ class TestScoreCase:
         assert extra.failures == [] and extra.notes == ["cites unexpected #3"]
 
     def test_wrongful_refusal_fails(self):
-        s = score_case(AMOUNT, answer("未找到相关规定。", status="no_answer", citations=[]))
+        # even a refusal that happens to mention the figure is wrong: the status is what the citizen sees
+        s = score_case(AMOUNT, answer("无法确认是否为每人 500 元，请咨询12333。", status="no_answer", citations=[]))
         assert not s.correct
         assert s.wrongful_refusal
         assert "wrongful refusal" in s.failures
