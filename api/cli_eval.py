@@ -45,7 +45,7 @@ def _transposed(table: tuple[list[str], list[list[str]]]) -> tuple[list[str], li
 def _print_run(console: Console, run) -> None:
     from evals import report
 
-    console.print(_rich_table("检索 retrieval (pipeline vs baselines)", _transposed(report.retrieval_rows(run))))
+    console.print(_rich_table("检索 retrieval", _transposed(report.retrieval_rows(run))))
     console.print(_rich_table("回答 answers", _transposed(report.answer_rows(run))))
     console.print(_rich_table("延迟 latency", _transposed(report.latency_rows(run))))
     console.print(_rich_table("分类别准确率 accuracy per category", report.category_accuracy_rows(run)))
