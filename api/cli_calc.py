@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from assistant.calculate import CalcOutcome, calculate, describe_amount, describe_params, rule_citations, rule_validity
 from assistant.match import MatchResult, ProfileError, match_profile, parse_profile

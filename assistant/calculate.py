@@ -276,7 +276,7 @@ def describe_params(book: RuleBook, rule_id: str) -> list[ParamInfo]:
 
 
 # ---------------------------------------------------------------- amounts
-def _select(book: RuleBook, rule: Rule, param: str, chosen: frozenset[str], values: Mapping[str, Decimal]) -> tuple[Decimal, str]:
+def _select(book: RuleBook, param: str, chosen: frozenset[str], values: Mapping[str, Decimal]) -> tuple[Decimal, str]:
     amounts = {values[c] for c in chosen}
     spec = book.param(param)
     labels = "、".join(book.value_label(spec.vocabulary or param, c) for c in sorted(chosen))
@@ -388,7 +388,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     elif rule.kind == "rate":
         base = values[rule.base]
         if rule.rate_by:
-            rate, _ = _select(book, rule, rule.rate_by.param, values[rule.rate_by.param], rule.rate_by.values)
+            rate, _ = _select(book, rule.rate_by.param, values[rule.rate_by.param], rule.rate_by.values)
         else:
             rate = rule.rate
         if rule.minus_rate is not None:
@@ -413,7 +413,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         every = f"每{rule.per_period}" if rule.per_period else ""
         prefix = ""
         if rule.amount_by:
-            amount, chosen = _select(book, rule, rule.amount_by.param, values[rule.amount_by.param], rule.amount_by.values)
+            amount, chosen = _select(book, rule.amount_by.param, values[rule.amount_by.param], rule.amount_by.values)
             prefix = f"{chosen}："
         else:
             amount = rule.amount

@@ -457,6 +457,7 @@ class RuleBook:
         self.groups = groups
         self.docs = docs
         self._order = {rid: i for i, rid in enumerate(self.rules)}
+        self._aliases = {f: _alias_table(vf) for f, vf in vocabulary.items()}
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -553,13 +554,17 @@ class RuleBook:
         low = word.lower()
         if low in vf.values:
             return frozenset({low})
-        table = _alias_table(vf)
+        table = self._aliases[field]
         if word in table:
             return table[word]
         if vf.free_text:
-            # a known word inside free text: the longest one wins (酒店餐饮 → 餐饮, not 酒店)
-            hits = sorted((a for a in table if a and a in word), key=len, reverse=True)
-            return table[hits[0]] if hits else frozenset({word})
+            # known words inside free text, a shorter one only when not part of a longer hit
+            # (旅游景区 → 旅游 once; 餐饮和零售 → both, so a criterion can see the mix)
+            kept: list[str] = []
+            for hit in sorted((a for a in table if a and a in word), key=len, reverse=True):
+                if not any(hit in k for k in kept):
+                    kept.append(hit)
+            return frozenset().union(*(table[k] for k in kept)) if kept else frozenset({word})
         options = "、".join(f"{v.label}（{k}）" for k, v in vf.values.items())
         groups = f"，或 {'、'.join(vf.groups)}" if vf.groups else ""
         raise VocabularyError(f"{vf.label}（{field}）无法识别“{word}”，可选：{options}{groups}", field=field)
@@ -655,7 +660,7 @@ def build_rulebook(files: list[tuple[str, Any]], docs: Mapping[str, ParsedDocume
             seen.add(spec.id)
             specs.append((name, rf, spec))
 
-    for _, rf, _ in specs:
+    for _, rf in parsed:
         for gname, g in rf.groups.items():
             for m in g.members:
                 if m not in seen:
@@ -663,7 +668,7 @@ def build_rulebook(files: list[tuple[str, Any]], docs: Mapping[str, ParsedDocume
             for q in g.quotes:
                 _locate(docs[rf.doc_id], rf.doc_id, q, default_clause=None, owner=f"互斥组 {gname}")
 
-    rules = [_resolve(spec, rf, docs[rf.doc_id], parameters, vocabulary, flags, name) for name, rf, spec in specs]
+    rules = [_resolve(spec, rf, docs[rf.doc_id], parameters, vocabulary, flags) for _, rf, spec in specs]
     _link_exclusions(rules, groups, {rf.doc_id: docs[rf.doc_id] for _, rf in parsed})
     for r in rules:
         if r.included_in and r.included_in not in seen:
@@ -721,7 +726,6 @@ def _resolve(
     parameters: dict[str, ParamSpec],
     vocabulary: dict[str, VocabField],
     flags: dict[str, FlagSpec],
-    file: str,
 ) -> Rule:
     owner = f"规则 {spec.id}"
     doc_id = rf.doc_id
@@ -739,7 +743,7 @@ def _resolve(
 
     _check_params(spec, parameters, vocabulary, owner)
     _check_numbers(spec, " ".join(q.quote for q in citations + extra), owner)
-    _check_eligibility(spec, vocabulary, flags, parameters, owner)
+    _check_eligibility(spec, vocabulary, flags, owner)
 
     periods: list[Period] = []
     if spec.period:
@@ -809,7 +813,6 @@ def _check_eligibility(
     spec: RuleSpec,
     vocabulary: dict[str, VocabField],
     flags: dict[str, FlagSpec],
-    parameters: dict[str, ParamSpec],
     owner: str,
 ) -> None:
     for alt in spec.eligibility or []:

@@ -162,6 +162,10 @@ class TestVocabulary:
     def test_restaurant_words_normalise_to_catering(self, book: RuleBook, word: str) -> None:
         assert book.normalise("industry", word) == {"餐饮"}
 
+    def test_free_text_naming_two_industries_keeps_both(self, book: RuleBook) -> None:
+        assert book.normalise("industry", "餐饮和零售") == {"餐饮", "零售"}
+        assert book.normalise("industry", "旅游景区") == {"旅游"}
+
     def test_unknown_industry_is_kept_as_written(self, book: RuleBook) -> None:
         assert book.normalise("industry", "软件开发") == {"软件开发"}
 
