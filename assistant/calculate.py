@@ -319,7 +319,7 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
         return f"{every}{cap}{format_yuan(rule.amount)}"
     if rule.kind == "not_stated":
         return NOT_STATED
-    return "不涉及补贴金额（" + "；".join(f"{f.label}：{f.value}" for f in rule.facts[1:] or rule.facts) + "）"
+    return "不涉及补贴金额（" + "；".join(f"{f.label}：{f.value}" for f in rule.facts) + "）"
 
 
 def _threshold_value(th: Threshold, values: Mapping[str, Any]) -> tuple[bool, str] | None:
