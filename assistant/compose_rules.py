@@ -171,12 +171,27 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
         parts.append(f"按您提供的情况：{calc.note or '不满足文件规定的条件'}")
     else:
         parts.append(f"按您提供的情况计算：{calc.formula}" + ("（文件规定的是最高标准）" if calc.is_cap else "") + "。")
-        if calc.conditions:
-            parts.append("还需满足：" + "；".join(calc.conditions[:3]) + "。")
+        parts.append(_fit_sentence(ctx, book, rule))
         if calc.exclusions:
             parts.append("注意：" + "；".join(calc.exclusions[:2]) + "。")
     parts.append(note)
     return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
+
+
+def _fit_sentence(ctx: Context, book: RuleBook, rule: Rule) -> str:
+    """Whom the rule is for, judged on what the asker said: fits, must confirm, or does not fit."""
+    if not rule.eligibility:
+        return ""
+    result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
+    measure = next((m for m in result.measures if m.rule_id == rule.id), None)
+    if measure is None:
+        reason = next((n.reason for n in result.not_applicable if n.rule_id == rule.id), "")
+        return "但按您说的情况，可能不属于适用对象" + (f"：{reason}" if reason else "") + "。"
+    if measure.status == "applies":
+        who = "；".join(measure.who[:1])
+        more = f"还需确认：{'；'.join(measure.conditions[:2])}。" if measure.conditions else ""
+        return (f"按您说的情况，属于适用对象（{who}）。" if who else "按您说的情况，属于适用对象。") + more
+    return "是否属于适用对象还需确认：" + "；".join(measure.conditions[:2] or ["以经办机构认定为准"]) + "。"
 
 
 def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composition | None:
