@@ -1,0 +1,107 @@
+"""`create_app(settings)`: the HTTP face of policy-qa.
+
+The lifespan builds the heavy things once: the conversation store (opened, expired sessions
+purged) and the `Assistant` (embedding model, index, rules). The assistant loads in a worker thread
+after the server has started listening, so `/healthz` answers at once and `/readyz` says 503 until
+the model is in memory; requests that need it get 503 `not_ready` meanwhile. A server never writes
+the index: `policy-qa index build` does, and the assistant's `IndexHandle` picks up the new
+version by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import COMMON_ERROR_RESPONSES, install_error_handlers
+from api.guards import install_guards
+from api.routes import ROUTERS
+from api.routes.pages import STATIC_DIR
+from api.storage import ConversationStore
+from assistant.contract import CONTRACT_VERSION
+from assistant.pipeline import Assistant
+from assistant.settings import Settings
+from index.embed import Embedder
+from index.errors import PolicyQAError
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+# Sessions expire by TTL on read already; the sweep only reclaims disk, so hourly is plenty.
+PURGE_INTERVAL_S = 3600.0
+
+DESCRIPTION = """\
+政策文件问答：每个回答都引用原文条款，金额按规则计算，并按日期标注措施是否仍在有效期内。
+
+错误统一为 `{"error": {"code", "message"}, "request_id"}`，`message` 为中文。
+"""
+
+
+def create_app(settings: Settings, assistant: Assistant | None = None, *, embedder: Embedder | None = None) -> FastAPI:
+    """The FastAPI app; pass `assistant` to share one already open (tests), else the lifespan opens it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = ConversationStore(settings.db_path, settings.session_ttl_seconds)
+        purged = store.purge_expired()
+        if purged:
+            log.info("purged %d expired sessions", purged)
+        app.state.store = store
+        try:
+            async with anyio.create_task_group() as tg:
+                if app.state.assistant is None:
+                    tg.start_soon(_load_assistant, app, settings, embedder)
+                tg.start_soon(_purge_periodically, store)
+                yield
+                tg.cancel_scope.cancel()
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="policy-qa",
+        version=CONTRACT_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.load_error = None
+    app.state.store = None
+    install_error_handlers(app)
+    install_guards(app, settings)
+    for router in ROUTERS:
+        app.include_router(router, responses=COMMON_ERROR_RESPONSES)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+async def _load_assistant(app: FastAPI, settings: Settings, embedder: Embedder | None) -> None:
+    try:
+        # abandon_on_cancel: a shutdown during the load does not wait for the model to finish loading
+        app.state.assistant = await anyio.to_thread.run_sync(
+            lambda: Assistant.open(settings, embedder), abandon_on_cancel=True
+        )
+        log.info("assistant ready", extra={"index_version": app.state.assistant.handle.current()[0].version})
+    except PolicyQAError as exc:
+        app.state.load_error = exc.message
+        log.error("assistant failed to load: %s", exc.message)
+    except Exception as exc:
+        app.state.load_error = "模型或索引加载失败，请查看服务日志。"
+        log.error("assistant failed to load", exc_info=exc)
+
+
+async def _purge_periodically(store: ConversationStore) -> None:
+    while True:
+        await anyio.sleep(PURGE_INTERVAL_S)
+        try:
+            purged = await anyio.to_thread.run_sync(store.purge_expired)
+            if purged:
+                log.info("purged %d expired sessions", purged)
+        except Exception:
+            log.exception("purging expired sessions failed")

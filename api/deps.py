@@ -1,0 +1,73 @@
+"""Dependencies of the route handlers: the objects the lifespan built once, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.errors import NotReady, Unauthorized
+from api.storage import ConversationStore
+from assistant.pipeline import Assistant
+from assistant.rules import RuleBook
+from assistant.settings import Settings
+
+__all__ = [
+    "get_settings",
+    "get_assistant",
+    "get_store",
+    "get_rulebook",
+    "require_staff",
+    "SettingsDep",
+    "AssistantDep",
+    "StoreDep",
+    "RuleBookDep",
+    "STAFF",
+]
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="工作人员密钥（服务端设置了 staff_api_key 时必填）")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_assistant(request: Request) -> Assistant:
+    assistant = request.app.state.assistant
+    if assistant is None:
+        reason = request.app.state.load_error
+        raise NotReady(reason or "服务正在启动，模型和索引加载中，请稍后再试。")
+    return assistant
+
+
+def get_store(request: Request) -> ConversationStore:
+    return request.app.state.store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+StoreDep = Annotated[ConversationStore, Depends(get_store)]
+
+
+def get_rulebook(assistant: AssistantDep) -> RuleBook:
+    if assistant.rules is None:
+        raise NotReady("计算规则未能加载，金额计算和政策匹配暂不可用。", code="rules_unavailable")
+    return assistant.rules
+
+
+RuleBookDep = Annotated[RuleBook, Depends(get_rulebook)]
+
+
+def require_staff(settings: SettingsDep, key: Annotated[str | None, Security(_api_key)] = None) -> None:
+    """Staff endpoints need the key when one is configured; compared in constant time."""
+    expected = settings.staff_api_key
+    if not expected:
+        return
+    if key is None or not secrets.compare_digest(key.encode("utf-8", "replace"), expected.encode("utf-8")):
+        raise Unauthorized("需要有效的工作人员 API 密钥（请求头 X-API-Key）。")
+
+
+#: `dependencies=STAFF` on a router or route
+STAFF = [Depends(require_staff)]

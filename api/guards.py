@@ -1,0 +1,439 @@
+"""Pure-ASGI guards around the app: request id and access log, CORS, rate and concurrency limits,
+per-request timeout and body size limit.
+
+Pure ASGI rather than `BaseHTTPMiddleware`, because that wrapper buffers and re-threads streaming
+responses and runs the app in another task (so context variables such as the request id do not
+reach the handler). Each guard answers with the API's error JSON itself, before the app sees the
+request, so a refused request costs no model time.
+
+Outermost first (as `install_guards` stacks them):
+    RequestContext    X-Request-ID in and out, security headers, one structured access-log line
+    CorsGuard         allow-listed origins for the citizen API; 403 JSON for any other foreign origin
+    RateLimit         token bucket per client address on /api and /v1; 429 with Retry-After
+    ConcurrencyLimit  at most N API requests in flight; 503 with Retry-After instead of a queue
+    Timeout           a request that runs past the limit gets 504 (or its stream is cut)
+    BodyLimit         413 as soon as Content-Length or the bytes received pass the limit
+    CatchAll          an exception no handler expected: 500 JSON in Chinese, masked traceback in the log
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import INTERNAL_MESSAGE, dumps, error_json
+from api.logs import request_id_var
+
+__all__ = [
+    "RequestContext",
+    "CorsGuard",
+    "RateLimit",
+    "ConcurrencyLimit",
+    "Timeout",
+    "BodyLimit",
+    "CatchAll",
+    "TokenBucket",
+    "CSP",
+    "install_guards",
+    "is_api_path",
+]
+
+access_log = logging.getLogger("policy_qa.access")
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
+# The OpenAPI pages load Swagger UI / ReDoc from their CDN and start them with an inline script;
+# they show no user content, so only they get this wider policy.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src 'self' https://fonts.gstatic.com; "
+    "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+# Paths a page on another (allow-listed) site may call: what the embedded widget and OpenAI clients use.
+CORS_API_PATHS = ("/api/chat", "/api/feedback", "/api/suggestions", "/v1/")
+# Served to any site: the embed script itself.
+PUBLIC_ASSETS = ("/widget.js", "/static/widget.js")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A client's bucket that has been full this long carries no state worth keeping.
+_BUCKET_IDLE_S = 600.0
+_MAX_BUCKETS = 10_000
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/") or path.startswith("/v1/") or path in ("/api", "/v1")
+
+
+async def send_error(send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    """Write a complete JSON error response from inside a guard."""
+    body = dumps(error_json(code, message))
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+# ---------------------------------------------------------------- request context
+class RequestContext:
+    """Request id, security headers and the access log line (with time to first byte and total)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        path: str = scope.get("path", "")
+        t0 = time.perf_counter()
+        info: dict[str, Any] = {"status": 500, "bytes": 0, "ttfb_ms": None}
+
+        async def send_wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                info["status"] = message["status"]
+                info["ttfb_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                content_type = headers.get("content-type", "")
+                if content_type.startswith("text/html"):
+                    headers["Content-Security-Policy"] = DOCS_CSP if path in DOCS_PATHS else CSP
+                    headers.setdefault("X-Frame-Options", "DENY")
+                if is_api_path(path):
+                    # answers may carry what a citizen typed about themselves: no shared caches
+                    headers.setdefault("Cache-Control", "no-store")
+            elif message["type"] == "http.response.body":
+                info["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapped)
+        finally:
+            client = scope.get("client")
+            access_log.info(
+                "%s %s %s",
+                scope.get("method"),
+                path,
+                info["status"],
+                extra={
+                    "method": scope.get("method"),
+                    "path": path,
+                    "status": info["status"],
+                    "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
+                    "ttfb_ms": info["ttfb_ms"],
+                    "bytes_out": info["bytes"],
+                    "client": client[0] if client else None,
+                },
+            )
+            request_id_var.reset(token)
+
+
+# ---------------------------------------------------------------- CORS
+class CorsGuard:
+    """CORS with an allow-list: citizen API paths for listed origins, the embed script for anyone.
+
+    Browsers send `Origin` on cross-origin requests and on same-origin POSTs; a request whose origin
+    is its own host is not cross-origin. Any other origin that is not allowed gets a 403 JSON, for
+    preflights and for simple requests alike, so a foreign page cannot even trigger a chat turn.
+    """
+
+    def __init__(self, app: ASGIApp, origins: list[str]) -> None:
+        self.app = app
+        self.origins = {o.rstrip("/") for o in origins}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if path in PUBLIC_ASSETS:
+            await self.app(scope, receive, _with_headers(send, {
+                "Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}))
+            return
+        if origin is None or not is_api_path(path) or self._same_origin(scope, headers, origin):
+            await self.app(scope, receive, send)
+            return
+        allowed = origin.rstrip("/") in self.origins and path.startswith(CORS_API_PATHS)
+        preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
+        if not allowed:
+            await send_error(send, 403, "origin_not_allowed", "不允许从该网站跨域调用本服务。", {"Vary": "Origin"})
+            return
+        cors = {
+            "Access-Control-Allow-Origin": origin,
+            "Vary": "Origin",
+            "Access-Control-Expose-Headers": "X-Request-ID, Retry-After",
+        }
+        if preflight:
+            cors |= {
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, Accept, Authorization, X-Request-ID",
+                "Access-Control-Max-Age": "600",
+                "Content-Length": "0",
+            }
+            raw = [(k.lower().encode(), v.encode("latin-1")) for k, v in cors.items()]
+            await send({"type": "http.response.start", "status": 204, "headers": raw})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, _with_headers(send, cors))
+
+    @staticmethod
+    def _same_origin(scope: Scope, headers: Headers, origin: str) -> bool:
+        host = headers.get("host")
+        return host is not None and origin == f"{scope.get('scheme', 'http')}://{host}"
+
+
+def _with_headers(send: Send, extra: dict[str, str]) -> Callable[[Message], Awaitable[None]]:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            for k, v in extra.items():
+                headers[k] = v
+        await send(message)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------- rate limit
+class TokenBucket:
+    """`burst` tokens, refilled at `per_minute`; one request takes one token."""
+
+    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str) -> float:
+        """0 when the request may pass, else the seconds until a token is available."""
+        now = self.clock()
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens >= 1.0:
+            self._buckets[key] = (tokens - 1.0, now)
+            if len(self._buckets) > _MAX_BUCKETS:
+                self._forget_idle(now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1.0 - tokens) / self.rate
+
+    def _forget_idle(self, now: float) -> None:
+        for key, (_, last) in list(self._buckets.items()):
+            if now - last > _BUCKET_IDLE_S:
+                del self._buckets[key]
+
+
+class RateLimit:
+    """Per client address (the socket peer: a forwarded-for header is the client's to forge)."""
+
+    def __init__(self, app: ASGIApp, per_minute: int, burst: int) -> None:
+        self.app = app
+        self.bucket = TokenBucket(per_minute, burst)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_api_path(scope.get("path", "")) or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        wait = self.bucket.take(client[0] if client else "-")
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            await send_error(send, 429, "rate_limited", f"请求过于频繁，请 {seconds} 秒后再试。",
+                             {"Retry-After": str(seconds)})
+            return
+        await self.app(scope, receive, send)
+
+
+# ---------------------------------------------------------------- concurrency
+class ConcurrencyLimit:
+    """At most `limit` API requests in flight; beyond that answer 503 at once rather than queue.
+
+    A queue in front of a CPU-bound model only turns overload into timeouts for everybody; a quick
+    503 with Retry-After lets clients back off and keeps latency flat for the requests admitted.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.active = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_api_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            await send_error(send, 503, "overloaded", "服务繁忙，请稍后再试。", {"Retry-After": "1"})
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+
+
+# ---------------------------------------------------------------- timeout
+class Timeout:
+    """Answer 504 when a request has produced no response within `seconds`.
+
+    The app runs in a task of its own: a handler busy in a worker thread cannot be interrupted, but
+    the client gets its 504 on time and whatever the handler sends afterwards is dropped. A response
+    already streaming when the time is up is cut off (its status has been sent).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = {"started": False, "expired": False}
+
+        async def guarded_send(message: Message) -> None:
+            if state["expired"]:
+                return
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        failure: list[BaseException] = []
+        async with anyio.create_task_group() as tg:
+            finished = anyio.Event()
+
+            async def run() -> None:
+                try:
+                    await self.app(scope, receive, guarded_send)
+                except Exception as exc:  # re-raised below, not as a task group's ExceptionGroup
+                    failure.append(exc)
+                finally:
+                    finished.set()
+
+            tg.start_soon(run)
+            with anyio.move_on_after(self.seconds):
+                await finished.wait()
+            if not finished.is_set():
+                started = state["started"]
+                state["expired"] = True
+                log.warning("request timed out after %.1f s", self.seconds,
+                            extra={"path": scope.get("path"), "response_started": started})
+                if not started:
+                    await send_error(send, 504, "timeout", "处理超时，请稍后再试。")
+                tg.cancel_scope.cancel()
+        if failure and not state["expired"]:
+            raise failure[0]
+
+
+# ---------------------------------------------------------------- body size
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """413 before more than `max_bytes` of a request body is read."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message_text = f"请求内容过大：最多 {self.max_bytes // 1024} KB。"
+        length = Headers(scope=scope).get("content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                await send_error(send, 400, "bad_request", "请求头 Content-Length 无效。")
+                return
+            if int(length) > self.max_bytes:
+                await send_error(send, 413, "payload_too_large", message_text)
+                return
+        state = {"received": 0, "too_large": False, "started": False}
+
+        async def counting_receive() -> Message:
+            if state["too_large"]:
+                raise _BodyTooLarge()
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > self.max_bytes:
+                    state["too_large"] = True
+                    raise _BodyTooLarge()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if state["too_large"]:
+                return  # whatever the app makes of the aborted read, the answer is 413
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not state["too_large"]:
+                raise
+        if state["too_large"] and not state["started"]:
+            await send_error(send, 413, "payload_too_large", message_text)
+
+
+# ---------------------------------------------------------------- last resort
+class CatchAll:
+    """The innermost guard: an exception that escaped every handler becomes a 500 JSON, never a traceback.
+
+    Inside the request-id context (unlike Starlette's ServerErrorMiddleware), so the body names the
+    request id and the access log sees the 500. The traceback is logged; `RedactingFilter` masks it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await send_error(send, 500, "internal_error", INTERNAL_MESSAGE)
+
+
+def install_guards(app: Any, settings: Any) -> None:
+    """Stack the guards on a Starlette/FastAPI app; `add_middleware` puts the last one added outermost."""
+    app.add_middleware(CatchAll)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Timeout, seconds=settings.request_timeout_s)
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    app.add_middleware(CorsGuard, origins=list(settings.cors_origins))
+    app.add_middleware(RequestContext)
