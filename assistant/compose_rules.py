@@ -11,7 +11,8 @@ from typing import Any
 
 from assistant.calculate import CalcOutcome, calculate
 from assistant.compose import Composition, Context, quote_clause, quote_text, validity_sentence, best_sentences
-from assistant.match import Profile, match_profile
+from assistant.match import MatchResult, Profile, match_profile, parse_profile
+from index.errors import PolicyQAError
 from assistant.rules import Rule, RuleBook
 from assistant.validity import HOTLINE
 from index.types import Clause
@@ -47,17 +48,28 @@ def slot_params(slots: dict[str, Any]) -> dict[str, Any]:
     return p
 
 
-def profile_from_slots(slots: dict[str, Any]) -> Profile:
+def profile_from_slots(book: RuleBook, slots: dict[str, Any]) -> Profile | None:
+    """The matcher's profile from understood slots; None when a slot value is unusable."""
     params = slot_params(slots)
-    fields = {k: v for k, v in params.items() if k in Profile.model_fields}
+    data: dict[str, Any] = {k: v for k, v in params.items() if k in Profile.model_fields}
     extra = {k: v for k, v in params.items() if k not in Profile.model_fields}
     for key in ("industry", "region_risk", "org_type"):
         if key in slots:
-            fields[key] = slots[key]
+            data[key] = slots[key]
     for flag in ("region_lockdown", "is_helping_workshop", "is_employment_base", "is_labour_intensive", "is_platform_enterprise"):
         if slots.get(flag):
-            fields[flag] = True
-    return Profile(**fields, extra=extra)
+            data[flag] = True
+    if extra:
+        data["extra"] = extra
+    try:
+        return parse_profile(book, data)
+    except PolicyQAError:
+        return None
+
+
+def _match(book: RuleBook, slots: dict[str, Any], as_of) -> MatchResult | None:
+    profile = profile_from_slots(book, slots)
+    return match_profile(book, profile, as_of=as_of) if profile is not None else None
 
 
 def named_rules(book: RuleBook, text: str) -> list[Rule]:
@@ -182,7 +194,9 @@ def _fit_sentence(ctx: Context, book: RuleBook, rule: Rule) -> str:
     """Whom the rule is for, judged on what the asker said: fits, must confirm, or does not fit."""
     if not rule.eligibility:
         return ""
-    result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
+    result = _match(book, ctx.u.slots, ctx.as_of)
+    if result is None:
+        return ""
     measure = next((m for m in result.measures if m.rule_id == rule.id), None)
     if measure is None:
         reason = next((n.reason for n in result.not_applicable if n.rule_id == rule.id), "")
@@ -229,7 +243,9 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     rule = select_rule(book, ctx)
     if rule is None or not rule.eligibility:
         return None
-    result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
+    result = _match(book, ctx.u.slots, ctx.as_of)
+    if result is None:
+        return None
     measure = next((m for m in result.measures if m.rule_id == rule.id), None)
     clause = ctx.version.clause(rule.clause_id)
     if clause is None:
@@ -253,7 +269,9 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
 
 def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
     """"我开饭店，有什么补贴？": every measure the profile may qualify for, each with its clause cited."""
-    result = match_profile(book, profile_from_slots(ctx.u.slots), as_of=ctx.as_of)
+    result = _match(book, ctx.u.slots, ctx.as_of)
+    if result is None:
+        return Composition("clarify", "您提供的企业情况有无法识别的内容，请说明行业、规模、参保人数等。", ctx.book.items)
     # measures on the clauses the question retrieved come first: "中型企业招应届毕业生有什么补贴" is
     # about hiring graduates, not every measure a medium enterprise could meet
     retrieved = [c.clause_id for c in ctx.clauses]
