@@ -148,3 +148,7 @@ def parse_as_of(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise PolicyQAError(f"日期格式应为 YYYY-MM-DD：{value}", code="bad_date") from exc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The persistent index: build, freshness, incremental re-embedding, atomic switch, bad files, Chroma server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.errors import CorpusError
+from index.store import active_version, build_index, index_status, open_index
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A private copy of the corpus the test may edit."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(REPO / "corpus", dest)
+    return dest
+
+
+def _seed(corpus: Path) -> Path:
+    return corpus / "documents" / "sx-rst-2022-19.txt"
+
+
+def test_build_then_status_is_fresh_and_rebuild_is_a_no_op(corpus, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    manifest, built = build_index(corpus, index_dir, embedder)
+    assert built and manifest.chunk_count == 82 and manifest.embedded == 82
+    assert manifest.dimension == 512 and manifest.model == "m3e-small"
+    status = index_status(index_dir, corpus, "m3e-small")
+    assert status["fresh"] is True and status["chunk_count"] == 82
+    again, built_again = build_index(corpus, index_dir, embedder)
+    assert built_again is False and again.version == manifest.version
+
+
+def test_editing_one_clause_re_embeds_only_that_chunk(corpus, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, embedder)
+    seed = _seed(corpus)
+    seed.write_text(seed.read_text(encoding="utf-8").replace("按每人 300 元的标准", "按每人 350 元的标准"), encoding="utf-8")
+    assert index_status(index_dir, corpus, "m3e-small")["fresh"] is False
+    manifest, built = build_index(corpus, index_dir, embedder)
+    assert built and manifest.embedded == 1 and manifest.reused == 81
+    version = open_index(index_dir)
+    assert "350 元" in version.clause("sx-rst-2022-19#3").text
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [("empty.txt", b"", "empty.txt"), ("gbk.txt", "关于印发工作方案的通知。".encode("gbk"), "gbk.txt"), ("pic.txt", b"\x00\x01PNG" * 50, "pic.txt")],
+)
+def test_a_bad_file_names_itself_and_leaves_the_index_untouched(corpus, tmp_path, embedder, name, content, message):
+    index_dir = tmp_path / "index"
+    manifest, _ = build_index(corpus, index_dir, embedder)
+    (corpus / "documents" / name).write_bytes(content)
+    with pytest.raises(CorpusError, match=message):
+        build_index(corpus, index_dir, embedder, force=True)
+    assert active_version(index_dir) == manifest.version
+    assert open_index(index_dir).clause("sx-rst-2022-19#2.2") is not None
+
+
+def test_a_second_document_is_ingested_without_code_changes(corpus, tmp_path, embedder):
+    (corpus / "documents" / "heating-2023.txt").write_text(
+        "关于做好冬季供暖保障的通知\n\n为保障居民冬季取暖，供暖期自11月1日起至次年3月31日止。\n\n各供热单位要加强设备巡检。\n",
+        encoding="utf-8",
+    )
+    manifest, _ = build_index(corpus, tmp_path / "index", embedder)
+    assert manifest.documents == ["heating-2023", "sx-rst-2022-19"]
+    version = open_index(tmp_path / "index")
+    assert version.clause("heating-2023#p1").text.startswith("为保障居民冬季取暖")
+
+
+def test_a_build_killed_midway_leaves_the_old_index_serving(corpus, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    manifest, _ = build_index(corpus, index_dir, embedder)
+    env = {**os.environ, "POLICY_QA_CORPUS_DIR": str(corpus), "POLICY_QA_INDEX_DIR": str(index_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "index", "build", "--force"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    # wait until the new build has started writing its version folder, then kill it without warning
+    deadline = time.time() + 60
+    versions = index_dir / "versions"
+    while time.time() < deadline and len(list(versions.iterdir())) < 2 and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert active_version(index_dir) == manifest.version
+    version = open_index(index_dir)
+    assert version.version == manifest.version and version.collection.count() == 82
+    # the next build cleans up the interrupted one and succeeds
+    fresh, built = build_index(corpus, index_dir, embedder, force=True)
+    assert built and fresh.reused == 82
+    assert len(list(versions.iterdir())) <= 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_build_into_and_query_a_chroma_server(corpus, tmp_path, embedder):
+    chroma = Path(sys.executable).parent / "chroma"
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}"
+        manifest, built = build_index(corpus, tmp_path / "index", embedder, chroma_url=url)
+        assert built and manifest.chroma == url
+        assert not (tmp_path / "index" / "versions" / manifest.version / "chroma").exists()
+        version = open_index(tmp_path / "index", chroma_url=url)
+        vec = embedder.encode_one("一次性留工培训补助每名参保职工多少钱")
+        res = version.collection.query(query_embeddings=[vec.tolist()], n_results=3)
+        assert "sx-rst-2022-19#2.2" in res["ids"][0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
