@@ -284,10 +284,25 @@ class ConcurrencyLimit:
             await send_error(send, 503, "overloaded", "服务繁忙，请稍后再试。", {"Retry-After": "1"})
             return
         self.active += 1
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self.active -= 1
+
+        async def releasing_send(message: Message) -> None:
+            await send(message)
+            # the client has the whole answer and may send its next request on this connection
+            # before our call unwinds; the slot is free from here
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                release()
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, releasing_send)
         finally:
-            self.active -= 1
+            release()
 
 
 # ---------------------------------------------------------------- timeout
