@@ -264,7 +264,12 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
             m = re.search(f"(?:{noun})" + r"\s*(?:有|共|一共|总共|是)?\s*" + _NUM + r"\s*(?:个|名|位|人)", text)
         if m:
             value = _to_number(m.group(1), m.group(2))
-            if slot == "employees" and re.search(r"脱贫|贫困|帮扶基地|帮扶车间", text) and "poverty_labourers_hired" not in slots:
+            if (
+                slot == "employees"
+                and re.search(r"脱贫|贫困|帮扶基地|帮扶车间", text)
+                and "poverty_labourers_hired" not in slots
+                and "poverty_share_percent" not in slots  # "1200人，脱贫劳动力占25%": 1200 is the total
+            ):
                 slot = "poverty_labourers_hired"
             slots.setdefault(slot, int(value) if float(value).is_integer() else value)
     if "poverty_share_percent" in slots and "employees" in slots and "poverty_labourers_hired" not in slots:

@@ -1,0 +1,107 @@
+"""Query understanding: cleaning, intents, slots, synonyms, follow-ups — deterministic, no model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.understand import Lexicon, QuestionRejected, clean_question, cn_numerals_to_digits, understand
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon.load(REPO / "corpus")
+
+
+class TestCleaning:
+    @pytest.mark.parametrize("text", ["", "   ", "\u200b\u200b", "\x00\x01", "\ud800"])
+    def test_empty_after_cleaning_is_rejected(self, text):
+        with pytest.raises(QuestionRejected):
+            clean_question(text, 500)
+
+    def test_over_long_question_is_rejected_with_the_limit(self):
+        with pytest.raises(QuestionRejected, match="500"):
+            clean_question("稳" * 501, 500)
+
+    def test_traditional_and_full_width_become_simplified_half_width(self):
+        assert clean_question("穩崗返還比例是多少？２５人", 500) == "稳岗返还比例是多少?25人"
+
+    @pytest.mark.parametrize(
+        "text,expected",
+        [("二十五个人", "25个人"), ("两千元", "2000元"), ("三万元", "30000元"), ("一次性补助", "一次性补助"),
+         ("一县一品牌", "一县一品牌"), ("8万元", "8万元"), ("一百二十个脱贫劳动力", "120个脱贫劳动力")],
+    )
+    def test_chinese_numerals_become_digits_only_before_a_counter(self, text, expected):
+        assert cn_numerals_to_digits(text) == expected
+
+
+class TestIntent:
+    @pytest.mark.parametrize(
+        "question,intent",
+        [
+            ("留工补助每人多少钱", "amount"),
+            ("稳岗返还比例是多少", "amount"),
+            ("扩岗补助什么时候截止", "deadline"),
+            ("现在还能申请扩岗补助吗", "deadline"),
+            ("稳岗返还归哪个处管", "department"),
+            ("留工补助的责任领导是谁", "department"),
+            ("律师事务所能不能缓缴社保", "eligibility"),
+            ("扩岗补助和吸纳就业补贴能同时拿吗", "eligibility"),
+            ("帮扶基地吸纳30个人就奖励10万，没错吧？", "amount"),
+            ("三场三站一平台指的是什么", "fact"),
+        ],
+    )
+    def test_intent_follows_the_question_form(self, lexicon, question, intent):
+        assert understand(question, lexicon).intent == intent
+
+
+class TestSlots:
+    def test_restaurant_with_employees_in_low_risk_area(self, lexicon):
+        u = understand("我开饭店，在低风险地区，有二十五个员工都参保了", lexicon)
+        assert u.slots["industry"] == "餐饮"
+        assert u.slots["region_risk"] == "low"
+        assert u.slots["employees"] == 25 and u.slots["insured_employees"] == 25
+        assert "餐饮" in u.expansions
+
+    def test_money_paid_in_wan(self, lexicon):
+        u = understand("中型企业，失业保险交了50万，稳岗返还能拿多少", lexicon)
+        assert u.slots["unemployment_insurance_paid"] == 500000
+        assert u.slots["size"] == "medium"
+
+    def test_graduates_and_poverty_counts(self, lexicon):
+        assert understand("招了3个应届大学生能补多少", lexicon).slots["graduates_hired"] == 3
+        assert understand("就业帮扶基地吸纳了50名脱贫劳动力", lexicon).slots["poverty_labourers_hired"] == 50
+        u = understand("厂里1200人，脱贫劳动力占25%", lexicon)
+        assert u.slots["poverty_labourers_hired"] == 300
+
+    def test_lockdown_is_not_high_risk(self, lexicon):
+        u = understand("我们县被封控了，小微企业能缓缴社保吗", lexicon)
+        assert u.slots.get("region_lockdown") is True and "region_risk" not in u.slots
+
+    def test_typos_are_corrected_from_data(self, lexicon):
+        assert "稳岗返还" in understand("稳岗反还比例", lexicon).text
+
+    def test_other_province_is_detected(self, lexicon):
+        assert understand("北京的稳岗返还比例是多少", lexicon).foreign_region == "北京"
+        assert understand("太原的稳岗返还比例是多少", lexicon).foreign_region is None
+
+    def test_document_numbering_references(self, lexicon):
+        assert understand("第2条第(1)项讲了什么", lexicon).references == ["2.1"]
+        assert understand("台账第5行和第6行写了什么", lexicon).references == ["att2.5", "att2.6"]
+
+
+class TestConversation:
+    def test_follow_up_inherits_intent_slots_and_topic(self, lexicon):
+        first = understand("稳岗返还比例是多少", lexicon)
+        prev = {"text": first.text, "intent": first.intent, "slots": {"industry": "餐饮"}, "expansions": first.expansions}
+        u = understand("那大型企业呢？", lexicon, previous=prev)
+        assert u.follow_up and u.intent == "amount"
+        assert u.slots == {"industry": "餐饮", "size": "large"}
+        assert "稳岗返还" in u.search_text
+
+    def test_a_new_topic_is_not_a_follow_up(self, lexicon):
+        prev = {"text": "稳岗返还比例是多少", "intent": "amount", "slots": {}, "expansions": []}
+        assert understand("一次性扩岗补助什么时候截止", lexicon, previous=prev).follow_up is False
