@@ -11,7 +11,7 @@ import logging
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.errors import RequestRejected
 from api.storage import ConversationStore, UnknownSession, new_token
@@ -36,6 +36,11 @@ Text = Annotated[str, BeforeValidator(_replace_surrogates)]
 
 
 class ChatRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"question": "我开饭店，有什么补贴？", "session_id": None, "as_of": None},
+        {"question": "有25个员工，都参保了，留工补助多少？", "session_id": None, "as_of": "2022-07-01"},
+    ]})
+
     question: Text = Field(min_length=1, description="问题（默认最多 500 字，见 max_question_chars）")
     session_id: str | None = Field(None, max_length=64, description="上一轮返回的 session_id；首轮为 null")
     as_of: date | None = Field(None, description="按哪一天判断时效，默认今天")

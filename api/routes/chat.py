@@ -10,11 +10,13 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.conversation import ChatRequest, ChatResponse, converse
 from api.deps import AssistantDep, SettingsDep, StoreDep
-from api.errors import INTERNAL_MESSAGE, error_responses
+from api.errors import INTERNAL_MESSAGE, ErrorDetail, error_responses
+from assistant.contract import Calculation, Citation, Validity
 
 __all__ = ["router", "sse_event", "split_for_stream"]
 
@@ -29,8 +31,60 @@ _PIECES = re.compile(r"\[\d+\]|[^\[]{1,%d}|\[" % STREAM_PIECE_CHARS)
 _SSE_DESCRIPTION = (
     "text/event-stream：`meta` {session_id, answer_id, status, intent} → 若干 `delta` {text} → "
     "`citations` {citations, calculation, validity} → `done`（完整 Answer，含 session_id、answer_id）；"
-    "出错时 `error` {error: {code, message}}。"
+    "出错时 `error` {error: {code, message}}。每个事件的 data 是一行 JSON。"
 )
+
+
+class StreamMeta(BaseModel):
+    session_id: str
+    answer_id: str
+    status: str
+    intent: str
+
+
+class StreamDelta(BaseModel):
+    text: str
+
+
+class StreamCitations(BaseModel):
+    citations: list[Citation]
+    calculation: Calculation | None
+    validity: Validity | None
+
+
+class StreamError(BaseModel):
+    error: ErrorDetail
+
+
+def _component(model: type[BaseModel] | str) -> dict[str, Any]:
+    if isinstance(model, str):
+        return {"$ref": f"#/components/schemas/{model}"}
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+    schema.pop("$defs", None)  # the nested models (Citation, …) are components of the app's schema already
+    return schema
+
+
+def _event_schema(name: str, data: type[BaseModel] | str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": _component(data)},
+        },
+    }
+
+
+#: one server-sent event of /api/chat/stream (OpenAPI < 3.2: `schema` of an event stream describes each event)
+STREAM_EVENT_SCHEMA = {
+    "oneOf": [
+        _event_schema("meta", StreamMeta),
+        _event_schema("delta", StreamDelta),
+        _event_schema("citations", StreamCitations),
+        _event_schema("done", "ChatResponse"),
+        _event_schema("error", StreamError),
+    ]
+}
 
 
 @router.post("/chat", response_model=ChatResponse, responses=error_responses(404))
@@ -43,7 +97,7 @@ def chat(body: ChatRequest, assistant: AssistantDep, store: StoreDep, settings: 
     "/chat/stream",
     response_class=StreamingResponse,
     responses={
-        200: {"description": _SSE_DESCRIPTION, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        200: {"description": _SSE_DESCRIPTION, "content": {"text/event-stream": {"schema": STREAM_EVENT_SCHEMA}}},
         **error_responses(404),
     },
 )
@@ -71,14 +125,15 @@ def sse_event(event: str, data: Any) -> bytes:
 
 async def _events(result: ChatResponse) -> AsyncIterator[bytes]:
     try:
-        full = result.model_dump(mode="json")
-        yield sse_event("meta", {"session_id": result.session_id, "answer_id": result.answer_id,
-                                 "status": result.status, "intent": result.intent})
+        meta = StreamMeta(session_id=result.session_id, answer_id=result.answer_id, status=result.status,
+                          intent=result.intent)
+        yield sse_event("meta", meta.model_dump(mode="json"))
         for piece in split_for_stream(result.answer):
-            yield sse_event("delta", {"text": piece})
-        yield sse_event("citations", {"citations": full["citations"], "calculation": full["calculation"],
-                                      "validity": full["validity"]})
-        yield sse_event("done", full)
+            yield sse_event("delta", StreamDelta(text=piece).model_dump(mode="json"))
+        cites = StreamCitations(citations=result.citations, calculation=result.calculation, validity=result.validity)
+        yield sse_event("citations", cites.model_dump(mode="json"))
+        yield sse_event("done", result.model_dump(mode="json"))
     except Exception:
         log.exception("chat stream failed")
-        yield sse_event("error", {"error": {"code": "internal_error", "message": INTERNAL_MESSAGE}})
+        error = StreamError(error=ErrorDetail(code="internal_error", message=INTERNAL_MESSAGE))
+        yield sse_event("error", error.model_dump(mode="json", exclude_none=True))

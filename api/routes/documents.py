@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import STAFF, AssistantDep, SettingsDep
@@ -99,8 +99,8 @@ def documents(assistant: AssistantDep) -> DocumentList:
     "/documents/{doc_id}/clauses/{clause_id}", response_model=ClauseView, responses=error_responses(401, 404)
 )
 def clause(
-    doc_id: str,
-    clause_id: str,
+    doc_id: Annotated[str, Path(examples=["sx-rst-2022-19"])],
+    clause_id: Annotated[str, Path(description="路径（如 2.1）或完整 id（sx-rst-2022-19#2.1，需 URL 编码）", examples=["2.1"])],
     assistant: AssistantDep,
     settings: SettingsDep,
     as_of: Annotated[date | None, Query(description="按哪一天判断时效，默认今天")] = None,

@@ -44,14 +44,21 @@ class ContentPart(BaseModel):
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
-    role: str = Field(max_length=32)
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: Text | list[ContentPart] | None = None
 
 
 class ChatCompletionRequest(BaseModel):
     """The fields policy-qa reads; other OpenAI parameters (temperature, …) are accepted and ignored."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"model": MODEL_ID, "messages": [{"role": "user", "content": "一次性留工培训补助的标准是多少？"}]},
+        {"model": MODEL_ID, "stream": True, "messages": [
+            {"role": "user", "content": "我开饭店，在低风险地区"},
+            {"role": "assistant", "content": "……"},
+            {"role": "user", "content": "有25个员工，都参保了，留工补助多少？"},
+        ]},
+    ]})
     model: str = Field(MODEL_ID, max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
@@ -108,6 +115,13 @@ class ModelList(BaseModel):
     data: list[ModelCard]
 
 
+#: one server-sent event of a streamed completion: a JSON chunk, or the literal [DONE] at the end
+CHUNK_EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["data"],
+    # no `event:` line, so the event type is the default one, "message"
+    "properties": {"data": {"type": "string", "minLength": 1}, "event": {"const": "message"}},
+}
 _SSE_DESCRIPTION = "stream=true 时为 text/event-stream：若干 `data: {chat.completion.chunk}`，最后一块带 policy_qa，然后 `data: [DONE]`。"
 
 
@@ -120,7 +134,7 @@ def models() -> ModelList:
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
-    responses={200: {"description": _SSE_DESCRIPTION, "content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={200: {"description": _SSE_DESCRIPTION, "content": {"text/event-stream": {"schema": CHUNK_EVENT_SCHEMA}}}},
 )
 async def chat_completions(body: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep) -> Any:
     """OpenAI Chat Completions 兼容接口：最后一条 user 消息为问题。"""

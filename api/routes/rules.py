@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import STAFF, RuleBookDep, SettingsDep
 from api.errors import RequestRejected, error_responses
@@ -42,12 +42,21 @@ class RuleList(BaseModel):
 
 
 class CalcRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"rule_id": "job_retention_training_subsidy", "params": {"insured_employees": 25}, "as_of": None},
+        {"rule_id": "job_retention_refund", "params": {"unemployment_insurance_paid_last_year": 80000, "size": "small"}},
+    ]})
+
     rule_id: str = Field(min_length=1, max_length=200, description="规则 id、名称或别名")
     params: dict[str, Any] = Field(default_factory=dict, description="参数名 → 数值，如 {\"insured_employees\": 25}")
     as_of: date | None = None
 
 
 class MatchRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"profile": {"industry": "餐饮", "size": "small", "region_risk": "low", "insured_employees": 25}, "as_of": None},
+    ]})
+
     profile: dict[str, Any] = Field(description="企业情况：industry、size、region_risk、insured_employees、graduates_hired…")
     as_of: date | None = None
 

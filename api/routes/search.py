@@ -23,7 +23,7 @@ FilterText = Annotated[Text | None, Query(max_length=200)]
 def search(
     assistant: AssistantDep,
     settings: SettingsDep,
-    q: Annotated[Text, Query(min_length=1, description="检索词")],
+    q: Annotated[Text, Query(min_length=1, description="检索词", examples=["留工培训 补助"])],
     k: Annotated[int, Query(ge=1, le=50, description="返回条数")] = 10,
     doc_id: FilterText = None,
     unit: FilterText = None,
