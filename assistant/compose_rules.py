@@ -169,8 +169,9 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     if not outcome.ok:
         err = outcome.error
         missing = [err.param] if err and err.param and err.code == "missing_param" else []
+        needed = re.sub(r"（[A-Za-z_]+）", "", err.message.split("：", 1)[-1]) if err else ""
         ask = (
-            f"要算出具体金额，还需要：{err.message.split('：', 1)[-1]}。请告诉我，我来帮您计算。"
+            f"要算出具体金额，还需要：{needed}。请告诉我，我来帮您计算。"
             if missing
             else f"您提供的数字无法计算：{err.message if err else ''}"
         )
@@ -267,6 +268,19 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     return Composition("answered", text, ctx.book.items, validity=validity)
 
 
+_PROFILE_TERMS = {"餐饮", "零售", "旅游", "民航", "公路水路铁路运输", "制造业", "补助", "补贴", "中小微企业", "大型企业",
+                  "个体工商户", "社会保险", "创业"}
+
+
+def _has_subject(ctx: Context) -> bool:
+    """Whether the question names what it is about beyond who the asker is ("招应届毕业生" vs "我开饭店")."""
+    return any(e not in _PROFILE_TERMS for e in ctx.u.expansions) or bool(named_rules_in(ctx))
+
+
+def named_rules_in(ctx: Context) -> list[str]:
+    return [w for w in ("招", "培训", "缓缴", "返还", "创业", "见习", "证书") if w in ctx.u.text]
+
+
 def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
     """"我开饭店，有什么补贴？": every measure the profile may qualify for, each with its clause cited."""
     result = _match(book, ctx.u.slots, ctx.as_of)
@@ -276,10 +290,13 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
     # about hiring graduates, not every measure a medium enterprise could meet
     retrieved = [c.clause_id for c in ctx.clauses]
     relevant = [m for m in result.measures if m.clause_id in retrieved[:5]]
-    measures = sorted(relevant, key=lambda m: retrieved.index(m.clause_id)) if relevant else result.measures
+    if relevant and _has_subject(ctx):
+        measures = sorted(relevant, key=lambda m: retrieved.index(m.clause_id))
+    else:  # "我开饭店，有什么补贴？": the profile is the whole question, so every measure it meets
+        measures = sorted(result.measures, key=lambda m: m.status != "applies")
     lines = []
     lapsed_any = False
-    for m in measures[:6]:
+    for m in measures[:8]:
         clause = ctx.version.clause(m.clause_id)
         if clause is None:
             continue
