@@ -9,30 +9,19 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import RequestRejected
 from api.storage import ConversationStore, UnknownSession, new_token
+from api.wire import Text
 from assistant.contract import Answer
 from assistant.pipeline import Assistant, ConversationState
 from assistant.settings import Settings
 
-__all__ = ["Text", "ChatRequest", "ChatResponse", "converse", "check_question", "open_session"]
+__all__ = ["ChatRequest", "ChatResponse", "converse", "check_question", "open_session"]
 
 log = logging.getLogger(__name__)
-
-
-def _replace_surrogates(value: object) -> object:
-    """A JSON `\\ud800` escape decodes to a lone surrogate no UTF-8 writer accepts; keep the rest of the text."""
-    if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value
-
-
-#: request text as received, with unpaired surrogates replaced by U+FFFD
-Text = Annotated[str, BeforeValidator(_replace_surrogates)]
 
 
 class ChatRequest(BaseModel):

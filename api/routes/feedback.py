@@ -7,9 +7,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.conversation import Text
 from api.deps import StoreDep
 from api.errors import error_responses
+from api.wire import Text
 
 __all__ = ["router", "FeedbackRequest", "FeedbackResponse"]
 

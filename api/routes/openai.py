@@ -19,11 +19,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.conversation import Text, check_question
+from api.conversation import check_question
 from api.deps import AssistantDep, SettingsDep
 from api.errors import RequestRejected, error_responses
 from api.routes.chat import split_for_stream
 from api.storage import new_token
+from api.wire import Text
 from assistant.contract import Answer, Calculation, Citation, Validity
 from assistant.pipeline import Assistant, ConversationState
 from assistant.settings import Settings

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import STAFF, RuleBookDep, SettingsDep
 from api.errors import RequestRejected, error_responses
+from api.wire import JsonObject
 from assistant.calculate import CalcOutcome, calculate, describe_params
 from assistant.match import MatchResult, match_profile, parse_profile
 
@@ -48,7 +48,7 @@ class CalcRequest(BaseModel):
     ]})
 
     rule_id: str = Field(min_length=1, max_length=200, description="规则 id、名称或别名")
-    params: dict[str, Any] = Field(default_factory=dict, description="参数名 → 数值，如 {\"insured_employees\": 25}")
+    params: JsonObject = Field(default_factory=dict, description="参数名 → 数值，如 {\"insured_employees\": 25}")
     as_of: date | None = None
 
 
@@ -57,7 +57,7 @@ class MatchRequest(BaseModel):
         {"profile": {"industry": "餐饮", "size": "small", "region_risk": "low", "insured_employees": 25}, "as_of": None},
     ]})
 
-    profile: dict[str, Any] = Field(description="企业情况：industry、size、region_risk、insured_employees、graduates_hired…")
+    profile: JsonObject = Field(description="企业情况：industry、size、region_risk、insured_employees、graduates_hired…")
     as_of: date | None = None
 
 

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.conversation import Text, check_question
+from api.conversation import check_question
 from api.deps import STAFF, AssistantDep, SettingsDep
 from api.errors import error_responses
+from api.wire import Text
 from assistant.contract import SearchResult
 from assistant.retrieve import SearchFilters
 
