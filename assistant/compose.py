@@ -139,21 +139,22 @@ def focus_spans(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) -> l
     """
     raw = ctx.version.document_of(clause.clause_id).raw
     q_words = {w for w in ctx.tokenizer.words(ctx.u.text) if len(w) >= 2}
-    parts: list[tuple[int, int, bool]] = []
+    parts: list[tuple[int, int, int]] = []  # (start, end, words shared with the question)
     for s, e in spans:
         pos = s
         for m in re.finditer(r"[，,；;。]", raw[s:e]):
             end = s + m.end()
             seg = repair_span(raw, pos, end)
-            parts.append((pos, end, bool(q_words & set(ctx.tokenizer.words(seg)))))
+            parts.append((pos, end, len(q_words & set(ctx.tokenizer.words(seg)))))
             pos = end
         if pos < e:
-            parts.append((pos, e, bool(q_words & set(ctx.tokenizer.words(repair_span(raw, pos, e))))))
+            parts.append((pos, e, len(q_words & set(ctx.tokenizer.words(repair_span(raw, pos, e))))))
     dated = [(s, e, hit) for s, e, hit in parts if any(s <= p.start and p.end <= e for p in clause.periods)]
-    if dated and any(hit for *_, hit in dated) and not all(hit for *_, hit in dated):
-        keep = [(s, e) for s, e, hit in dated if hit]
-        # a dated part that names nothing of the question still counts unless a named part exists
-        return keep
+    if len(dated) > 1:
+        best = max(hit for *_, hit in dated)
+        keep = [(s, e) for s, e, hit in dated if hit == best]
+        if best and len(keep) < len(dated):
+            return keep
     return spans
 
 

@@ -100,7 +100,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
             return rule
     candidates: list[Rule] = []
     for clause in ctx.clauses[:1]:
-        candidates += [r for r in book.by_clause(clause.clause_id) if r.included_in is None]
+        candidates += book.by_clause(clause.clause_id)
     if not candidates:
         return named[0] if named else None
     if len(candidates) == 1:
@@ -109,10 +109,13 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     # question supplies, then the one whose words overlap the question most
     params = slot_params(ctx.u.slots)
 
-    def fit(rule: Rule) -> tuple[int, int]:
+    def fit(rule: Rule) -> tuple[int, int, int]:
         supplied = sum(1 for n in rule.all_names() if n in params)
-        overlap = sum(len(a) for a in [rule.title, *rule.aliases] if a in text)
-        return supplied, overlap
+        # how much of the rule's own name the question shares, two characters at a time
+        grams = {name[i : i + 2] for name in (rule.title, *rule.aliases) for i in range(len(name) - 1)}
+        overlap = sum(1 for g in grams if g in text)
+        # a rule folded into another ("included_in") answers only when the question asks for it by name
+        return supplied, overlap - (3 if rule.included_in else 0), -book.order(rule.id)
 
     return max(candidates, key=fit)
 
@@ -215,7 +218,7 @@ def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Compos
     for rule in rules:
         for ref in rule.excludes:
             other = book.get(ref.other) if ref.other in book else None
-            names = [ref.label] + ([other.title, *other.aliases] if other else [])
+            names = [ref.label, ref.group or ""] + ([other.title, *other.aliases] if other else [])
             if any(n and n in text for n in names) or len(rules) == 1:
                 marks = []
                 for lq in ref.quotes:
@@ -224,7 +227,7 @@ def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Compos
                         marks.append(ctx.book.cite_span(clause, lq.start, lq.end))
                 quote = "；".join(dict.fromkeys(lq.quote for lq in ref.quotes))
                 answer = (
-                    f"不能同时享受。“{rule.title}”与“{ref.label}”不重复享受，文件原文{''.join(dict.fromkeys(marks))}："
+                    f"不能同时享受。“{rule.title}”与“{ref.group or ref.label}”不重复享受，文件原文{''.join(dict.fromkeys(marks))}："
                     f"“{quote}”只能选择其中一项。"
                 )
                 return Composition("answered", answer, ctx.book.items)

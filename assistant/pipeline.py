@@ -38,7 +38,7 @@ from index.types import Clause
 __all__ = ["Assistant", "ConversationState", "IndexHandle"]
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
-_LEDGER_CUE = re.compile(r"台账|任务清单|清单|附件|序号|第\d+行")
+_LEDGER_CUE = re.compile(r"台账|任务清单|附件\s*2|附件二|序号|第\d+行")
 
 log = logging.getLogger(__name__)
 
@@ -201,16 +201,17 @@ class Assistant:
 
     def _named_clauses(self, u: Understanding, version: IndexVersion) -> list[str]:
         """Clauses of the measures the question names by a rule title or alias (data: corpus/rules)."""
-        if self.rules is None:
-            return []
+        if self.rules is None or _LEDGER_CUE.search(u.text):
+            return []  # measure names point at body clauses; a ledger question is about the ledger
         from assistant.compose_rules import named_rules
 
         ids = [r.clause_id for r in named_rules(self.rules, u.text)]
         return [i for i in dict.fromkeys(ids) if i in version.clauses]
 
     def _kind_weights(self, u: Understanding) -> dict[str, float] | None:
+        # the ledger restates the body: it yields to the body unless the question is about the ledger
         if _LEDGER_CUE.search(u.text):
-            return None
+            return {"ledger_row": 1 / self.settings.ledger_weight}
         return {"ledger_row": self.settings.ledger_weight}
 
     def _refusal_reason(self, u: Understanding) -> str | None:

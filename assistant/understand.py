@@ -179,7 +179,7 @@ _COUNT_NOUNS: list[tuple[str, str]] = [
     ("certificates", r"(?:中级工|高级工)?(?:证书|证)"),
     ("trainees", r"(?:职工|员工|人)?(?:参加)?培训"),
     ("insured_employees", r"参保职工|参保员工|参保人员|参保的|参了保的|交社保的(?:员工|职工)?|缴社保的(?:员工|职工)?|交了社保的"),
-    ("employees", r"员工|职工|工人|雇员|伙计|服务员|人"),
+    ("employees", r"[\u4e00-\u9fff]{0,2}?(?:员工|职工|工人|雇员|伙计|服务员)|人"),
 ]
 _NUM = r"(\d+(?:\.\d+)?)\s*(万)?"
 _CLASSIFIER = r"\s*(?:个|名|位|人)?\s*"
@@ -238,6 +238,8 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
         slots["region_risk"] = "low"
     elif re.search(r"中高风险|高风险|中风险", text):
         slots["region_risk"] = "high"
+    if re.search(r"已经?按\s*30\s*%|返过|已返还|补发|补差", text):
+        slots["refunded_at_old_rate"] = True
     if re.search(r"封控|封城|被封|静默管理", text):
         slots["region_lockdown"] = True
     m = re.search(r"(\d+(?:\.\d+)?)\s*(万)?\s*(?:元|块)", text) or re.search(r"(\d+(?:\.\d+)?)\s*(万)(?![人个名位])", text)
