@@ -75,8 +75,17 @@ def index_build(force: bool, corpus_dir: Path | None, index_dir: Path | None, ch
     s = _settings(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url)
     t0 = time.perf_counter()
     embedder = load_embedder(s.embedding_model)
+    from assistant.rules import load_rules
+
     manifest, built = build_index(
-        s.corpus_dir, s.index_dir, embedder, chroma_url=s.chroma_url, force=force, progress=sys.stderr.isatty()
+        s.corpus_dir,
+        s.index_dir,
+        embedder,
+        chroma_url=s.chroma_url,
+        force=force,
+        progress=sys.stderr.isatty(),
+        # the rules must still quote the documents being indexed, or the new version is not switched to
+        validate=lambda docs: load_rules(s.corpus_dir, docs),
     )
     if not built:
         click.echo(f"索引已是最新：版本 {manifest.version}，{manifest.chunk_count} 个分块（未重建）")

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from assistant.compose import (
     NO_ANSWER_TEXT,
@@ -70,15 +70,26 @@ class ConversationState:
         return cls(session_id=session_id, slots=dict(data.get("slots") or {}), last=data.get("last"))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one request reads, taken together: an index version, its search, and the rules
+    checked against that version's documents (so a rule citation's offsets match its clause text)."""
+
+    version: IndexVersion
+    search: HybridSearch
+    rules: Any
+
+
 class IndexHandle:
     """The active index version of a directory; picks up a new version when ACTIVE changes.
 
-    Readers call `current()` once per request and keep what it returns; the switch is one reference
-    assignment under a lock, so requests see either the old version or the new one, never a mix.
+    Readers take `snapshot()` once per request and keep it; the switch is one reference assignment
+    under a lock, so requests see either the old version or the new one, never a mix.
     """
 
     def __init__(self, index_dir: Path, embedder: Embedder, corpus_dir: Path, *, chroma_url: str | None,
-                 poll_seconds: float, rrf_k: int, candidate_k: int) -> None:
+                 poll_seconds: float, rrf_k: int, candidate_k: int,
+                 rules_loader: Callable[[dict], Any] | None = None) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
         self.corpus_dir = corpus_dir
@@ -86,41 +97,51 @@ class IndexHandle:
         self.poll_seconds = poll_seconds
         self.rrf_k = rrf_k
         self.candidate_k = candidate_k
+        self.rules_loader = rules_loader
         self._lock = threading.Lock()
         self._checked = 0.0
         self._state = self._open(active_version(index_dir))
 
-    def _open(self, version: str | None) -> tuple[IndexVersion, HybridSearch]:
+    def _open(self, version: str | None) -> Snapshot:
         v = open_index(self.index_dir, chroma_url=self.chroma_url, version=version)
         tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
-        return v, HybridSearch(v, tokenizer, self.embedder, rrf_k=self.rrf_k, candidate_k=self.candidate_k)
+        search = HybridSearch(v, tokenizer, self.embedder, rrf_k=self.rrf_k, candidate_k=self.candidate_k)
+        rules = self.rules_loader(v.docs) if self.rules_loader else None
+        return Snapshot(v, search, rules)
 
     def current(self) -> tuple[IndexVersion, HybridSearch]:
+        snap = self.snapshot()
+        return snap.version, snap.search
+
+    def snapshot(self) -> Snapshot:
         now = time.monotonic()
         if self.poll_seconds and now - self._checked >= self.poll_seconds:
             self._checked = now
             name = active_version(self.index_dir)
-            if name and name != self._state[0].version:
+            if name and name != self._state.version.version:
                 with self._lock:
-                    if name != self._state[0].version:
+                    if name != self._state.version.version:
                         try:
                             self._state = self._open(name)
                             log.info("switched to index version %s", name)
-                        except Exception:  # a half-visible version: keep serving the old one
-                            log.exception("could not open index version %s; keeping %s", name, self._state[0].version)
+                        except Exception:  # a half-visible version or rules that do not fit it: keep the old
+                            log.exception("could not open index version %s; keeping %s", name, self._state.version.version)
         return self._state
 
 
 class Assistant:
     """Answers questions over the index with rules and validity; built once per process."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, handle: IndexHandle, lexicon: Lexicon,
-                 rules: Any = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, handle: IndexHandle, lexicon: Lexicon) -> None:
         self.settings = settings
         self.embedder = embedder
         self.handle = handle
         self.lexicon = lexicon
-        self.rules = rules
+
+    @property
+    def rules(self):
+        """The rule book checked against the index version currently served."""
+        return self.handle.snapshot().rules
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -133,10 +154,9 @@ class Assistant:
             poll_seconds=settings.index_poll_seconds,
             rrf_k=settings.rrf_k,
             candidate_k=settings.candidate_k,
+            rules_loader=lambda docs: _load_rules(settings, docs),
         )
-        lexicon = Lexicon.load(settings.corpus_dir)
-        rules = _load_rules(settings, handle.current()[0])
-        return cls(settings, embedder, handle, lexicon, rules)
+        return cls(settings, embedder, handle, Lexicon.load(settings.corpus_dir))
 
     def new_session(self) -> ConversationState:
         return ConversationState()
@@ -145,7 +165,8 @@ class Assistant:
     def ask(self, question: str, *, session: ConversationState | None = None, as_of: date | None = None) -> Answer:
         t0 = time.perf_counter()
         as_of = as_of or self.settings.today()
-        version, search = self.handle.current()
+        snap = self.handle.snapshot()
+        version, search, rules = snap.version, snap.search, snap.rules
         try:
             u = understand(
                 question, self.lexicon, max_chars=self.settings.max_question_chars,
@@ -163,7 +184,7 @@ class Assistant:
             context = (session.last or {}).get("retrieved") if (session and u.follow_up) else None
             hits = search.search(
                 u.search_text, k=self.settings.top_k, kind_weights=self._kind_weights(u), context_ids=context,
-                named_ids=self._named_clauses(u, version),
+                named_ids=self._named_clauses(u, version, rules),
             )
             hits = _pin_references(version, u, hits)
             if not u.references and not self._supported(u, hits, search):
@@ -180,7 +201,7 @@ class Assistant:
         else:
             clauses = [c for c in (version.clause(h.clause_id) for h in hits) if c is not None]
             ctx = Context(u, clauses, version, search.tokenizer, as_of)
-            comp = self._compose(ctx)
+            comp = self._compose(ctx, rules)
             answer = Answer(
                 question=u.text,
                 status=comp.status,
@@ -199,13 +220,13 @@ class Assistant:
             session.remember(u, retrieved)
         return answer
 
-    def _named_clauses(self, u: Understanding, version: IndexVersion) -> list[str]:
+    def _named_clauses(self, u: Understanding, version: IndexVersion, rules: Any) -> list[str]:
         """Clauses of the measures the question names by a rule title or alias (data: corpus/rules)."""
-        if self.rules is None or _LEDGER_CUE.search(u.text):
+        if rules is None or _LEDGER_CUE.search(u.text):
             return []  # measure names point at body clauses; a ledger question is about the ledger
         from assistant.compose_rules import named_rules
 
-        ids = [r.clause_id for r in named_rules(self.rules, u.text)]
+        ids = [r.clause_id for r in named_rules(rules, u.text)]
         return [i for i in dict.fromkeys(ids) if i in version.clauses]
 
     def _kind_weights(self, u: Understanding) -> dict[str, float] | None:
@@ -245,19 +266,19 @@ class Assistant:
         topic = self.lexicon.has_topic(text) or any(n in text for n in search.version.names)
         return topic or len(known) / len(words) >= self.settings.min_known_share
 
-    def _compose(self, ctx: Context) -> Composition:
+    def _compose(self, ctx: Context, rules: Any) -> Composition:
         if ctx.u.intent == "department":
             return compose_department(ctx)
         if ctx.u.intent == "deadline":
             return compose_deadline(ctx)
         if ctx.u.intent == "amount":
-            if self.rules is not None and (composed := compose_amount(ctx, self.rules)) is not None:
+            if rules is not None and (composed := compose_amount(ctx, rules)) is not None:
                 return composed
             unstated = compose_amount_unstated(ctx)
             if unstated is not None:
                 return unstated
-        if ctx.u.intent == "eligibility" and self.rules is not None:
-            if (composed := compose_eligibility(ctx, self.rules)) is not None:
+        if ctx.u.intent == "eligibility" and rules is not None:
+            if (composed := compose_eligibility(ctx, rules)) is not None:
                 return composed
         return compose_fact(ctx)
 
@@ -336,12 +357,10 @@ def _highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def _load_rules(settings: Settings, version: IndexVersion):
-    try:
-        from assistant.rules import load_rules
-    except ImportError:
-        return None
-    return load_rules(settings.corpus_dir, version.docs)
+def _load_rules(settings: Settings, docs: dict):
+    from assistant.rules import load_rules
+
+    return load_rules(settings.corpus_dir, docs)
 
 
 def _printable(text: Any) -> str:

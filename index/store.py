@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlparse
 
 import bm25s
@@ -221,6 +222,7 @@ def build_index(
     force: bool = False,
     progress: bool = False,
     max_chars: int = DEFAULT_MAX_CHARS,
+    validate: Callable[[dict[str, ParsedDocument]], None] | None = None,
 ) -> tuple[Manifest, bool]:
     """Build a new version if the corpus or model changed; return (manifest, built_now).
 
@@ -229,6 +231,9 @@ def build_index(
     """
     t0 = time.perf_counter()
     docs = load_corpus(corpus_dir)  # raises CorpusError naming the file before anything is written
+    if validate is not None:
+        # e.g. the rules files must still quote the new text; a failure leaves the old version serving
+        validate(docs)
     model = embedder.name
     corpus_hash = _corpus_hash(docs, model, max_chars, corpus_dir)
     current = active_version(index_dir)
