@@ -695,7 +695,8 @@
     return { value: str(c), label: str(c) };
   }
 
-  const INT_TYPES = ['int', 'integer'];
+  // 'count' is what the rules files call head counts (参保职工人数, 招用人数)
+  const INT_TYPES = ['int', 'integer', 'count'];
   const NUMBER_TYPES = ['number', 'float', 'decimal', 'money', 'amount', 'number_or_null'];
   const BOOL_TYPES = ['bool', 'boolean'];
 
