@@ -26,7 +26,7 @@ def serve_command(host: str | None, port: int | None, log_level: str) -> None:
     configure_logging(getattr(logging, log_level.upper()), settings.log_path)
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     console.print(f"[bold]policy-qa[/bold] 正在启动（模型与索引在后台加载，就绪检查 {base}/readyz）")
     console.print(f"  演示页（问答组件）  {base}/")
     console.print(f"  工作台（12333）     {base}/console")

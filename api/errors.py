@@ -106,6 +106,7 @@ STATUS_BY_ERROR: tuple[tuple[type[PolicyQAError], int], ...] = (
     (CorpusError, 503),
 )
 
+RETRY_AFTER_UNAVAILABLE_S = 5
 INTERNAL_MESSAGE = "服务内部错误，请稍后再试；如多次出现，请拨打12333咨询。"
 
 _STATUS_TEXT = {
@@ -206,7 +207,10 @@ async def _on_policy_error(request: Request, exc: PolicyQAError) -> JSONResponse
     if status >= 500:
         log.warning("service unavailable: %s", exc.message, extra={"code": exc.code})
     field = getattr(exc, "field", None) or getattr(exc, "param", None)
-    return error_response(status, exc.code, exc.message, field=field if isinstance(field, str) else None)
+    # a loading model or a missing index is temporary: tell clients when to look again
+    headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)} if status == 503 else None
+    return error_response(status, exc.code, exc.message, field=field if isinstance(field, str) else None,
+                          headers=headers)
 
 
 async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
