@@ -565,7 +565,7 @@ def _storage_rows(f: dict[str, Any]) -> list[Row]:
 
 
 def print_table(rows: list[Row]) -> None:
-    widths = [10, 48, 18, 9]
+    widths = [11, 48, 18, 9]
     head = ("item", "figure", "value", "goal", "")
     print("  ".join(h.ljust(w) for h, w in zip(head, widths + [4])))
     print("-" * (sum(widths) + 2 * len(widths) + 4))
