@@ -120,6 +120,22 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     return max(candidates, key=fit)
 
 
+def _computable_for_profile(ctx: Context, book: RuleBook) -> Rule | None:
+    """"我开饭店…25个员工都参保了，能领多少？" names no measure: the one the profile qualifies for and
+    whose amount its numbers compute, preferring measures the retriever ranked higher."""
+    if named_rules(book, ctx.u.search_text) or not any(k in ctx.u.slots for k in ("industry", "size", "org_type")):
+        return None
+    result = _match(book, ctx.u.slots, ctx.as_of)
+    if result is None:
+        return None
+    computable = [m for m in result.measures if m.status == "applies" and m.amount is not None]
+    if not computable:
+        return None
+    rank = {c.clause_id: i for i, c in enumerate(ctx.clauses)}
+    best = min(computable, key=lambda m: rank.get(m.clause_id, len(rank)))
+    return book.get(best.rule_id)
+
+
 def _cite_outcome(ctx: Context, outcome: CalcOutcome) -> str:
     """Re-number the calculator's citations into the answer's citation book; return their markers."""
     marks = []
@@ -152,13 +168,13 @@ def _rule_params(rule: Rule, slots: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-_MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|扶持|万|工资|薪")
+_MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|扶持|万|工资|薪|(?:领|拿|给)多少|(?<!开)发多少")
 
 
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     if not _MONEY_CUE.search(ctx.u.text):
         return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
-    rule = select_rule(book, ctx)
+    rule = _computable_for_profile(ctx, book) or select_rule(book, ctx)
     if rule is None:
         return None
     params = _rule_params(rule, ctx.u.slots)

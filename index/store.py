@@ -18,6 +18,8 @@ runs the build writes; servers only read, so embedded Chroma is never written by
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -47,7 +49,9 @@ log = logging.getLogger(__name__)
 
 #: bump when chunking or tokenisation changes, so a rebuild is not skipped as "unchanged"
 SCHEMA_VERSION = "4"
-KEEP_VERSIONS = 2  # the new one and the one in-flight requests of other processes may still read
+# versions kept after a build starts: the active one and the one before it, which a server that has not
+# polled ACTIVE yet (index_poll_seconds) may still be reading; older ones are removed
+KEEP_VERSIONS = 3
 
 
 class Manifest(BaseModel):
@@ -242,6 +246,28 @@ def build_index(
         if manifest.corpus_hash == corpus_hash and (manifest.chroma == "embedded") == (chroma_url is None):
             return manifest, False
 
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        return _build_locked(docs, corpus_dir, index_dir, embedder, tokenizer, chroma_url, progress, max_chars,
+                             corpus_hash, t0), True
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path):
+    """One build at a time per index folder: a second one would delete the first one's unfinished version."""
+    handle = open(index_dir / "BUILD.lock", "w")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBuildError("另一个索引构建正在进行，请等它结束后再试", code="index_build_running") from None
+        yield
+    finally:
+        handle.close()  # closing releases the lock, also when the process is killed
+
+
+def _build_locked(docs, corpus_dir, index_dir, embedder, tokenizer, chroma_url, progress, max_chars, corpus_hash, t0):
+    model = embedder.name
     tokenizer = tokenizer or PolicyTokenizer.for_documents(corpus_dir, docs)
     chunks = [c for doc in docs.values() for c in chunk_document(doc, max_chars)]
     if not chunks:
@@ -310,7 +336,7 @@ def build_index(
     tmp.write_text(version, encoding="utf-8")
     os.replace(tmp, index_dir / "ACTIVE")  # the one step that switches what is served
     log.info("index version %s active (%d chunks, %d embedded)", version, len(chunks), len(missing))
-    return manifest, True
+    return manifest
 
 
 def _validate(collection, retriever: bm25s.BM25, tokenizer: PolicyTokenizer, chunks: list[Chunk], vectors) -> None:

@@ -136,3 +136,17 @@ def test_build_into_and_query_a_chroma_server(corpus, tmp_path, embedder):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_second_build_while_one_runs_is_refused(corpus, tmp_path, embedder):
+    from index.errors import IndexBuildError
+    from index.store import _build_lock
+
+    index_dir = tmp_path / "index"
+    manifest, _ = build_index(corpus, index_dir, embedder)
+    with _build_lock(index_dir):  # as if another process were building now
+        with pytest.raises(IndexBuildError, match="另一个索引构建正在进行"):
+            build_index(corpus, index_dir, embedder, force=True)
+    assert active_version(index_dir) == manifest.version
+    _, built = build_index(corpus, index_dir, embedder, force=True)  # the lock is free again
+    assert built
