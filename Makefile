@@ -39,7 +39,7 @@ test: install sysdeps
 	$(PY) -m pytest -q
 
 eval: index
-	$(PQA) eval evals/gold/gold.jsonl --report evals/reports
+	$(PQA) eval evals/gold/gold.jsonl --report evals/reports --robustness
 
 reliability: index sysdeps
 	$(PY) benchmarks/reliability.py

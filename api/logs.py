@@ -50,6 +50,7 @@ def configure_logging(level: int = logging.INFO, log_path: Path | None = None) -
         handlers.append(logging.FileHandler(log_path, encoding="utf-8"))
     for h in handlers:
         h.setFormatter(JsonFormatter())
+        h.setLevel(level)  # some libraries (bm25s) set DEBUG on their own loggers
         # a filter on the handler sees records from every logger, including third-party ones
         h.addFilter(RedactingFilter())
         root.addHandler(h)
