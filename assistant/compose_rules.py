@@ -17,7 +17,7 @@ from assistant.rules import Rule, RuleBook
 from assistant.validity import HOTLINE
 from index.types import Clause
 
-__all__ = ["named_rules", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
+__all__ = ["named_rules", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
 
 #: the size words of the question → the size vocabulary of the rules
 _SIZE_WORDS = {"small": "小微", "sme": "中小微", "medium": "medium", "large": "large"}
@@ -298,6 +298,17 @@ def _has_subject(ctx: Context) -> bool:
 
 def named_rules_in(ctx: Context) -> list[str]:
     return [w for w in ("招", "培训", "缓缴", "返还", "创业", "见习", "证书") if w in ctx.u.text]
+
+
+_QUESTION_CUE = re.compile(r"[?？吗呢]|什么|多少|怎么|哪|几|谁|是否|能否|可否|如何")
+
+
+def compose_profile_statement(ctx: Context, book: RuleBook) -> Composition | None:
+    """"我开饭店，在低风险地区" tells who the asker is and asks nothing yet: show what may apply."""
+    has_profile = any(k in ctx.u.slots for k in ("industry", "size", "org_type"))
+    if not has_profile or _QUESTION_CUE.search(ctx.u.text) or _has_subject(ctx):
+        return None
+    return _compose_profile_list(ctx, book)
 
 
 def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:

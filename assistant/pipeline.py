@@ -25,7 +25,7 @@ from assistant.compose import (
     compose_department,
     compose_fact,
 )
-from assistant.compose_rules import compose_amount, compose_eligibility
+from assistant.compose_rules import compose_amount, compose_eligibility, compose_profile_statement
 from assistant.contract import Answer, SearchHit, SearchResult
 from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
 from assistant.settings import Settings
@@ -279,6 +279,9 @@ class Assistant:
                 return unstated
         if ctx.u.intent == "eligibility" and rules is not None:
             if (composed := compose_eligibility(ctx, rules)) is not None:
+                return composed
+        if ctx.u.intent == "fact" and rules is not None:
+            if (composed := compose_profile_statement(ctx, rules)) is not None:
                 return composed
         return compose_fact(ctx)
 
