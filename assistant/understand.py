@@ -6,6 +6,7 @@ holds only the language cues of question types (多少钱 → amount, 哪个部�
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 import zhconv
+from pypinyin import lazy_pinyin
 
 from index.errors import PolicyQAError
 
@@ -92,6 +94,17 @@ def cn_numerals_to_digits(text: str) -> str:
     return _CN_NUM_RE.sub(repl, text)
 
 
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _char_sound(ch: str) -> str:
+    """Toneless pinyin of one character (the character itself when it has none)."""
+    if not _CJK.match(ch):
+        return ch
+    return lazy_pinyin(ch)[0]
+
+
 # ---------------------------------------------------------------- lexicon (data from corpus/)
 @dataclass
 class Lexicon:
@@ -107,6 +120,13 @@ class Lexicon:
 
     def __post_init__(self) -> None:
         self._variant_set = {w for c, vs in self.synonyms for w in (c, *vs)} | set(self.typos)
+        by_sound: dict[tuple[str, ...], set[str]] = {}
+        for term in self.topic_terms:
+            if len(term) >= 3 and _CJK_ONLY.fullmatch(term):
+                by_sound.setdefault(tuple(_char_sound(ch) for ch in term), set()).add(term)
+        # a sound shared by two different terms says nothing about which one was meant
+        self._sound_index = {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}
+        self._sound_lengths = sorted({len(k) for k in self._sound_index}, reverse=True)
 
     def has_topic(self, text: str) -> bool:
         """Whether the text names a policy subject of its own (a dictionary term or a synonym)."""
@@ -129,7 +149,30 @@ class Lexicon:
     def fix_typos(self, text: str) -> str:
         for wrong in sorted(self.typos, key=len, reverse=True):
             text = text.replace(wrong, self.typos[wrong])
-        return text
+        return self.fix_homophones(text)
+
+    def fix_homophones(self, text: str) -> str:
+        """Replace a run that sounds like a policy term but is written otherwise ("留工陪训补助" →
+        "留工培训补助"): the wrong character a pinyin input method offers first."""
+        index = self._sound_index
+        if not index:
+            return text
+        sounds = [_char_sound(ch) for ch in text]
+        out = list(text)
+        i = 0
+        while i < len(text):
+            for length in self._sound_lengths:
+                window = text[i : i + length]
+                if len(window) < length:
+                    continue
+                term = index.get(tuple(sounds[i : i + length]))
+                # one or two characters differ: a typo; more would be a different phrase that sounds alike
+                if term and term != window and sum(a != b for a, b in zip(term, window)) <= 2:
+                    out[i : i + length] = list(term)
+                    i += length - 1
+                    break
+            i += 1
+        return "".join(out)
 
     def canonical_terms(self, text: str) -> list[str]:
         """Document terms for the colloquial words in `text` (in order, without repeats)."""

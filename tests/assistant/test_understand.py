@@ -105,3 +105,17 @@ class TestConversation:
     def test_a_new_topic_is_not_a_follow_up(self, lexicon):
         prev = {"text": "稳岗返还比例是多少", "intent": "amount", "slots": {}, "expansions": []}
         assert understand("一次性扩岗补助什么时候截止", lexicon, previous=prev).follow_up is False
+
+
+class TestHomophones:
+    @pytest.mark.parametrize(
+        "typed,meant",
+        [("留工陪训补助能拿多少", "留工培训补助"), ("稳港返还比例", "稳岗返还"), ("一次性扩港补助", "一次性扩岗补助"),
+         ("失业保现稳岗返还", "失业保险")],
+    )
+    def test_a_policy_term_typed_with_a_homophone_is_restored(self, lexicon, typed, meant):
+        assert meant in lexicon.fix_homophones(typed)
+
+    def test_correct_text_is_left_alone(self, lexicon):
+        text = "企业招用毕业年度高校毕业生，签订劳动合同并参加失业保险的"
+        assert lexicon.fix_homophones(text) == text
