@@ -13,21 +13,16 @@ from api.errors import NotFound, error_responses
 from assistant.contract import Validity
 from assistant.validity import clause_validity
 from index.store import IndexVersion
-from index.types import Clause
+from index.types import Clause, DocumentMeta
 
 __all__ = ["router", "clause_view"]
 
 router = APIRouter(prefix="/api", tags=["staff"], dependencies=STAFF)
 
 
-class DocumentOut(BaseModel):
-    doc_id: str
-    title: str
-    doc_number: str = ""
-    issuer: str = ""
-    issue_date: date | None = None
-    region: str = ""
-    disclosure: str = ""
+class DocumentOut(DocumentMeta):
+    """A document's metadata as the corpus states it, with how many clauses it parsed into."""
+
     clause_count: int
 
 
@@ -80,17 +75,7 @@ def documents(assistant: AssistantDep) -> DocumentList:
     version, _ = assistant.handle.current()
     return DocumentList(
         documents=[
-            DocumentOut(
-                doc_id=doc_id,
-                title=doc.meta.title,
-                doc_number=doc.meta.doc_number,
-                issuer=doc.meta.issuer,
-                issue_date=doc.meta.issue_date,
-                region=doc.meta.region,
-                disclosure=doc.meta.disclosure,
-                clause_count=len(doc.clauses),
-            )
-            for doc_id, doc in version.docs.items()
+            DocumentOut(**doc.meta.model_dump(), clause_count=len(doc.clauses)) for doc in version.docs.values()
         ]
     )
 
