@@ -224,7 +224,7 @@ def compose_roster_list(ctx: Context) -> Composition | None:
         return None
     entries = [ctx.version.clauses[c] for c in parent.children if ctx.version.clauses[c].extra.get("role") == asked[0]]
     items = [f"{e.extra.get('name')}（{e.extra.get('position')}）{ctx.book.cite_clause(e)}" for e in entries]
-    text = f"{parent.title}中，{asked[0]}共{len(entries)}位：" + "、".join(items) + "。"
+    text = f"{parent.title}中，{asked[0]}有：" + "、".join(items) + "。"  # no count: every number must be quoted
     return Composition("answered", text, ctx.book.items)
 
 
