@@ -414,9 +414,13 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
 
     if previous:
         own_chars = len(re.sub(r"[^\u4e00-\u9fff]", "", text))
+        # "…呢？" and "那…" continue the last question even when they name a new detail ("60个脱贫劳动力呢？");
+        # a short question continues it only when it names no subject of its own
         u.follow_up = bool(
-            ((_FOLLOW_UP_START.search(text) or _FOLLOW_UP_END.search(text) or own_chars <= 8) and not lexicon.has_topic(text))
+            _FOLLOW_UP_START.search(text)
+            or _FOLLOW_UP_END.search(text)
             or _COREF.search(text)
+            or (own_chars <= 8 and not lexicon.has_topic(text))
         )
         carried = {k: v for k, v in previous.get("slots", {}).items() if k != "date"}
         u.slots = {**carried, **u.slots}
