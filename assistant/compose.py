@@ -207,19 +207,24 @@ def quote_clause(
     return f"{lead}{mark}：{quote_text(sentences)}", [span for span, _ in sentences]
 
 
-_ROLE_LIST_CUE = re.compile(r"哪些|哪几|有谁|都有谁|几位|几个|几人|名单|分别")
+def asked_roles(roles: set[str], text: str) -> list[str]:
+    """Roster roles the text names, a role inside a longer one it also names excepted (组长 in 副组长)."""
+    present = [r for r in roles if r and r in text]
+    return [r for r in sorted(present, key=len, reverse=True) if not any(r != o and r in o for o in present)]
 
 
 def compose_roster_list(ctx: Context) -> Composition | None:
     """"副组长有哪几位": every roster entry with the asked role, each cited."""
     top = ctx.clauses[0]
-    if top.kind != "roster_entry" or not _ROLE_LIST_CUE.search(ctx.u.text):
-        return None
+    names = [str(ctx.version.clauses[c].extra.get("name", "")) for c in (ctx.version.clause(top.parent_id or "") or top).children]
+    positions = [str(ctx.version.clauses[c].extra.get("position", "")) for c in (ctx.version.clause(top.parent_id or "") or top).children]
+    if top.kind != "roster_entry" or any(n and n in ctx.u.text for n in names + positions):
+        return None  # a question about a named person or post is answered from that entry
     parent = ctx.version.clause(top.parent_id or "")
     if parent is None:
         return None
     roles = {str(ctx.version.clauses[c].extra.get("role", "")) for c in parent.children}
-    asked = [r for r in sorted(roles, key=len, reverse=True) if r and r in ctx.u.text]
+    asked = asked_roles(roles, ctx.u.text)
     if not asked:
         return None
     entries = [ctx.version.clauses[c] for c in parent.children if ctx.version.clauses[c].extra.get("role") == asked[0]]

@@ -90,6 +90,11 @@ def named_rules(book: RuleBook, text: str) -> list[Rule]:
     return [r for _, _, r in found]
 
 
+def _flag_fit(rule: Rule, slots: dict[str, Any]) -> int:
+    """How many of the rule's yes/no qualifying flags (帮扶车间, 就业帮扶基地, …) the question states."""
+    return sum(1 for alt in rule.eligibility or [] for key, val in alt.where.items() if val is True and slots.get(key))
+
+
 def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     """The rule a question is about: one it names whose clause was retrieved, else the top clause's rule."""
     text = ctx.u.search_text
@@ -98,24 +103,27 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     for rule in named:
         if rule.clause_id in retrieved:
             return rule
-    candidates: list[Rule] = []
-    for clause in ctx.clauses[:1]:
-        candidates += book.by_clause(clause.clause_id)
+    rank = {c.clause_id: i for i, c in enumerate(ctx.clauses)}
+    candidates: list[Rule] = list(book.by_clause(ctx.clauses[0].clause_id)) if ctx.clauses else []
+    # the runner-up clause's rules compete only when the question says whom they are for
+    # ("就业帮扶基地…" brings in 12(3)'s award even when 12(2) was retrieved first)
+    for clause in ctx.clauses[1:2]:
+        candidates += [r for r in book.by_clause(clause.clause_id) if _flag_fit(r, ctx.u.slots)]
     if not candidates:
         return named[0] if named else None
-    if len(candidates) == 1:
-        return candidates[0]
     # several rules on one clause (e.g. item 2(1)'s refund and its top-up): the one whose inputs the
     # question supplies, then the one whose words overlap the question most
     params = slot_params(ctx.u.slots)
 
-    def fit(rule: Rule) -> tuple[int, int, int]:
+    def fit(rule: Rule) -> tuple[int, int, int, int, int]:
+        # who the rule is for, as the question says it ("就业帮扶基地" → the base award, not the workshop's)
+        flags = _flag_fit(rule, ctx.u.slots)
         supplied = sum(1 for n in rule.all_names() if n in params)
         # how much of the rule's own name the question shares, two characters at a time
         grams = {name[i : i + 2] for name in (rule.title, *rule.aliases) for i in range(len(name) - 1)}
         overlap = sum(1 for g in grams if g in text)
         # a rule folded into another ("included_in") answers only when the question asks for it by name
-        return supplied, overlap - (3 if rule.included_in else 0), -book.order(rule.id)
+        return flags, supplied, overlap - (3 if rule.included_in else 0), -rank[rule.clause_id], -book.order(rule.id)
 
     return max(candidates, key=fit)
 
@@ -210,10 +218,14 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
 
 
+_PROFILE_SLOTS = ("industry", "size", "org_type", "region_risk", "region_lockdown", "is_helping_workshop",
+                  "is_employment_base", "is_labour_intensive", "is_platform_enterprise")
+
+
 def _fit_sentence(ctx: Context, book: RuleBook, rule: Rule) -> str:
     """Whom the rule is for, judged on what the asker said: fits, must confirm, or does not fit."""
-    if not rule.eligibility:
-        return ""
+    if not rule.eligibility or not any(k in ctx.u.slots for k in _PROFILE_SLOTS):
+        return ""  # the asker said nothing about who they are: nothing to judge
     result = _match(book, ctx.u.slots, ctx.as_of)
     if result is None:
         return ""

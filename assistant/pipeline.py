@@ -187,6 +187,7 @@ class Assistant:
                 named_ids=self._named_clauses(u, version, rules),
             )
             hits = _pin_references(version, u, hits)
+            hits = _pin_roster(version, u, hits)
             if not u.references and not self._supported(u, hits, search):
                 refusal = NO_ANSWER_TEXT
             elif u.years and not _years_covered(version, u.years):
@@ -325,6 +326,21 @@ class Assistant:
         return version, version.clause(clause_id)
 
 
+def _pinned(clause_id: str, hits: list[ClauseHit]) -> ClauseHit:
+    """A clause put first by the question's structure, keeping the retriever's evidence about it."""
+    found = next((h for h in hits if h.clause_id == clause_id), None)
+    top = max((h.score for h in hits), default=1.0)
+    best_bm25 = max((h.bm25_score for h in hits), default=0.0)
+    return ClauseHit(
+        clause_id=clause_id,
+        score=top + 1.0,
+        bm25_rank=found.bm25_rank if found else None,
+        dense_rank=found.dense_rank if found else None,
+        bm25_score=found.bm25_score if found and found.bm25_score > 0 else best_bm25,
+        dense_score=found.dense_score if found else 0.0,
+    )
+
+
 def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:
     """A question that names a clause by the document's numbering ("第2条第(1)项", "台账第12项") gets it first."""
     pinned: list[ClauseHit] = []
@@ -334,10 +350,31 @@ def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHi
             if clause is None:
                 continue
             leaves = [clause] if clause.is_leaf else [version.clauses[c] for c in clause.children]
-            top = max((h.score for h in hits), default=1.0)
-            pinned += [ClauseHit(clause_id=c.clause_id, score=top + 1.0) for c in leaves]
+            pinned += [_pinned(c.clause_id, hits) for c in leaves]
     if not pinned:
         return hits
+    ids = {h.clause_id for h in pinned}
+    return pinned + [h for h in hits if h.clause_id not in ids]
+
+
+def _pin_roster(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:
+    """A question naming a roster role ("组长是谁") or a listed person gets those roster entries first."""
+    from assistant.compose import asked_roles
+
+    entries = [c for c in version.clauses.values() if c.kind == "roster_entry"]
+    by_name = [c for c in entries if str(c.extra.get("name", "")) in u.text and c.extra.get("name")]
+    by_position = [c for c in entries if c.extra.get("position") and str(c.extra["position"]) in u.text]
+    if by_name or by_position:
+        chosen = by_name or by_position
+    else:
+        roles = asked_roles({str(c.extra.get("role", "")) for c in entries}, u.text)
+        chosen = [c for c in entries if roles and c.extra.get("role") == roles[0]]
+        # "专班" or "名单" must be in the question too: 组长 alone may mean something else
+        if not re.search(r"专班|名单|小组|附件\s*1", u.text):
+            chosen = []
+    if not chosen:
+        return hits
+    pinned = [_pinned(c.clause_id, hits) for c in chosen]
     ids = {h.clause_id for h in pinned}
     return pinned + [h for h in hits if h.clause_id not in ids]
 

@@ -324,7 +324,7 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
         slots["insured_employees"] = slots["employees"]
     for level, key in (("中级工", "intermediate_certificates"), ("高级工", "advanced_certificates")):
         m = re.search(level + r"[证书]*\s*(?:的)?\s*(?:有|是)?\s*(\d+)\s*(?:个|名|位|人|本|张)", text) or re.search(
-            r"(\d+)\s*(?:个|名|位|人|本|张)\s*(?:学生)?\s*(?:拿到|取得|考取|获得)?\s*(?:了)?\s*" + level, text
+            r"(\d+)\s*(?:个|名|位|人|本|张)[\u4e00-\u9fff]{0,6}?" + level, text
         )
         if m:
             slots[key] = int(m.group(1))
@@ -346,6 +346,7 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
         if re.search(cue, text):
             slots[flag] = True
     for org, cue in (
+        ("graduate", r"(?:毕业生|大学生|应届生)[\u4e00-\u9fff，,]{0,6}(?:创业|开公司|开店|自己干|当老板)"),
         ("individual_business", r"个体户|个体工商户|个体经营"),
         ("vocational_school", r"职业院校|职业学校|技工学校|技校"),
         ("social_group", r"社会团体|协会|商会"),
