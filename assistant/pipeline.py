@@ -156,7 +156,9 @@ class Assistant:
             candidate_k=settings.candidate_k,
             rules_loader=lambda docs: _load_rules(settings, docs),
         )
-        return cls(settings, embedder, handle, Lexicon.load(settings.corpus_dir))
+        lexicon = Lexicon.load(settings.corpus_dir)
+        lexicon.document_words = handle.current()[0].corpus_text
+        return cls(settings, embedder, handle, lexicon)
 
     def new_session(self) -> ConversationState:
         return ConversationState()

@@ -114,6 +114,7 @@ class Lexicon:
     home_regions: list[str]
     industries: list[str]
     topic_terms: list[str] = field(default_factory=list)
+    document_words: str = ""  # the corpus text, set by the assistant once an index is open
 
     def is_variant(self, word: str) -> bool:
         return word in self._variant_set
@@ -180,7 +181,9 @@ class Lexicon:
         for canonical, variants in self.synonyms:
             if canonical in text:
                 continue
-            if any(v in text for v in variants) and canonical not in found:
+            # a word the documents use themselves ("农民工" in item 26) needs no translation: adding the
+            # canonical term would pull the question towards other clauses
+            if any(v in text and v not in self.document_words for v in variants) and canonical not in found:
                 found.append(canonical)
         return found
 
