@@ -7,6 +7,7 @@ docs/screenshots/ for the README.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -92,7 +93,8 @@ def page_factory(browser):
 def shot(page, name: str, *, publish: str | None = None) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
-    if publish:
+    # refreshing the README's screenshots is a deliberate act, not a side effect of every test run
+    if publish and os.environ.get("PUBLISH_SCREENSHOTS") == "1":
         DOC_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOC_SHOTS / publish)
     return path
