@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.calculate import CalcOutcome, calculate
+from assistant.calculate import CalcOutcome, calculate, rule_validity
 from assistant.compose import Composition, Context, quote_clause, quote_text, validity_sentence, best_sentences
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from index.errors import PolicyQAError
@@ -285,7 +285,8 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     quoted, spans = quote_clause(ctx, clause)
     from assistant.validity import clause_validity
 
-    validity = clause_validity(clause, ctx.as_of, spans)
+    # the rule's own period (what the rules file quotes for this measure), not whichever sentence was quoted
+    validity = rule_validity(book, rule, ctx.as_of)
     if measure is not None and measure.status == "applies":
         verdict = f"按您说的情况，符合“{rule.title}”的适用对象。"
         if measure.conditions:
@@ -354,7 +355,9 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
             ctx.book.items,
         )
     head = "按您提供的情况，文件中可能适用的措施有："
+    listed = [m for m in measures[:8] if ctx.version.clause(m.clause_id) is not None]
+    validity = rule_validity(book, book.get(listed[0].rule_id), ctx.as_of) if listed else None
     tail = f"⚠ 标注“已过期”的措施按文件规定已到期，现行政策请拨打{HOTLINE}咨询。" if lapsed_any else ""
     if result.choices:
         tail += "\n其中有的措施不能同时享受，需择一申请。"
-    return Composition("answered", "\n".join([head, *lines, tail]).strip(), ctx.book.items)
+    return Composition("answered", "\n".join([head, *lines, tail]).strip(), ctx.book.items, validity=validity)
