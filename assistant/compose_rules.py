@@ -102,7 +102,10 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     named = named_rules(book, text)
     for rule in named:
         if rule.clause_id in retrieved:
-            return rule
+            # a sibling on the same clause that the question's facts single out wins over the plain name
+            # ("已经按30%返过…还能补发多少": the top-up, not the refund)
+            flagged = [r for r in book.by_clause(rule.clause_id) if r is not rule and _flag_fit(r, ctx.u.slots)]
+            return flagged[0] if flagged and not _flag_fit(rule, ctx.u.slots) else rule
     rank = {c.clause_id: i for i, c in enumerate(ctx.clauses)}
     candidates: list[Rule] = list(book.by_clause(ctx.clauses[0].clause_id)) if ctx.clauses else []
     # the runner-up clause's rules compete only when the question says whom they are for
