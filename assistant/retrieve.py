@@ -112,7 +112,7 @@ class HybridSearch:
     """BM25 ∪ dense over one index version, fused by RRF and folded from chunks to clauses."""
 
     def __init__(self, version: IndexVersion, tokenizer: PolicyTokenizer, embedder: Embedder, *, rrf_k: int = 60,
-                 candidate_k: int = 20, named_weight: float = 0.5) -> None:
+                 candidate_k: int = 20, named_weight: float = 0.5, bm25_margin_weight: float = 0.0) -> None:
         self.version = version
         self.bm25 = BM25Search(version, tokenizer)
         self.dense = DenseSearch(version)
@@ -122,6 +122,7 @@ class HybridSearch:
         self.candidate_k = candidate_k
         # a rule alias is exact but one name can fit several clauses: it breaks ties, it does not outvote
         self.named_weight = named_weight
+        self.bm25_margin_weight = bm25_margin_weight
 
     def search(
         self,
@@ -174,6 +175,12 @@ class HybridSearch:
         sparse_score: dict[str, float] = {}
         for i, s in sparse:
             sparse_score.setdefault(chunks[i].clause_id, s)
+        # RRF sees ranks only; a clause that out-scores the next by a wide BM25 margin ("农民专业合作社"
+        # found verbatim) keeps part of that margin, scaled to the best score of this query
+        top_sparse = max(sparse_score.values(), default=0.0)
+        if top_sparse > 0 and self.bm25_margin_weight:
+            for cid, sc in sparse_score.items():
+                fused[cid] = fused.get(cid, 0.0) + self.bm25_margin_weight * sc / top_sparse
         dense_score: dict[str, float] = {}
         for cid, s in dense:
             dense_score.setdefault(cid.split("~")[0], s)

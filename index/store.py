@@ -48,7 +48,7 @@ __all__ = ["Manifest", "IndexVersion", "build_index", "open_index", "index_statu
 log = logging.getLogger(__name__)
 
 #: bump when chunking or tokenisation changes, so a rebuild is not skipped as "unchanged"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # versions kept after a build starts: the active one and the one before it, which a server that has not
 # polled ACTIVE yet (index_poll_seconds) may still be reading; older ones are removed
 KEEP_VERSIONS = 3

@@ -40,6 +40,25 @@ def load_terms(corpus_dir: Path) -> list[str]:
     return terms
 
 
+_ENUM_RE = re.compile(r"[\u4e00-\u9fff]{2,12}(?:、[\u4e00-\u9fff]{2,12})+")
+_QUOTED_RE = re.compile(r"[“《]([\u4e00-\u9fff]{2,16})[”》]")
+
+
+def document_terms(text: str) -> list[str]:
+    """Noun phrases a document marks itself: quoted names (“一县一品牌”) and the middle members of
+    enumerations (农村集体经济组织、农民专业合作社、涉农企业), so that jieba keeps them whole."""
+    terms = [m.group(1) for m in _QUOTED_RE.finditer(text)]
+    for m in _ENUM_RE.finditer(text):
+        items = m.group(0).split("、")
+        # the first and last members run into the words around the list; the middle ones are clean
+        terms += [t for t in items[1:-1] if 2 <= len(t) <= 10]
+        last = re.split(r"[等的和及与]", items[-1])[0]
+        if 3 <= len(last) <= 8:
+            terms.append(last)
+    # a member that swallowed a function word ("厅长陈振亮为组长") is a clause fragment, not a term
+    return [t for t in terms if not re.search(r"[为和在中每最]", t)]
+
+
 class PolicyTokenizer:
     """Search-mode jieba cut (whole terms plus their parts), stopwords removed, NFKC-normalised."""
 
@@ -70,6 +89,8 @@ class PolicyTokenizer:
                 for name in [*clause.leaders, *clause.units, str(clause.extra.get("name", ""))]:
                     if len(name) >= 2:
                         tok._jieba.add_word(name, freq=200000)
+                for term in document_terms(clause.text):
+                    tok._jieba.add_word(term, freq=100000)
         return tok
 
     def words(self, text: str) -> list[str]:
