@@ -213,6 +213,18 @@ def asked_roles(roles: set[str], text: str) -> list[str]:
     return [r for r in sorted(present, key=len, reverse=True) if not any(r != o and r in o for o in present)]
 
 
+def _main_sentences(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Of the quoted sentences, those that carry the question's words (at least half as many as the best):
+    a second sentence quoted for context ("…7月底前发放到位") does not date the first."""
+    if len(spans) < 2:
+        return spans
+    raw = ctx.version.document_of(clause.clause_id).raw
+    q_words = {w for w in ctx.tokenizer.words(ctx.u.search_text) if len(w) >= 2}
+    shared = [len(q_words & set(ctx.tokenizer.words(repair_span(raw, s, e)))) for s, e in spans]
+    best = max(shared)
+    return [span for span, n in zip(spans, shared) if n * 2 >= best] if best else spans
+
+
 def compose_roster_list(ctx: Context) -> Composition | None:
     """"副组长有哪几位": every roster entry with the asked role, each cited."""
     top = ctx.clauses[0]
@@ -243,7 +255,7 @@ def compose_fact(ctx: Context) -> Composition:
     for clause in named:  # "台账第5行和第6行": every clause the question names by number
         more, _ = quote_clause(ctx, clause)
         text += "\n" + more
-    validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, spans))
+    validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, _main_sentences(ctx, top, spans)))
     note = validity_sentence(validity)
     return Composition("answered", "\n".join(p for p in [text, note] if p), ctx.book.items, validity=validity)
 

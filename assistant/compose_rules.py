@@ -183,7 +183,7 @@ _MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|�
 
 
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
-    if not _MONEY_CUE.search(ctx.u.text):
+    if not _MONEY_CUE.search(ctx.u.search_text if ctx.u.follow_up else ctx.u.text):
         return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
     rule = _computable_for_profile(ctx, book) or select_rule(book, ctx)
     if rule is None:

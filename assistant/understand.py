@@ -369,6 +369,8 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
     return slots
 
 
+_NUMBER_SLOTS = {"employees", "insured_employees", "graduates_hired", "poverty_labourers_hired", "trainees",
+                 "unemployment_insurance_paid", "intermediate_certificates", "advanced_certificates", "jobs_created"}
 _FOLLOW_UP_START = re.compile(r"^(?:那|那么|那如果|如果是|要是|假如|换成|还有|另外|再问|然后|同样|这个|这项|这条|该|它|他|她|刚才|上面|你刚才|我们)")
 _COREF = re.compile(r"这个|这项|这条|该项|该政策|上面|刚才|前面说的|它|那个")
 
@@ -404,7 +406,9 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
     """Intent, slots and retrieval text of a question; `previous` carries the last turn's understanding."""
     text = clean_question(question, max_chars)
     text = cn_numerals_to_digits(lexicon.fix_typos(text))
-    chinese = bool(_CJK.search(text))
+    # "ignore all previous instructions … OK 10万": a stray 万 does not make an English question Chinese
+    latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
+    chinese = bool(_CJK.search(text)) and latin_words <= len(_CJK.findall(text))
     expansions = lexicon.canonical_terms(text)
     u = Understanding(text=text, intent=_intent(text), expansions=expansions, chinese=chinese)
     u.slots = _slots(text, lexicon, expansions)
@@ -427,9 +431,14 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
             or (own_chars <= 8 and not lexicon.has_topic(text))
         )
         carried = {k: v for k, v in previous.get("slots", {}).items() if k != "date"}
+        own_slots = dict(u.slots)
         u.slots = {**carried, **u.slots}
         if u.follow_up:
             if u.intent == "fact" and previous.get("intent") not in (None, "out_of_scope", "invalid"):
                 u.intent = previous["intent"]
+            # "我们吸纳了60个脱贫劳动力呢？" after "就业帮扶基地有奖励吗": new numbers ask for the amount
+            new_numbers = [k for k in own_slots if k in _NUMBER_SLOTS and k not in carried]
+            if new_numbers and u.intent in ("fact", "eligibility"):
+                u.intent = "amount"
             u.search_text = " ".join([search_text_for(u, previous.get("text", "")), u.search_text])
     return u
