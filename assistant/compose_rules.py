@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from assistant.calculate import CalcOutcome, calculate, rule_validity
+from assistant.contract import Calculation
 from assistant.compose import Composition, Context, quote_clause, quote_text, validity_sentence, best_sentences
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from index.errors import PolicyQAError
@@ -185,6 +186,9 @@ _MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|�
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     if not _MONEY_CUE.search(ctx.u.search_text if ctx.u.follow_up else ctx.u.text):
         return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
+    several = _several_rules(ctx, book)
+    if len(several) > 1:
+        return _compose_several(ctx, book, several)
     rule = _computable_for_profile(ctx, book) or select_rule(book, ctx)
     if rule is None:
         return None
@@ -219,6 +223,74 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
             parts.append("注意：" + "；".join(calc.exclusions[:2]) + "。")
     parts.append(note)
     return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
+
+
+_SEVERAL_CUE = re.compile(r"[和与及加]|以及|各是|各多少|分别|一共|合计|总共|加起来|还有|都是多少")
+_TOTAL_CUE = re.compile(r"一共|合计|总共|加起来|加")
+
+
+def _several_rules(ctx: Context, book: RuleBook) -> list[Rule]:
+    """Measures a question asks about together ("稳岗返还加留工补助一共", "一次性奖励和每年运营补助各是多少"):
+    those it names, or rules on the top clause whose own words (the two-character runs no sibling shares)
+    the question uses."""
+    if not _SEVERAL_CUE.search(ctx.u.text) or not ctx.clauses:
+        return []
+    retrieved = {c.clause_id for c in ctx.clauses[:3]}
+    named = [r for r in named_rules(book, ctx.u.text) if r.clause_id in retrieved and r.included_in is None]
+    if len({r.id for r in named}) > 1:
+        return named[:3]
+    siblings = [r for r in book.by_clause(ctx.clauses[0].clause_id) if r.included_in is None]
+    if len(siblings) < 2:
+        return []
+
+    def grams(rule: Rule) -> set[str]:
+        return {n[i : i + 2] for n in (rule.title, *rule.aliases) for i in range(len(n) - 1)}
+
+    own = {r.id: grams(r) - set().union(*(grams(o) for o in siblings if o is not r)) for r in siblings}
+    asked = [r for r in siblings if any(g in ctx.u.text for g in own[r.id])]
+    return asked if len(asked) > 1 else []
+
+
+def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composition:
+    """Each measure with its quote and its own result; a total when the question asks for one."""
+    parts, formulas, amounts, missing = [], [], [], []
+    validity = None
+    for rule in rules:
+        outcome = calculate(book, rule.id, _rule_params(rule, ctx.u.slots), as_of=ctx.as_of)
+        # the most cautionary period wins: one lapsed measure in the answer is worth the notice
+        if validity is None or (outcome.validity is not None and outcome.validity.lapsed and not validity.lapsed):
+            validity = outcome.validity
+        parts.append(f"关于“{rule.title}”，{_rule_quote(ctx, rule, outcome)}")
+        calc = outcome.calculation
+        if outcome.ok and calc is not None and calc.amount is not None and outcome.eligible is not False:
+            formulas.append(f"{rule.title}：{calc.formula}")
+            amounts.append(calc.amount)
+            parts.append(f"按您提供的情况计算：{calc.formula}" + ("（最高标准）" if calc.is_cap else "") + "。")
+        elif outcome.error and outcome.error.code == "missing_param":
+            needed = re.sub(r"（[A-Za-z_]+）", "", outcome.error.message.split("：", 1)[-1])
+            missing.append(outcome.error.param or "")
+            parts.append(f"要算出这一项，还需要：{needed}。")
+        elif outcome.amount_stated is False:
+            parts.append("文件没有规定这一项的具体金额。")
+    calculation = None
+    if formulas:
+        formula = "；".join(formulas)
+        total = None
+        if len(amounts) == len(rules) and _TOTAL_CUE.search(ctx.u.text):
+            total = sum(amounts)
+            formula += f"；合计 {' + '.join(f'{a:,}' for a in amounts)} = {total:,}元"
+            parts.append(f"合计：{' + '.join(f'{a:,}' for a in amounts)} = {total:,}元。")
+        calculation = Calculation(
+            rule_id="+".join(r.id for r in rules),
+            inputs={},
+            formula=formula,
+            amount=total if total is not None else (amounts[0] if len(amounts) == 1 else None),
+            is_cap=any(r.is_cap for r in rules),
+        )
+    parts.append(validity_sentence(validity))
+    status = "answered" if formulas or not missing else "clarify"
+    return Composition(status, "\n".join(p for p in parts if p), ctx.book.items, calculation=calculation,
+                       validity=validity, missing=[m for m in missing if m])
 
 
 _PROFILE_SLOTS = ("industry", "size", "org_type", "region_risk", "region_lockdown", "is_helping_workshop",
