@@ -137,3 +137,19 @@ def test_exclusive_measures_are_named_as_a_choice(assistant):
     answer = _ask(assistant, "一次性扩岗补助和一次性吸纳就业补贴能同时享受吗")
     assert answer.answer.startswith("不能同时享受")
     assert any("不重复享受" in c.quote or "不可同时申领" in c.quote for c in answer.citations)
+
+
+def test_several_measures_asked_together_get_each_result_and_a_total(assistant):
+    answer = _ask(assistant, "饭店25个员工都参保了，小微企业，去年交了失业保险3万元，稳岗返还加留工补助一共能拿多少？")
+    assert answer.calculation.rule_id == "job_retention_refund+job_retention_training_subsidy"
+    assert answer.calculation.amount == 39500  # 30000 × 90% + 25 × 500
+    assert "27,000" in answer.answer and "12,500" in answer.answer
+    assert untraced_numbers(answer)[1] == []
+    assert answer.validity.lapsed is True  # the training subsidy ran only in 2022
+
+
+def test_a_follow_up_with_numbers_asks_for_the_amount(assistant):
+    session = assistant.new_session()
+    assistant.ask("就业帮扶基地有奖励吗", session=session)
+    answer = assistant.ask("我们吸纳了60个脱贫劳动力呢？", session=session)
+    assert answer.calculation is not None and answer.calculation.amount == 100000
