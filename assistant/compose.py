@@ -72,10 +72,6 @@ class CitationBook:
     def cite_clause(self, clause: Clause) -> str:
         return self.cite_span(clause, clause.start, clause.end)
 
-    def cite_sentences(self, clause: Clause, spans: list[tuple[int, int]]) -> str:
-        """Cite the whole clause once; the answer quotes the chosen sentences next to the marker."""
-        return self.cite_clause(clause)
-
 
 def _sentence_texts(version: IndexVersion, clause: Clause) -> list[tuple[tuple[int, int], str]]:
     raw = version.document_of(clause.clause_id).raw
@@ -157,9 +153,6 @@ def focus_spans(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) -> l
             return keep
     return spans
 
-
-def compose_validity(clause: Clause, as_of: date) -> Validity:
-    return clause_validity(clause, as_of)
 
 
 # ---------------------------------------------------------------- per-intent composers

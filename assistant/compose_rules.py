@@ -11,12 +11,11 @@ from typing import Any
 
 from assistant.calculate import CalcOutcome, calculate, rule_validity
 from assistant.contract import Calculation
-from assistant.compose import Composition, Context, quote_clause, quote_text, validity_sentence, best_sentences
+from assistant.compose import Composition, Context, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
-from index.errors import PolicyQAError
 from assistant.rules import Rule, RuleBook
 from assistant.validity import HOTLINE
-from index.types import Clause
+from index.errors import PolicyQAError
 
 __all__ = ["named_rules", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
 
@@ -357,8 +356,7 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     clause = ctx.version.clause(rule.clause_id)
     if clause is None:
         return None
-    quoted, spans = quote_clause(ctx, clause)
-    from assistant.validity import clause_validity
+    quoted, _ = quote_clause(ctx, clause)
 
     # the rule's own period (what the rules file quotes for this measure), not whichever sentence was quoted
     validity = rule_validity(book, rule, ctx.as_of)
@@ -381,11 +379,11 @@ _PROFILE_TERMS = {"餐饮", "零售", "旅游", "民航", "公路水路铁路运
 
 def _has_subject(ctx: Context) -> bool:
     """Whether the question names what it is about beyond who the asker is ("招应届毕业生" vs "我开饭店")."""
-    return any(e not in _PROFILE_TERMS for e in ctx.u.expansions) or bool(named_rules_in(ctx))
+    return any(e not in _PROFILE_TERMS for e in ctx.u.expansions) or bool(_SUBJECT_WORDS.search(ctx.u.text))
 
 
-def named_rules_in(ctx: Context) -> list[str]:
-    return [w for w in ("招", "培训", "缓缴", "返还", "创业", "见习", "证书") if w in ctx.u.text]
+# what an employer may ask about beyond who it is: hiring, training, deferral, refunds, start-ups
+_SUBJECT_WORDS = re.compile(r"招|培训|缓缴|返还|创业|见习|证书")
 
 
 _QUESTION_CUE = re.compile(r"[?？吗呢]|什么|多少|怎么|哪|几|谁|是否|能否|可否|如何")

@@ -243,7 +243,7 @@ class Assistant:
 
     def _refusal_reason(self, u: Understanding) -> str | None:
         if not u.chinese:
-            return f"目前只支持中文提问，请用中文描述您的问题（Please ask in Chinese）。其他咨询请拨打12333。"
+            return "目前只支持中文提问，请用中文描述您的问题（Please ask in Chinese）。其他咨询请拨打12333。"
         if u.foreign_region:
             return (
                 f"这里收录的是山西省的政策文件，不包含{u.foreign_region}的规定，无法回答该地区的问题。"
