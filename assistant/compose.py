@@ -7,6 +7,7 @@ calculation (its inputs and result), the as-of date, or the hotline 12333.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -84,6 +85,23 @@ _DURATION_RE = re.compile(r"不少于|不超过|个月|年以上|年内|以内|�
 _WHO_RE = re.compile(r"对[^。；]{2,60}的|符合条件|参照|均按照|可申请|享受")
 
 
+def _idf(version: IndexVersion, tokenizer: PolicyTokenizer) -> dict[str, float]:
+    """Inverse document frequency of each token over the version's chunks, scaled so a token in every
+    chunk weighs about 0.3 and one in a single chunk about 1.7; computed once per version."""
+    cached = getattr(version, "_idf", None)
+    if cached is not None:
+        return cached
+    df: dict[str, int] = {}
+    for chunk in version.chunks:
+        for t in set(tokenizer.tokens(chunk.indexed_text)):
+            df[t] = df.get(t, 0) + 1
+    n = len(version.chunks) or 1
+    top = math.log(1 + n)
+    table = {t: 0.3 + 1.4 * math.log(1 + n / d) / top for t, d in df.items()}
+    version._idf = table  # type: ignore[attr-defined]
+    return table
+
+
 def best_sentences(
     version: IndexVersion, clause: Clause, u: Understanding, tokenizer: PolicyTokenizer, limit: int = 2
 ) -> list[tuple[tuple[int, int], str]]:
@@ -92,10 +110,12 @@ def best_sentences(
     if len(sentences) <= limit:
         return sentences
     q = set(tokenizer.tokens(u.search_text))
+    idf = _idf(version, tokenizer)
     scored = []
     for i, (span, text) in enumerate(sentences):
         toks = set(tokenizer.tokens(text))
-        score = len(q & toks) / (1 + len(toks) ** 0.5)
+        # rare shared words count more: "优先" singles out the sentence that answers "优先安排哪些人"
+        score = sum(idf.get(t, 1.0) for t in q & toks) / (1 + math.log(1 + len(toks)))
         if u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
             score += 1.0
         elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)):
