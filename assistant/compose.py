@@ -216,8 +216,11 @@ def quote_clause(
         fields = "；".join(f"{k}：{v}" for k, v in clause.extra.items() if v and k != next(iter(clause.extra)))
         return f"任务清单台账（{clause.label}）{mark}——{fields}", [(clause.start, clause.end)]
     sentences = best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=limit)
+    spans = [span for span, _ in sentences]
+    heading = _parent_heading(ctx, clause, spans)
     mark = ctx.book.cite_clause(clause)
-    return f"{lead}{mark}：{quote_text(sentences)}", [span for span, _ in sentences]
+    text = f"{lead}{mark}：{quote_text(sentences)}"
+    return (heading + "\n" + text if heading else text), spans
 
 
 def asked_roles(roles: set[str], text: str) -> list[str]:
@@ -256,6 +259,26 @@ def compose_roster_list(ctx: Context) -> Composition | None:
     items = [f"{e.extra.get('name')}（{e.extra.get('position')}）{ctx.book.cite_clause(e)}" for e in entries]
     text = f"{parent.title}中，{asked[0]}有：" + "、".join(items) + "。"  # no count: every number must be quoted
     return Composition("answered", text, ctx.book.items)
+
+
+def _shared_weight(ctx: Context, text: str) -> float:
+    idf = _idf(ctx.version, ctx.tokenizer)
+    return sum(idf.get(t, 1.0) for t in set(ctx.tokenizer.words(ctx.u.search_text)) & set(ctx.tokenizer.words(text)))
+
+
+def _parent_heading(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) -> str:
+    """A sub-item's item heading when it, not the sub-item, carries what the question asks
+    ("脱贫劳动力包括防返贫监测对象吗" is answered by item 12's "（含防返贫监测对象，下同）")."""
+    if clause.kind != "subitem" or not clause.parent_id:
+        return ""
+    parent = ctx.version.clause(clause.parent_id)
+    if parent is None or not parent.text:
+        return ""
+    raw = ctx.version.document_of(clause.clause_id).raw
+    quoted = "".join(repair_span(raw, s, e) for s, e in spans)
+    if _shared_weight(ctx, parent.text) <= _shared_weight(ctx, quoted):
+        return ""
+    return f"所属条目写明{ctx.book.cite_clause(parent)}：“{parent.text}”"
 
 
 def compose_fact(ctx: Context) -> Composition:
