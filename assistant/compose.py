@@ -309,6 +309,39 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     return Composition("no_answer", text, ctx.book.items)
 
 
+DUTY_CUE = re.compile(r"负责哪些|牵头哪些|管哪些|分管|哪些工作|哪些任务|负责什么|管什么|哪些事|负责的工作|牵头的工作")
+
+
+def duty_holders(version: IndexVersion, text: str) -> tuple[str, list[Clause]]:
+    """("李浓", the clauses 李浓 leads) when a question asks what a leader or a unit is responsible for."""
+    if not DUTY_CUE.search(text):
+        return "", []
+    leaves = [c for c in version.clauses.values() if c.kind in ("item", "subitem") and c.is_leaf]
+    for name in sorted({n for c in leaves for n in (*c.leaders, *c.units)}, key=len, reverse=True):
+        if name in text:
+            cooperating = "配合" in text
+            found = [
+                c for c in leaves
+                if name in c.leaders or name in c.lead_units or (cooperating and name in c.coop_units)
+            ]
+            return name, found
+    return "", []
+
+
+def compose_duties(ctx: Context) -> Composition | None:
+    """"李浓负责哪些工作" / "劳动关系处牵头哪些任务": every clause whose responsibility lines name them."""
+    name, clauses = duty_holders(ctx.version, ctx.u.text)
+    if not clauses:
+        return None
+    role = "责任领导" if any(name in c.leaders for c in clauses) else "牵头（责任）处室"
+    lines = [f"文件中{name}作为{role}的条目有："]
+    for c in clauses:
+        # the clause itself (its title is quoted) and the lines that name who is responsible
+        marks = ctx.book.cite_clause(c) + ctx.book.cite_span(c, c.resp_start, c.resp_end, label=f"{c.label}（责任分工）")
+        lines.append(f"· {c.label} “{c.title}”{marks}")
+    return Composition("answered", "\n".join(lines), ctx.book.items)
+
+
 def compose_department(ctx: Context) -> Composition:
     parts = []
     validity = None

@@ -23,6 +23,7 @@ from assistant.compose import (
     compose_amount_unstated,
     compose_deadline,
     compose_department,
+    compose_duties,
     compose_fact,
 )
 from assistant.compose_rules import compose_amount, compose_eligibility, compose_profile_statement
@@ -193,6 +194,7 @@ class Assistant:
             )
             hits = _pin_references(version, u, hits)
             hits = _pin_roster(version, u, hits)
+            hits = _pin_duties(version, u, hits)
             if not u.references and not self._supported(u, hits, search):
                 refusal = NO_ANSWER_TEXT
             elif u.years and not _years_covered(version, u.years):
@@ -273,6 +275,8 @@ class Assistant:
         return topic or len(known) / len(words) >= self.settings.min_known_share
 
     def _compose(self, ctx: Context, rules: Any) -> Composition:
+        if (duties := compose_duties(ctx)) is not None:
+            return duties
         if ctx.u.intent == "department":
             return compose_department(ctx)
         if ctx.u.intent == "deadline":
@@ -380,6 +384,18 @@ def _pin_roster(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) 
     if not chosen:
         return hits
     pinned = [_pinned(c.clause_id, hits) for c in chosen]
+    ids = {h.clause_id for h in pinned}
+    return pinned + [h for h in hits if h.clause_id not in ids]
+
+
+def _pin_duties(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:
+    """"李浓负责哪些工作": the clauses whose responsibility lines name that leader or unit come first."""
+    from assistant.compose import duty_holders
+
+    _, clauses = duty_holders(version, u.text)
+    if not clauses:
+        return hits
+    pinned = [_pinned(c.clause_id, hits) for c in clauses]
     ids = {h.clause_id for h in pinned}
     return pinned + [h for h in hits if h.clause_id not in ids]
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     bm25_margin_weight: float = Field(0.003, ge=0, le=0.1)
     ledger_weight: float = Field(0.7, gt=0, le=1, description="fused-score factor of 附件 task-ledger rows")
     min_known_share: float = Field(
-        0.75, ge=0, le=1, description="share of a topic-less question's words the corpus must contain to answer it"
+        0.66, ge=0, le=1, description="share of a topic-less question's words the corpus must contain to answer it"
     )
     max_question_chars: int = Field(500, ge=1)
     max_body_bytes: int = Field(64 * 1024, ge=1024)

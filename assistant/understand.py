@@ -205,7 +205,7 @@ def _topic_terms(corpus_dir: Path, syn: dict) -> list[str]:
 # eligibility is an amount question, and "哪个部门负责…补贴" a department question.
 _INTENT_CUES: list[tuple[str, re.Pattern]] = [
     ("department", re.compile(r"哪个部门|哪个处|哪些处室|哪些部门|哪个单位|哪些单位|什么部门|什么单位|哪家单位|谁负责|谁牵头|负责部门|牵头|责任处室|责任单位|配合处室|配合单位|配合部门|责任领导|分管领导|哪位领导|哪个领导|负责领导|找谁|联系谁|归谁管|谁管|主管部门|负责人是谁|由谁|哪个科室|承办")),
-    ("amount", re.compile(r"多少钱|补多少|拿多少|领多少|发多少|给多少|返多少|奖多少|返还多少|多少元|多少万|金额|能补|多少补贴|补贴多少|补助多少|奖励多少|标准是多少|什么标准|啥标准|比例|百分之|几成|算一下|算算|计算|一共|总共|合计|最高|最多能|上限|哪一档|哪档|几档|每档|补贴标准|补助标准|奖励标准|多少")),
+    ("amount", re.compile(r"多少钱|补多少|拿多少|领多少|发多少|给多少|返多少|奖多少|返还多少|多少元|多少万|金额|能补|多少补贴|补贴多少|补助多少|奖励多少|标准是多少|什么标准|啥标准|比例|百分之|几成|算一下|算算|计算|一共|总共|合计|最高|最多能|上限|哪一档|哪档|几档|每档|补贴标准|补助标准|奖励标准|怎么算|如何计算|咋算|多少")),
     ("deadline", re.compile(r"什么时候|啥时候|何时|截止|截至|期限|到期|哪天|几号|多久|多长时间|有效期|还有效|过期|失效|还能申请|现在还能|现在还可以|今年还|还在执行|还执行|还有吗|几月|时间节点|之前完成|前完成|到什么时候|执行期|缓到|还能(?!再)(?:拿|领|申请|享受|办)|现在还")),
     ("eligibility", re.compile(r"能不能|可不可以|可以吗|能吗|能否|是否|符合|有没有资格|有资格|资格|能享受|可以享受|能申请|可以申请|能领|可以领|能拿|算不算|包括|包含|哪些企业|哪些人|哪些行业|什么企业|什么人|谁可以|谁能|同时|一起|都能|都可以|重复享受|兼得|有什么补贴|有哪些补贴|有啥补贴|什么政策|哪些政策|有没有|享受什么|条件")),
 ]
@@ -323,6 +323,10 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
     if "poverty_share_percent" in slots and "employees" in slots and "poverty_labourers_hired" not in slots:
         # "1200人，脱贫劳动力占25%": the count the rules need, derived from the share the asker gave
         slots["poverty_labourers_hired"] = int(slots["employees"] * slots["poverty_share_percent"] / 100)
+    if "graduates_hired" not in slots and re.search(r"应届|毕业生|大学生", text):
+        # "招用应届生……招了10个": the head count comes after the noun it counts
+        if m := re.search(r"招(?:了|用了?|收了?)?\s*(\d+)\s*(?:个|名|位)", text):
+            slots["graduates_hired"] = int(m.group(1))
     if "employees" in slots and "insured_employees" not in slots and re.search(r"参保|社保|都交|缴纳", text):
         slots["insured_employees"] = slots["employees"]
     for level, key in (("中级工", "intermediate_certificates"), ("高级工", "advanced_certificates")):

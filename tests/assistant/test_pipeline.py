@@ -153,3 +153,18 @@ def test_a_follow_up_with_numbers_asks_for_the_amount(assistant):
     assistant.ask("就业帮扶基地有奖励吗", session=session)
     answer = assistant.ask("我们吸纳了60个脱贫劳动力呢？", session=session)
     assert answer.calculation is not None and answer.calculation.amount == 100000
+
+
+def test_what_a_leader_or_unit_is_responsible_for_is_listed_from_the_responsibility_lines(assistant):
+    answer = _ask(assistant, "劳动关系处牵头哪些任务")
+    cited = {c.clause_id for c in answer.citations}
+    assert {"sx-rst-2022-19#7", "sx-rst-2022-19#27"} <= cited
+    assert untraced_numbers(answer)[1] == []
+    leader = _ask(assistant, "李浓负责哪些工作")
+    assert "sx-rst-2022-19#12.3" in {c.clause_id for c in leader.citations}
+    assert "sx-rst-2022-19#3" not in {c.clause_id for c in leader.citations}  # 吴海亮's item
+
+
+def test_a_head_count_after_its_noun_is_understood(assistant):
+    answer = _ask(assistant, "招用应届生签了合同交了失业保险，扩岗补助怎么算，招了10个")
+    assert answer.calculation is not None and answer.calculation.amount == 15000
