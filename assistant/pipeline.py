@@ -89,16 +89,14 @@ class IndexHandle:
     """
 
     def __init__(self, index_dir: Path, embedder: Embedder, corpus_dir: Path, *, chroma_url: str | None,
-                 poll_seconds: float, rrf_k: int, candidate_k: int, bm25_margin_weight: float = 0.0,
+                 poll_seconds: float, search_options: dict[str, Any] | None = None,
                  rules_loader: Callable[[dict], Any] | None = None) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
         self.corpus_dir = corpus_dir
         self.chroma_url = chroma_url
         self.poll_seconds = poll_seconds
-        self.rrf_k = rrf_k
-        self.candidate_k = candidate_k
-        self.bm25_margin_weight = bm25_margin_weight
+        self.search_options = search_options or {}  # HybridSearch keyword arguments (rrf_k, candidate_k, …)
         self.rules_loader = rules_loader
         self._lock = threading.Lock()
         self._checked = 0.0
@@ -107,8 +105,7 @@ class IndexHandle:
     def _open(self, version: str | None) -> Snapshot:
         v = open_index(self.index_dir, chroma_url=self.chroma_url, version=version)
         tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
-        search = HybridSearch(v, tokenizer, self.embedder, rrf_k=self.rrf_k, candidate_k=self.candidate_k,
-                              bm25_margin_weight=self.bm25_margin_weight)
+        search = HybridSearch(v, tokenizer, self.embedder, **self.search_options)
         rules = self.rules_loader(v.docs) if self.rules_loader else None
         return Snapshot(v, search, rules)
 
@@ -155,9 +152,11 @@ class Assistant:
             settings.corpus_dir,
             chroma_url=settings.chroma_url,
             poll_seconds=settings.index_poll_seconds,
-            rrf_k=settings.rrf_k,
-            candidate_k=settings.candidate_k,
-            bm25_margin_weight=settings.bm25_margin_weight,
+            search_options={
+                "rrf_k": settings.rrf_k,
+                "candidate_k": settings.candidate_k,
+                "bm25_margin_weight": settings.bm25_margin_weight,
+            },
             rules_loader=lambda docs: _load_rules(settings, docs),
         )
         lexicon = Lexicon.load(settings.corpus_dir)

@@ -210,7 +210,6 @@ _INTENT_CUES: list[tuple[str, re.Pattern]] = [
     ("eligibility", re.compile(r"能不能|可不可以|可以吗|能吗|能否|是否|符合|有没有资格|有资格|资格|能享受|可以享受|能申请|可以申请|能领|可以领|能拿|算不算|包括|包含|哪些企业|哪些人|哪些行业|什么企业|什么人|谁可以|谁能|同时|一起|都能|都可以|重复享受|兼得|有什么补贴|有哪些补贴|有啥补贴|什么政策|哪些政策|有没有|享受什么|条件")),
 ]
 
-_INDUSTRY_FALLBACK = ["餐饮", "零售", "旅游", "民航", "公路水路铁路运输"]
 
 _SIZE_CUES: list[tuple[str, re.Pattern]] = [
     ("large", re.compile(r"大型企业|大型|大企业|大公司|大厂")),
@@ -269,7 +268,7 @@ def _intent(text: str) -> str:
 
 def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]:
     slots: dict[str, Any] = {}
-    industries = lexicon.industries or _INDUSTRY_FALLBACK
+    industries = lexicon.industries  # data: corpus/synonyms.yaml
     for term in [*expansions, *industries]:
         if term in industries and (term in text or term in expansions):
             slots["industry"] = term

@@ -180,16 +180,12 @@ def index_status(index_dir: Path, corpus_dir: Path, model: str) -> dict:
         return {"built": False, "fresh": False, "message": "索引尚未建立"}
     manifest = _read_manifest(index_dir / "versions" / version)
     docs = load_corpus(corpus_dir)
-    current = _corpus_hash(docs, _model_name(model), manifest_max_chars(), corpus_dir)
+    current = _corpus_hash(docs, _model_name(model), DEFAULT_MAX_CHARS, corpus_dir)
     return {
         "built": True,
         "fresh": current == manifest.corpus_hash,
         **manifest.model_dump(),
     }
-
-
-def manifest_max_chars() -> int:
-    return DEFAULT_MAX_CHARS
 
 
 def _model_name(model: str) -> str:
