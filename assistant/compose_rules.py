@@ -373,17 +373,9 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     return Composition("answered", text, ctx.book.items, validity=validity)
 
 
-_PROFILE_TERMS = {"餐饮", "零售", "旅游", "民航", "公路水路铁路运输", "制造业", "补助", "补贴", "中小微企业", "大型企业",
-                  "个体工商户", "社会保险", "创业"}
-
-
-def _has_subject(ctx: Context) -> bool:
+def _has_subject(ctx: Context, book: RuleBook) -> bool:
     """Whether the question names what it is about beyond who the asker is ("招应届毕业生" vs "我开饭店")."""
-    return any(e not in _PROFILE_TERMS for e in ctx.u.expansions) or bool(_SUBJECT_WORDS.search(ctx.u.text))
-
-
-# what an employer may ask about beyond who it is: hiring, training, deferral, refunds, start-ups
-_SUBJECT_WORDS = re.compile(r"招|培训|缓缴|返还|创业|见习|证书")
+    return ctx.u.has_subject or bool(named_rules(book, ctx.u.text))
 
 
 _QUESTION_CUE = re.compile(r"[?？吗呢]|什么|多少|怎么|哪|几|谁|是否|能否|可否|如何")
@@ -392,7 +384,7 @@ _QUESTION_CUE = re.compile(r"[?？吗呢]|什么|多少|怎么|哪|几|谁|是�
 def compose_profile_statement(ctx: Context, book: RuleBook) -> Composition | None:
     """"我开饭店，在低风险地区" tells who the asker is and asks nothing yet: show what may apply."""
     has_profile = any(k in ctx.u.slots for k in ("industry", "size", "org_type"))
-    if not has_profile or _QUESTION_CUE.search(ctx.u.text) or _has_subject(ctx):
+    if not has_profile or _QUESTION_CUE.search(ctx.u.text) or _has_subject(ctx, book):
         return None
     return _compose_profile_list(ctx, book)
 
@@ -406,7 +398,7 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
     # about hiring graduates, not every measure a medium enterprise could meet
     retrieved = [c.clause_id for c in ctx.clauses]
     relevant = [m for m in result.measures if m.clause_id in retrieved[:5]]
-    if relevant and _has_subject(ctx):
+    if relevant and _has_subject(ctx, book):
         measures = sorted(relevant, key=lambda m: retrieved.index(m.clause_id))
     else:  # "我开饭店，有什么补贴？": the profile is the whole question, so every measure it meets
         measures = sorted(result.measures, key=lambda m: m.status != "applies")

@@ -192,7 +192,7 @@ class Assistant:
                 named_ids=self._named_clauses(u, version, rules),
             )
             hits = _pin_references(version, u, hits)
-            hits = _pin_roster(version, u, hits)
+            hits = _pin_roster(version, u, hits, search.tokenizer)
             hits = _pin_duties(version, u, hits)
             if not u.references and not self._supported(u, hits, search):
                 refusal = NO_ANSWER_TEXT
@@ -365,7 +365,17 @@ def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHi
     return pinned + [h for h in hits if h.clause_id not in ids]
 
 
-def _pin_roster(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:
+def _names_its_list(version: IndexVersion, tokenizer: PolicyTokenizer, entry: Clause, text: str) -> bool:
+    parent = version.clause(entry.parent_id or "")
+    if parent is None:
+        return False
+    title_words = {w for w in tokenizer.words(parent.title) if len(w) >= 2}
+    return parent.label.replace(" ", "") in text.replace(" ", "") or any(w in text for w in title_words)
+
+
+def _pin_roster(
+    version: IndexVersion, u: Understanding, hits: list[ClauseHit], tokenizer: PolicyTokenizer
+) -> list[ClauseHit]:
     """A question naming a roster role ("组长是谁") or a listed person gets those roster entries first."""
     from assistant.compose import asked_roles
 
@@ -377,9 +387,9 @@ def _pin_roster(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) 
     else:
         roles = asked_roles({str(c.extra.get("role", "")) for c in entries}, u.text)
         chosen = [c for c in entries if roles and c.extra.get("role") == roles[0]]
-        # "专班" or "名单" must be in the question too: 组长 alone may mean something else
-        if not re.search(r"专班|名单|小组|附件\s*1", u.text):
-            chosen = []
+        # the question must also point at the list itself (a word of its title, 专班/名单, or its label
+        # 附件1): 组长 alone may mean another group's leader
+        chosen = [c for c in chosen if _names_its_list(version, tokenizer, c, u.text)]
     if not chosen:
         return hits
     pinned = [_pinned(c.clause_id, hits) for c in chosen]

@@ -129,6 +129,14 @@ class Lexicon:
         self._sound_index = {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}
         self._sound_lengths = sorted({len(k) for k in self._sound_index}, reverse=True)
 
+    def has_subject(self, text: str) -> bool:
+        """Whether the text names a policy subject beyond who the asker is: its industry, size and the
+        generic benefit words do not count ("我开饭店，有什么补贴" has none; "招应届毕业生" has one)."""
+        profile = set(self.industries) | {v for c, vs in self.synonyms if c in self.industries for v in vs}
+        for word in sorted(profile, key=len, reverse=True):
+            text = text.replace(word, " ")
+        return self.has_topic(text)
+
     def has_topic(self, text: str) -> bool:
         """Whether the text names a policy subject of its own (a dictionary term or a synonym)."""
         return any(t in text for t in self.topic_terms)
@@ -245,6 +253,7 @@ class Understanding:
     follow_up: bool = False
     foreign_region: str | None = None
     chinese: bool = True
+    has_subject: bool = False  # names a policy subject beyond who the asker is
     references: list[str] = field(default_factory=list)  # clause paths the question names ("2.1", "att2.12")
     years: list[int] = field(default_factory=list)  # four-digit years the question names
 
@@ -419,6 +428,7 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
     if u.foreign_region and any(h in text for h in lexicon.home_regions):
         u.foreign_region = None  # "山西和北京…": the home region is asked about too
     u.references = _references(text)
+    u.has_subject = lexicon.has_subject(text)
     # "2024年的新政策": a year the question asks the rules *of*, not a date it mentions in passing
     u.years = [int(y) for y in re.findall(r"(20\d\d)\s*年\s*(?:的|新|最新|出台|发布|有哪些|有什么)", text)]
     u.search_text = search_text_for(u, text)
