@@ -72,20 +72,31 @@ def _match(book: RuleBook, slots: dict[str, Any], as_of) -> MatchResult | None:
     return match_profile(book, profile, as_of=as_of) if profile is not None else None
 
 
+def _distinct_names(book: RuleBook) -> list[tuple[Rule, list[str]]]:
+    """Each rule with its names (3+ characters) that no rule on another clause shares; built once per book."""
+    cached = getattr(book, "_distinct_names", None)
+    if cached is None:
+        clauses_of: dict[str, set[str]] = {}
+        for rule in book:
+            for n in [rule.title, *rule.aliases]:
+                clauses_of.setdefault(n, set()).add(rule.clause_id)
+        cached = [
+            (rule, [n for n in [rule.title, *rule.aliases] if len(n) >= 3 and len(clauses_of[n]) == 1]) for rule in book
+        ]
+        book._distinct_names = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def named_rules(book: RuleBook, text: str) -> list[Rule]:
     """Rules the text names by title or alias, longest names first (so 留工培训补助 beats 补助).
 
     A name shared by rules on different clauses (社保缓缴: items 1(1) and 1(2)) does not name one.
     """
-    clauses_of: dict[str, set[str]] = {}
-    for rule in book:
-        for n in [rule.title, *rule.aliases]:
-            clauses_of.setdefault(n, set()).add(rule.clause_id)
     found: list[tuple[int, int, Rule]] = []
-    for rule in book:
-        names = [n for n in [rule.title, *rule.aliases] if len(n) >= 3 and n in text and len(clauses_of[n]) == 1]
-        if names:
-            found.append((max(len(n) for n in names), -book.order(rule.id), rule))
+    for rule, names in _distinct_names(book):
+        hit = [n for n in names if n in text]
+        if hit:
+            found.append((max(len(n) for n in hit), -book.order(rule.id), rule))
     found.sort(key=lambda t: (-t[0], -t[1]))
     return [r for _, _, r in found]
 

@@ -128,12 +128,13 @@ class Lexicon:
         # a sound shared by two different terms says nothing about which one was meant
         self._sound_index = {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}
         self._sound_lengths = sorted({len(k) for k in self._sound_index}, reverse=True)
+        profile = set(self.industries) | {v for c, vs in self.synonyms if c in self.industries for v in vs}
+        self._profile_words = sorted(profile, key=len, reverse=True)
 
     def has_subject(self, text: str) -> bool:
         """Whether the text names a policy subject beyond who the asker is: its industry, size and the
         generic benefit words do not count ("我开饭店，有什么补贴" has none; "招应届毕业生" has one)."""
-        profile = set(self.industries) | {v for c, vs in self.synonyms if c in self.industries for v in vs}
-        for word in sorted(profile, key=len, reverse=True):
+        for word in self._profile_words:
             text = text.replace(word, " ")
         return self.has_topic(text)
 
