@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from assistant.compose import (
+    HOTLINE,
     NO_ANSWER_TEXT,
     Composition,
     Context,
@@ -29,6 +30,7 @@ from assistant.compose import (
 from assistant.compose_rules import compose_amount, compose_eligibility, compose_profile_statement
 from assistant.contract import Answer, SearchHit, SearchResult
 from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
+from assistant.scope import ScopeRules
 from assistant.settings import Settings
 from assistant.understand import Lexicon, QuestionRejected, Understanding, understand
 from index.embed import Embedder, load_embedder
@@ -132,11 +134,13 @@ class IndexHandle:
 class Assistant:
     """Answers questions over the index with rules and validity; built once per process."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, handle: IndexHandle, lexicon: Lexicon) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, handle: IndexHandle, lexicon: Lexicon,
+                 scope: ScopeRules | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.handle = handle
         self.lexicon = lexicon
+        self.scope = scope or ScopeRules.load(settings.corpus_dir)
 
     @property
     def rules(self):
@@ -184,7 +188,7 @@ class Assistant:
             u.slots = {**session.slots, **u.slots}
 
         hits: list[ClauseHit] = []
-        refusal = self._refusal_reason(u)
+        refusal = self._refusal_reason(u, version)
         if refusal is None:
             context = (session.last or {}).get("retrieved") if (session and u.follow_up) else None
             hits = search.search(
@@ -242,7 +246,7 @@ class Assistant:
             return {"ledger_row": 1 / self.settings.ledger_weight}
         return {"ledger_row": self.settings.ledger_weight}
 
-    def _refusal_reason(self, u: Understanding) -> str | None:
+    def _refusal_reason(self, u: Understanding, version: IndexVersion) -> str | None:
         if not u.chinese:
             return "目前只支持中文提问，请用中文描述您的问题（Please ask in Chinese）。其他咨询请拨打12333。"
         if u.foreign_region:
@@ -250,7 +254,28 @@ class Assistant:
                 f"这里收录的是山西省的政策文件，不包含{u.foreign_region}的规定，无法回答该地区的问题。"
                 "请咨询当地人社部门或拨打12333。"
             )
+        if (request := self.scope.unserved_request(u.text)) is not None:
+            return f"抱歉，{request.reason}其他问题请拨打{HOTLINE}人社服务热线咨询。"
+        if u.references:
+            return None  # "第2条第(1)项讲的什么": the document's own numbering is always in scope
+        unknown = self.scope.unknown_nouns(u.text, version.corpus_text, self._known_terms(version))
+        if unknown:
+            named = "、".join(f"“{w}”" for w in unknown[:3])
+            return (
+                f"抱歉，现有文件中没有关于{named}的内容，我不能凭空回答。"
+                f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
+            )
         return None
+
+    def _known_terms(self, version: IndexVersion) -> list[str]:
+        """Vocabulary the question side knows beyond the documents' text: synonyms and typos, the
+        industries, regions, and the person and unit names of the documents (longest first)."""
+        cached = getattr(self, "_known_terms_cache", None)
+        if cached is None or cached[0] is not version:
+            terms = {*self.lexicon.vocabulary, *version.names}
+            cached = (version, sorted((t for t in terms if len(t) >= 2), key=len, reverse=True))
+            self._known_terms_cache = cached
+        return cached[1]
 
     def _supported(self, u: Understanding, hits: list[ClauseHit], search: HybridSearch) -> bool:
         """Does the corpus speak to this question at all?

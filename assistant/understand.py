@@ -119,6 +119,12 @@ class Lexicon:
     def is_variant(self, word: str) -> bool:
         return word in self._variant_set
 
+    @property
+    def vocabulary(self) -> set[str]:
+        """Every word this lexicon knows beyond the documents' text: synonyms and their variants, typos,
+        industries and regions."""
+        return {*self._variant_set, *self.industries, *self.home_regions, *self.provinces}
+
     def __post_init__(self) -> None:
         self._variant_set = {w for c, vs in self.synonyms for w in (c, *vs)} | set(self.typos)
         by_sound: dict[tuple[str, ...], set[str]] = {}

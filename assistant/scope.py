@@ -1,0 +1,160 @@
+"""Is a question about something the documents speak of? Deterministic, data in corpus/scope.yaml.
+
+Naming a known subject is not enough: "社保卡怎么激活" names 社保 but asks about a card the documents never
+mention, "社保断缴了对买房有影响吗" about buying a home. This module finds
+
+* the nouns of a question that the documents never use (`unknown_nouns`): the question is cut with jieba's
+  general dictionary (which knows 社保卡, 公积金, 营业执照 as words), and a noun counts as known when the
+  documents contain it, when it is built of words they contain (劳务输出 = 劳务 + 输出), when it is a
+  synonym, a person, unit or place name, one of the everyday question words of corpus/scope.yaml, or the
+  asker's own business (纺织厂, 理发店: a profile, not a subject);
+* requests of a kind no document serves (`unserved_request`): non-public information, recommendations,
+  personal contact details, writing or translating.
+
+Only nouns decide. Verbs and adjectives are where people's phrasing varies most (评上, 拿到, 回来), and a
+wrong refusal of an in-scope question costs more than a missed one, so they never refuse on their own.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+__all__ = ["ScopeRules", "UnservedRequest"]
+
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+# jieba's part-of-speech tags of nouns that name things: common nouns, other proper nouns, organisation
+# names, abbreviations, noun-like verbs/adjectives. Person (nr) and place (ns) names are left out: the
+# documents cannot list every citizen or town, and regions have their own rule (corpus/regions.yaml).
+_NOUN_TAGS = {"n", "nz", "nt", "ng", "j", "vn", "an", "l"}
+# "做机械加工的", "普通本科的学生", "我是退伍军人，…": the words inside describe who asks
+_PROFILE_PHRASE = re.compile(
+    r"(?:做|搞|干|开|办|经营|从事|是)([\u4e00-\u9fff]{2,8}?)的"
+    r"|([\u4e00-\u9fff]{2,6}?)的(?:学生|员工|工人|职工|人|企业|公司|单位|老板|毕业生)"
+    r"|(?:我|我们|本人|他|她|他们)(?:是|属于|作为)(?:一名|一个|一家|个|名)?([\u4e00-\u9fff]{2,8})(?=[，,。；;！!]|$)"
+)
+
+
+@dataclass(frozen=True)
+class UnservedRequest:
+    kind: str
+    reason: str
+
+
+@functools.lru_cache(maxsize=1)
+def _pos_tokenizer():
+    """jieba's general dictionary with parts of speech (separate from the index's policy tokenizer)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg.POSTokenizer(jieba.Tokenizer())
+
+
+class ScopeRules:
+    def __init__(self, question_words: set[str], profile_suffixes: tuple[str, ...],
+                 requests: list[tuple[str, re.Pattern, str]]) -> None:
+        self.question_words = question_words
+        self.profile_suffixes = profile_suffixes
+        self.requests = requests
+        self.decisive_tags = _NOUN_TAGS
+        self._grams_of: str | None = None
+        self._grams_cache: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, corpus_dir: Path) -> ScopeRules:
+        path = corpus_dir / "scope.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data = data or {}
+        return cls(
+            set(data.get("question_words") or []),
+            tuple(data.get("profile_suffixes") or []),
+            [(r["kind"], re.compile(r["pattern"]), r["reason"]) for r in data.get("unserved_requests") or []],
+        )
+
+    def unserved_request(self, text: str) -> UnservedRequest | None:
+        for kind, pattern, reason in self.requests:
+            if pattern.search(text):
+                return UnservedRequest(kind, reason)
+        return None
+
+    def unknown_nouns(self, text: str, corpus_text: str, known_terms: Iterable[str] = ()) -> list[str]:
+        """Nouns of `text` that the documents never use, in order of appearance, without repeats.
+
+        `known_terms` is vocabulary outside the documents' text (synonyms, names, regions): where one
+        occurs in the question its characters count as known, however jieba cuts them (快递/小哥)."""
+        profile = {w for m in _PROFILE_PHRASE.finditer(text) for w in m.groups() if w}
+        covered = _covered(text, self._grams(corpus_text))
+        for term in known_terms:
+            for m in re.finditer(re.escape(term), text):
+                covered[m.start() : m.end()] = [True] * len(term)
+        out: list[str] = []
+        pos = 0
+        for pair in _pos_tokenizer().cut(text, HMM=False):
+            word, tag = pair.word, pair.flag
+            start = text.find(word, pos)
+            pos = start + len(word) if start >= 0 else pos
+            if tag not in self.decisive_tags or not _CJK_WORD.fullmatch(word) or word in out:
+                continue
+            if (
+                (start >= 0 and _known_core(word, covered[start : start + len(word)]))
+                or word in self.question_words
+                or _ASKING.search(word)
+                or word.endswith(self.profile_suffixes)
+                or any(word in p for p in profile)
+            ):
+                continue
+            out.append(word)
+        return out
+
+    def _grams(self, corpus_text: str) -> frozenset[str]:
+        if self._grams_of is not corpus_text:
+            self._grams_cache = _ngrams(corpus_text)
+            self._grams_of = corpus_text
+        return self._grams_cache
+
+
+# characters that glue onto a neighbour in a cut without carrying meaning of their own ("有奖补" → 有奖/补)
+_GLUE = set("有没是能会要了的在给被把都也就还按对让将从向这那")
+
+
+def _known_core(word: str, covered: list[bool]) -> bool:
+    """All characters covered by the documents' runs, once glue characters at either end are set aside."""
+    lo, hi = 0, len(word)
+    while lo < hi and word[lo] in _GLUE and not covered[lo]:
+        lo += 1
+    while hi > lo and word[hi - 1] in _GLUE and not covered[hi - 1]:
+        hi -= 1
+    return all(covered[lo:hi])
+
+
+_ASKING = re.compile(r"什么|怎么|怎样|哪|多少|多长|多久|几|谁|啥|咋|如何|为何|是否")
+_MAX_GRAM = 8
+
+
+def _ngrams(corpus_text: str) -> frozenset[str]:
+    """Every run of 2…8 Chinese characters the documents contain."""
+    grams: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", corpus_text):
+        for i in range(len(run) - 1):
+            grams.update(run[i : i + n] for n in range(2, min(_MAX_GRAM, len(run) - i) + 1))
+    return frozenset(grams)
+
+
+def _covered(text: str, grams: frozenset[str]) -> list[bool]:
+    """Per character of `text`: does a run of two or more characters around it occur in the documents?
+    (劳务输出 = 劳务 + 输出 is covered; 社保卡 is not: 卡 stands alone; in 专班组长 the 班 of 班组长 is
+    covered by 专班.)"""
+    covered = [False] * len(text)
+    for i in range(len(text) - 1):
+        for n in range(min(_MAX_GRAM, len(text) - i), 1, -1):
+            if text[i : i + n] in grams:
+                covered[i : i + n] = [True] * n
+                break
+    return covered
