@@ -1,4 +1,4 @@
-"""The regression gate: the smoke gold set through the real pipeline must meet measured thresholds."""
+"""The regression gates: the smoke and scope gold sets through the real pipeline must meet measured thresholds."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def test_smoke_gold_set_meets_the_gate_thresholds(assistant):
-    items, problems = load_gold(REPO / "evals/gold/smoke.jsonl")
+@pytest.mark.parametrize("gate_file", ["smoke.json", "scope.json"])
+def test_gold_sets_meet_their_gate_thresholds(assistant, gate_file):
+    gate = json.loads((REPO / "evals/gates" / gate_file).read_text(encoding="utf-8"))
+    items, problems = load_gold(REPO / gate["gold"])
     assert not problems
     answerer = InProcessAnswerer(assistant)
     results = run_gold(items, answerer.answer, answerer.new_session, as_of=assistant.settings.today())
-    gate = json.loads((REPO / "evals/gates/smoke.json").read_text(encoding="utf-8"))
     failures = check_gate(summarize(results), gate)
     assert not failures, "\n".join(str(f) for f in failures)
