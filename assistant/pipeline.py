@@ -188,7 +188,7 @@ class Assistant:
             u.slots = {**session.slots, **u.slots}
 
         hits: list[ClauseHit] = []
-        refusal = self._refusal_reason(u, version)
+        refusal = self._refusal_reason(u, version, rules)
         if refusal is None:
             context = (session.last or {}).get("retrieved") if (session and u.follow_up) else None
             hits = search.search(
@@ -246,7 +246,7 @@ class Assistant:
             return {"ledger_row": 1 / self.settings.ledger_weight}
         return {"ledger_row": self.settings.ledger_weight}
 
-    def _refusal_reason(self, u: Understanding, version: IndexVersion) -> str | None:
+    def _refusal_reason(self, u: Understanding, version: IndexVersion, rules: Any) -> str | None:
         if not u.chinese:
             return "目前只支持中文提问，请用中文描述您的问题（Please ask in Chinese）。其他咨询请拨打12333。"
         if u.foreign_region:
@@ -259,6 +259,10 @@ class Assistant:
         if u.references:
             return None  # "第2条第(1)项讲的什么": the document's own numbering is always in scope
         unknown = self.scope.unknown_nouns(u.text, version.corpus_text, self._known_terms(version))
+        if unknown and u.intent != "fact" and _names_a_measure(rules, u.text):
+            # "营业额下降了，能缓缴社保吗": a question about a measure by name; the nouns the documents lack
+            # describe the asker's circumstances, and the measure's own conditions answer it
+            unknown = []
         if unknown:
             named = "、".join(f"“{w}”" for w in unknown[:3])
             return (
@@ -372,6 +376,17 @@ def _pinned(clause_id: str, hits: list[ClauseHit]) -> ClauseHit:
         bm25_score=found.bm25_score if found and found.bm25_score > 0 else best_bm25,
         dense_score=found.dense_score if found else 0.0,
     )
+
+
+def _names_a_measure(rules: Any, text: str) -> bool:
+    """Whether the text names a measure of the rule book by its title or an alias (3+ characters)."""
+    if rules is None:
+        return False
+    names = getattr(rules, "_measure_names", None)
+    if names is None:
+        names = sorted({n for r in rules for n in (r.title, *r.aliases) if len(n) >= 3}, key=len, reverse=True)
+        rules._measure_names = names
+    return any(n in text for n in names)
 
 
 def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:

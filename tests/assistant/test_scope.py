@@ -106,3 +106,23 @@ def test_the_assistant_refuses_and_says_what_is_missing(assistant, question, nam
 def test_a_numbered_reference_is_always_in_scope(assistant):
     answer = assistant.ask("第8条讲的是什么", as_of=AS_OF)
     assert answer.status == "answered" and answer.citations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "营业额下降了，能缓缴社保吗",  # circumstances around a measure named by its alias
+        "公司亏损了能申请稳岗返还吗",
+        "稳岗返还怎么办理",  # procedure words are question words
+        "扩岗补助要准备什么材料",
+    ],
+)
+def test_questions_about_a_named_measure_are_answered(assistant, question):
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.status != "no_answer" and answer.citations
+
+
+def test_the_same_unknown_noun_without_a_measure_is_refused(assistant):
+    # 营业额 alone, no measure named: nothing in the documents speaks to it
+    answer = assistant.ask("营业额怎么计算", as_of=AS_OF)
+    assert answer.status == "no_answer" and "“营业额”" in answer.answer
