@@ -259,9 +259,12 @@ class Assistant:
         if u.references:
             return None  # "第2条第(1)项讲的什么": the document's own numbering is always in scope
         unknown = self.scope.unknown_nouns(u.text, version.corpus_text, self._known_terms(version))
-        if unknown and u.intent != "fact" and _names_a_measure(rules, u.text):
-            # "营业额下降了，能缓缴社保吗": a question about a measure by name; the nouns the documents lack
-            # describe the asker's circumstances, and the measure's own conditions answer it
+        if unknown and (
+            len(self.lexicon.topics_in(u.text)) >= 2 or (u.intent != "fact" and _names_a_measure(rules, u.text))
+        ):
+            # "县里封控了，个体户社保能缓交吗", "营业额下降了，能缓缴社保吗": a question that names two policy
+            # subjects, or asks about a measure by name, is about them; the nouns the documents lack describe
+            # the asker's circumstances. "社保卡怎么激活" names one subject at most (社保) besides the thing.
             unknown = []
         if unknown:
             named = "、".join(f"“{w}”" for w in unknown[:3])

@@ -96,14 +96,18 @@ class ScopeRules:
                 covered[m.start() : m.end()] = [True] * len(term)
         out: list[str] = []
         pos = 0
+        previous = ""
         for pair in _pos_tokenizer().cut(text, HMM=False):
             word, tag = pair.word, pair.flag
             start = text.find(word, pos)
             pos = start + len(word) if start >= 0 else pos
+            owner, previous = previous, word
             if tag not in self.decisive_tags or not _CJK_WORD.fullmatch(word) or word in out:
                 continue
             if (
-                (start >= 0 and _known_core(word, covered[start : start + len(word)]))
+                owner in _OWNERS  # "我们园区", "咱们村": the asker's own place or business
+                or (word[-1] in _LOCATIVE and len(word) == 2 and word[0] in corpus_text)  # 县里, 厅里
+                or (start >= 0 and _known_core(word, covered[start : start + len(word)]))
                 or word in self.question_words
                 or _ASKING.search(word)
                 or word.endswith(self.profile_suffixes)
@@ -120,6 +124,8 @@ class ScopeRules:
         return self._grams_cache
 
 
+_OWNERS = {"我们", "咱们", "我", "咱", "我的", "我们的", "本"}
+_LOCATIVE = set("里内上中")
 # characters that glue onto a neighbour in a cut without carrying meaning of their own ("有奖补" → 有奖/补)
 _GLUE = set("有没是能会要了的在给被把都也就还按对让将从向这那")
 

@@ -148,6 +148,16 @@ class Lexicon:
         """Whether the text names a policy subject of its own (a dictionary term or a synonym)."""
         return any(t in text for t in self.topic_terms)
 
+    def topics_in(self, text: str) -> list[str]:
+        """The policy subjects the text names, longest first, none inside another (取证补贴, 中级工)."""
+        if not hasattr(self, "_topics_by_length"):
+            self._topics_by_length = sorted(set(self.topic_terms), key=len, reverse=True)
+        found: list[str] = []
+        for term in self._topics_by_length:
+            if term in text and not any(term in f for f in found):
+                found.append(term)
+        return found
+
     @classmethod
     def load(cls, corpus_dir: Path) -> Lexicon:
         syn = yaml.safe_load((corpus_dir / "synonyms.yaml").read_text(encoding="utf-8")) or {}
@@ -417,7 +427,7 @@ def search_text_for(u: "Understanding", text: str) -> str:
         text = _INTENT_CUES[0][1].sub(" ", text)
         extra = [e for e in u.expansions if e not in ("责任处室", "责任领导")]
         return " ".join([text, *extra])
-    return " ".join([text, *u.expansions])
+    return " ".join([text, *u.expansions, *u.expansions])
 _FOLLOW_UP_END = re.compile(r"(?:呢|的话)[?？]?$")
 
 
