@@ -296,6 +296,7 @@ def compose_fact(ctx: Context) -> Composition:
     return Composition("answered", "\n".join(p for p in [text, note] if p), ctx.book.items, validity=validity)
 
 
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条所次批户期])")
 _QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍|条|项|所|次)")
 
 
@@ -304,6 +305,15 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     top = ctx.clauses[0]
     if top.kind in ("roster_entry",) or _QUANTITY_RE.search(top.text):
         return None
+    # "山西一年要办多少场招聘会": the best clause names the activity, a close runner-up (a ledger row)
+    # states how many of the unit asked for; that one answers
+    if m := _ASKED_UNIT.search(ctx.u.text):
+        stated = re.compile(r"\d[\d,.]*\s*[万千百]?\s*" + re.escape(m.group(1)))
+        for clause in ctx.clauses[1:3]:
+            if stated.search(clause.text):
+                ctx.clauses.remove(clause)
+                ctx.clauses.insert(0, clause)
+                return None
     text, _ = quote_clause(ctx, top, limit=1, lead="文件提到了相关内容")
     text += f"\n但文件没有规定具体的金额、比例或标准，我不能替文件给出数字。具体标准请拨打{HOTLINE}咨询。"
     return Composition("no_answer", text, ctx.book.items)

@@ -6,7 +6,9 @@ arithmetic. Numbers in these answers come only from the rule's quotes and the ca
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from assistant.calculate import CalcOutcome, calculate, rule_validity
@@ -185,9 +187,40 @@ def _rule_params(rule: Rule, slots: dict[str, Any]) -> dict[str, Any]:
     params = {k: v for k, v in slot_params(slots).items() if k in names}
     needed = [n for n in rule.required_names() if n in _COUNT_PARAMS and n not in params]
     generic = slots.get("employees")
-    if generic is not None and len(needed) == 1:
+    # "1200个职工" already bound to the workforce (total_employees) does not also count the people hired
+    if generic is not None and len(needed) == 1 and not any(k in params for k in slot_params({"employees": generic})):
         params[needed[0]] = generic
     return params
+
+
+_MINIMUM_CUE = re.compile(r"最少|至少|起码|最低|多少人才|几个人才|要达到多少|达到多少")
+
+
+def th_label(rule: Rule, param: str) -> str:
+    return next((th.label for th in rule.thresholds or [] if th.ratio and th.ratio[0] == param), "")
+
+
+def _threshold_answer(ctx: Context, rule: Rule, params: dict[str, Any], missing: str) -> Calculation | None:
+    """"1200个职工，脱贫劳动力最少要招多少人": a ratio threshold on the missing count, solved for it."""
+    if not _MINIMUM_CUE.search(ctx.u.text):
+        return None
+    for th in rule.thresholds or []:
+        if not th.ratio or th.ratio[0] != missing:
+            continue
+        total = params.get(th.ratio[1])
+        if total is None:
+            continue
+        need = math.ceil(Decimal(str(total)) * Decimal(str(th.value)) - Decimal("1e-9"))
+        share = f"{(Decimal(str(th.value)) * 100).normalize():f}%"
+        return Calculation(
+            rule_id=rule.id,
+            inputs={th.ratio[1]: total},
+            formula=f"{int(total):,}人 × {share} = {need:,}人",
+            amount=need,
+            unit="人",
+            note=th.quote if isinstance(th.quote, str) else "",
+        )
+    return None
 
 
 _MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|扶持|万|工资|薪|(?:领|拿|给)多少|(?<!开)发多少")
@@ -213,6 +246,10 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     if not outcome.ok:
         err = outcome.error
         missing = [err.param] if err and err.param and err.code == "missing_param" else []
+        if missing and (solved := _threshold_answer(ctx, rule, params, missing[0])) is not None:
+            text = f"关于“{rule.title}”，{lead}\n按文件的条件（{th_label(rule, missing[0])}），至少需要：{solved.formula}。"
+            return Composition("answered", "\n".join(p for p in (text, note) if p), ctx.book.items,
+                               calculation=solved, validity=validity)
         needed = re.sub(r"（[A-Za-z_]+）", "", err.message.split("：", 1)[-1]) if err else ""
         ask = (
             f"要算出具体金额，还需要：{needed}。请告诉我，我来帮您计算。"
@@ -235,7 +272,11 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
 
 
-_SEVERAL_CUE = re.compile(r"[和与及加]|以及|各是|各多少|分别|一共|合计|总共|加起来|还有|都是多少")
+_SEVERAL_CUE = re.compile(
+    r"[和与及加跟同]|以及|各是|各多少|各补|各给|各奖|分别|一共|合计|总共|加起来|还有|都是多少"
+    # two questions in one: "一次性奖多少？每年运营补助最多多少", "奖励多少 运营补助一年最多给多少"
+    r"|(?:多少|几).+(?:多少|几)|[？?]\s*\S"
+)
 _TOTAL_CUE = re.compile(r"一共|合计|总共|加起来|加")
 
 
@@ -421,7 +462,7 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
             continue
         mark = ctx.book.cite_clause(clause)
         state = "符合" if m.status == "applies" else "可能符合，需确认条件"
-        lapsed = "（已过期）" if m.lapsed else ""
+        lapsed = (f"（已过期：{m.period}）" if m.period else "（已过期）") if m.lapsed else ""
         lapsed_any = lapsed_any or bool(m.lapsed)
         lines.append(f"· {m.title}{lapsed}：{state}{mark}")
     if not lines:

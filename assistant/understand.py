@@ -339,6 +339,7 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
             value = _to_number(m.group(1), m.group(2))
             if (
                 slot == "employees"
+                and not re.search(r"员工|职工|工人|雇员", m.group(0))  # "1200个职工" is the workforce
                 and re.search(r"脱贫|贫困|帮扶基地|帮扶车间", text)
                 and "poverty_labourers_hired" not in slots
                 and "poverty_share_percent" not in slots  # "1200人，脱贫劳动力占25%": 1200 is the total
@@ -355,7 +356,8 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
     if "employees" in slots and "insured_employees" not in slots and re.search(r"参保|社保|都交|缴纳", text):
         slots["insured_employees"] = slots["employees"]
     for level, key in (("中级工", "intermediate_certificates"), ("高级工", "advanced_certificates")):
-        m = re.search(level + r"[证书]*\s*(?:的)?\s*(?:有|是)?\s*(\d+)\s*(?:个|名|位|人|本|张)", text) or re.search(
+        # "中级工证的有20人", "中级工考下来10个": up to four words between the level and its count
+        m = re.search(level + r"[证书]*\s*(?:的)?\s*[\u4e00-\u9fff]{0,4}?\s*(\d+)\s*(?:个|名|位|人|本|张)", text) or re.search(
             r"(\d+)\s*(?:个|名|位|人|本|张)[\u4e00-\u9fff]{0,6}?" + level, text
         )
         if m:
@@ -447,7 +449,11 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
     u.references = _references(text)
     u.has_subject = lexicon.has_subject(text)
     # "2024年的新政策": a year the question asks the rules *of*, not a date it mentions in passing
-    u.years = [int(y) for y in re.findall(r"(20\d\d)\s*年\s*(?:的|新|最新|出台|发布|有哪些|有什么)", text)]
+    # "2025年山西留工培训补助每人发多少": a year that opens the question, or names the province's rules, is
+    # the time the rules are asked for; "现在都2026年了" and "延长到2025年了" only mention one
+    u.years = [int(a or b) for a, b in re.findall(
+        r"(?:^|[，,。？?！!；;])\s*(20\d\d)\s*年\s*(?!\d|了|底|初|前|后|毕业|招|开始)"
+        r"|(20\d\d)\s*年\s*(?:的|新|最新|出台|发布|有哪些|有什么|山西|全省|我省|省里)", text)]
     u.search_text = search_text_for(u, text)
 
     if previous:
