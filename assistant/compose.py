@@ -109,7 +109,7 @@ def best_sentences(
     sentences = _sentence_texts(version, clause)
     if len(sentences) <= limit:
         return sentences
-    q = set(tokenizer.tokens(u.search_text))
+    q = set(tokenizer.tokens(" ".join([u.search_text, *u.synonyms])))
     idf = _idf(version, tokenizer)
     scored = []
     for i, (span, text) in enumerate(sentences):

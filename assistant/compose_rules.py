@@ -13,11 +13,12 @@ from typing import Any
 
 from assistant.calculate import CalcOutcome, calculate, rule_validity
 from assistant.contract import Calculation
-from assistant.compose import Composition, Context, quote_clause, validity_sentence
+from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from assistant.rules import Rule, RuleBook
 from assistant.validity import HOTLINE
 from index.errors import PolicyQAError
+from index.parse import repair_span
 
 __all__ = ["named_rules", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
 
@@ -152,11 +153,15 @@ def _computable_for_profile(ctx: Context, book: RuleBook) -> Rule | None:
     result = _match(book, ctx.u.slots, ctx.as_of)
     if result is None:
         return None
-    computable = [m for m in result.measures if m.status == "applies" and m.amount is not None]
+    computable = [m for m in result.measures if m.status in ("applies", "check") and m.amount is not None]
     if not computable:
         return None
     rank = {c.clause_id: i for i, c in enumerate(ctx.clauses)}
-    best = min(computable, key=lambda m: rank.get(m.clause_id, len(rank)))
+    # the measure whose own qualifying facts the question states ("之前按30%已经返过一次了": the top-up)
+    # before the one the retriever ranked higher
+    best = min(computable, key=lambda m: (
+        -_flag_fit(book.get(m.rule_id), ctx.u.slots), m.status != "applies", rank.get(m.clause_id, len(rank))
+    ))
     return book.get(best.rule_id)
 
 
@@ -408,11 +413,21 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     clause = ctx.version.clause(rule.clause_id)
     if clause is None:
         return None
-    quoted, _ = quote_clause(ctx, clause)
+    # the sentences the rules file quotes for this measure: "要怎样才给社保补贴" is answered by the
+    # social-insurance sentence of 12(2), not by its 1500元 sentence that shares more words
+    quoted = _eligibility_quote(ctx, clause, rule)
 
     # the rule's own period (what the rules file quotes for this measure), not whichever sentence was quoted
     validity = rule_validity(book, rule, ctx.as_of)
-    if measure is not None and measure.status == "applies":
+    told = any(k in ctx.u.slots for k in (*_PROFILE_SLOTS, *_COUNT_SLOTS, "person"))
+    if not told and (measure is None or measure.status != "applies"):
+        # "脱贫劳动力这个说法包括防返贫监测对象吗" says nothing about the asker: state whom the measure is for
+        # instead of judging an empty profile
+        who = "；".join(alt.label for alt in rule.eligibility)
+        verdict = f"“{rule.title}”的适用对象：{who}。" + (
+            "条件：" + "；".join(conds[:3]) + "。" if (conds := (measure.conditions if measure is not None else []) or list(rule.conditions or [])) else ""
+        )
+    elif measure is not None and measure.status == "applies":
         verdict = f"按您说的情况，符合“{rule.title}”的适用对象。"
         if measure.conditions:
             verdict += "还需确认：" + "；".join(measure.conditions[:3]) + "。"
@@ -423,6 +438,25 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
         verdict = f"按您说的情况，不符合“{rule.title}”的适用条件" + (f"：{reason}" if reason else "") + "。"
     text = "\n".join(p for p in (quoted, verdict, validity_sentence(validity)) if p)
     return Composition("answered", text, ctx.book.items, validity=validity)
+
+
+_COUNT_SLOTS = ("employees", "insured_employees", "graduates_hired", "poverty_labourers_hired", "trainees",
+                "unemployment_insurance_paid", "intermediate_certificates", "advanced_certificates", "jobs_created")
+
+
+def _eligibility_quote(ctx: Context, clause: Any, rule: Rule) -> str:
+    """The clause sentence closest to the question and the sentences the rules file quotes for the
+    measure ("要怎样才给社保补贴": 12(2)'s social-insurance sentence, not only its 1500元 one), in order."""
+    spans = {span for span, _ in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=1)}
+    for q in rule.citations:
+        if q.clause_id == rule.clause_id and not any(s <= q.start < e or q.start <= s < q.end for s, e in spans):
+            spans.add((q.start, q.end))
+    spans = sorted(spans)[:3]
+    if clause.kind in ("roster_entry", "ledger_row") or not spans:
+        return quote_clause(ctx, clause)[0]
+    marks = "".join(ctx.book.cite_span(clause, s, e) for s, e in spans)
+    raw = ctx.version.document_of(clause.clause_id).raw
+    return f"根据文件规定{marks}：" + "".join(f"“{repair_span(raw, s, e).strip()}”" for s, e in spans)
 
 
 def _has_subject(ctx: Context, book: RuleBook) -> bool:

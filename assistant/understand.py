@@ -200,15 +200,25 @@ class Lexicon:
             i += 1
         return "".join(out)
 
-    def canonical_terms(self, text: str) -> list[str]:
-        """Document terms for the colloquial words in `text` (in order, without repeats)."""
+    def shares_with_variant(self, canonical: str, text: str) -> bool:
+        """Whether a colloquial word of `text` that maps to `canonical` shares two characters with it."""
+        grams = {canonical[i : i + 2] for i in range(len(canonical) - 1)}
+        return any(
+            v in text and any(v[i : i + 2] in grams for i in range(len(v) - 1))
+            for c, vs in self.synonyms if c == canonical for v in vs
+        )
+
+    def canonical_terms(self, text: str, *, all_variants: bool = False) -> list[str]:
+        """Document terms for the colloquial words in `text` (in order, without repeats).
+
+        For retrieval a word the documents use themselves ("农民工" in item 26) needs no translation:
+        adding the canonical term would pull the question towards other clauses. `all_variants` also
+        translates those, for choosing sentences inside an already chosen clause (社保 → 社会保险)."""
         found: list[str] = []
         for canonical, variants in self.synonyms:
             if canonical in text:
                 continue
-            # a word the documents use themselves ("农民工" in item 26) needs no translation: adding the
-            # canonical term would pull the question towards other clauses
-            if any(v in text and v not in self.document_words for v in variants) and canonical not in found:
+            if any(v in text and (all_variants or v not in self.document_words) for v in variants) and canonical not in found:
                 found.append(canonical)
         return found
 
@@ -230,9 +240,9 @@ def _topic_terms(corpus_dir: Path, syn: dict) -> list[str]:
 # eligibility is an amount question, and "哪个部门负责…补贴" a department question.
 _INTENT_CUES: list[tuple[str, re.Pattern]] = [
     ("department", re.compile(r"哪个部门|哪个处|哪些处室|哪些部门|哪个单位|哪些单位|什么部门|什么单位|哪家单位|谁负责|谁牵头|负责部门|牵头|责任处室|责任单位|配合处室|配合单位|配合部门|责任领导|分管领导|哪位领导|哪个领导|负责领导|找谁|联系谁|归谁管|谁管|主管部门|负责人是谁|由谁|哪个科室|承办")),
-    ("amount", re.compile(r"多少钱|补多少|拿多少|领多少|发多少|给多少|返多少|奖多少|返还多少|多少元|多少万|金额|能补|多少补贴|补贴多少|补助多少|奖励多少|标准是多少|什么标准|啥标准|比例|百分之|几成|算一下|算算|计算|一共|总共|合计|最高|最多能|上限|哪一档|哪档|几档|每档|补贴标准|补助标准|奖励标准|怎么算|如何计算|咋算|多少")),
+    ("amount", re.compile(r"几万|几千|几百块|几块钱|多少钱|补多少|拿多少|领多少|发多少|给多少|返多少|奖多少|返还多少|多少元|多少万|金额|能补|多少补贴|补贴多少|补助多少|奖励多少|标准是多少|什么标准|啥标准|比例|百分之|几成|算一下|算算|计算|一共|总共|合计|最高|最多能|上限|哪一档|哪档|几档|每档|补贴标准|补助标准|奖励标准|怎么算|如何计算|咋算|多少")),
     ("deadline", re.compile(r"什么时候|啥时候|何时|截止|截至|期限|到期|哪天|几号|多久|多长时间|有效期|还有效|过期|失效|还能申请|现在还能|现在还可以|今年还|还在执行|还执行|还有吗|几月|时间节点|之前完成|前完成|到什么时候|执行期|缓到|还能(?!再)(?:拿|领|申请|享受|办)|现在还")),
-    ("eligibility", re.compile(r"能不能|可不可以|可以吗|能吗|能否|是否|符合|有没有资格|有资格|资格|能享受|可以享受|能申请|可以申请|能领|可以领|能拿|算不算|包括|包含|哪些企业|哪些人|哪些行业|什么企业|什么人|谁可以|谁能|同时|一起|都能|都可以|重复享受|兼得|有什么补贴|有哪些补贴|有啥补贴|什么政策|哪些政策|有没有|享受什么|条件")),
+    ("eligibility", re.compile(r"怎样才|怎么样才|怎么才|才给|才发|才能拿|才能领|才可以|能不能|可不可以|可以吗|能吗|能否|是否|符合|有没有资格|有资格|资格|能享受|可以享受|能申请|可以申请|能领|可以领|能拿|算不算|包括|包含|哪些企业|哪些人|哪些行业|什么企业|什么人|谁可以|谁能|同时|一起|都能|都可以|重复享受|兼得|有什么补贴|有哪些补贴|有啥补贴|什么政策|哪些政策|有没有|享受什么|条件")),
 ]
 
 
@@ -266,6 +276,10 @@ class Understanding:
     intent: str
     slots: dict[str, Any] = field(default_factory=dict)
     expansions: list[str] = field(default_factory=list)  # canonical document terms added
+    synonyms: list[str] = field(default_factory=list)  # canonical terms of every colloquial word, used or not
+    # expansions whose colloquial word shares no two characters with them (外地户口 → 户籍): the question's
+    # own tokens of that word match nothing, so the document term counts twice
+    strong_expansions: list[str] = field(default_factory=list)
     search_text: str = ""  # what retrieval embeds and tokenises
     follow_up: bool = False
     foreign_region: str | None = None
@@ -429,7 +443,7 @@ def search_text_for(u: "Understanding", text: str) -> str:
         text = _INTENT_CUES[0][1].sub(" ", text)
         extra = [e for e in u.expansions if e not in ("责任处室", "责任领导")]
         return " ".join([text, *extra])
-    return " ".join([text, *u.expansions, *u.expansions])
+    return " ".join([text, *u.expansions, *u.strong_expansions])
 _FOLLOW_UP_END = re.compile(r"(?:呢|的话)[?？]?$")
 
 
@@ -441,8 +455,10 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
     latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
     chinese = bool(_CJK.search(text)) and latin_words <= len(_CJK.findall(text))
     expansions = lexicon.canonical_terms(text)
-    u = Understanding(text=text, intent=_intent(text), expansions=expansions, chinese=chinese)
+    u = Understanding(text=text, intent=_intent(text), expansions=expansions, chinese=chinese,
+                      synonyms=lexicon.canonical_terms(text, all_variants=True))
     u.slots = _slots(text, lexicon, expansions)
+    u.strong_expansions = [e for e in expansions if not lexicon.shares_with_variant(e, text)]
     u.foreign_region = next((r for r in lexicon.provinces if r in text), None)
     if u.foreign_region and any(h in text for h in lexicon.home_regions):
         u.foreign_region = None  # "山西和北京…": the home region is asked about too
