@@ -1,4 +1,4 @@
-"""The regression gates: the smoke and scope gold sets through the real pipeline must meet measured thresholds."""
+"""The regression gates: the smoke, scope and held-out gold sets through the real pipeline must meet measured thresholds."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("gate_file", ["smoke.json", "scope.json"])
+@pytest.mark.parametrize("gate_file", ["smoke.json", "scope.json", "holdout.json"])
 def test_gold_sets_meet_their_gate_thresholds(assistant, gate_file):
     gate = json.loads((REPO / "evals/gates" / gate_file).read_text(encoding="utf-8"))
     items, problems = load_gold(REPO / gate["gold"])
