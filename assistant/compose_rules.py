@@ -15,7 +15,7 @@ from assistant.calculate import CalcOutcome, calculate, rule_validity
 from assistant.contract import Calculation
 from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
-from assistant.rules import Rule, RuleBook
+from assistant.rules import Rule, RuleBook, meets_threshold
 from assistant.validity import HOTLINE
 from index.errors import PolicyQAError
 from index.parse import repair_span
@@ -109,13 +109,47 @@ def _flag_fit(rule: Rule, slots: dict[str, Any]) -> int:
     return sum(1 for alt in rule.eligibility or [] for key, val in alt.where.items() if val is True and slots.get(key))
 
 
+def _unmet_thresholds(book: RuleBook, rule: Rule, params: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """The rule's thresholds the given numbers fail, each as "要求…，您的情况为…", and the inputs used."""
+    out: list[str] = []
+    inputs: dict[str, Any] = {}
+    for th in rule.thresholds or []:
+        if not th.params or not all(p in params for p in th.params):
+            continue
+        if th.ratio:
+            num, den = (Decimal(str(params[p])) for p in th.ratio)
+            if den == 0:
+                continue
+            value, shown = num / den, f"{(num / den * 100).quantize(Decimal('0.1')).normalize():f}%"
+        else:
+            value = Decimal(str(params[th.param]))
+            spec = book.parameters.get(th.param)
+            shown = f"{value.normalize():f}{getattr(spec, 'unit', '') or ''}"
+        if not meets_threshold(value, Decimal(str(th.value)), th.phrase):
+            out.append(f"要求{th.label}，您的情况为{shown}")
+            inputs.update({p: params[p] for p in th.params})
+    return out, inputs
+
+
+def _threshold_fit(rule: Rule, params: dict[str, Any]) -> int:
+    """How many of the rule's thresholds the question's numbers can test (all their inputs given)."""
+    return sum(1 for th in rule.thresholds or [] if th.params and all(p in params for p in th.params))
+
+
 def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     """The rule a question is about: one it names whose clause was retrieved, else the top clause's rule."""
     text = ctx.u.search_text
     retrieved = [c.clause_id for c in ctx.clauses[:3]]
     named = named_rules(book, text)
+    params = slot_params(ctx.u.slots)
     for rule in named:
         if rule.clause_id in retrieved:
+            # "厂里800个工人，一半是脱贫户，能享受帮扶车间…补贴吗": the numbers test 12(4)'s thresholds (1000人,
+            # 30%), the rule under which a factory gets the workshop's subsidy; the named rule tests none
+            tested = [r for c in retrieved[:2] for r in book.by_clause(c)
+                      if _threshold_fit(r, params) > _threshold_fit(rule, params)]
+            if tested:
+                return max(tested, key=lambda r: _threshold_fit(r, params))
             # a sibling on the same clause that the question's facts single out wins over the plain name
             # ("已经按30%返过…还能补发多少": the top-up, not the refund)
             flagged = [r for r in book.by_clause(rule.clause_id) if r is not rule and _flag_fit(r, ctx.u.slots)]
@@ -125,14 +159,16 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     # the runner-up clause's rules compete only when the question says whom they are for
     # ("就业帮扶基地…" brings in 12(3)'s award even when 12(2) was retrieved first)
     for clause in ctx.clauses[1:2]:
-        candidates += [r for r in book.by_clause(clause.clause_id) if _flag_fit(r, ctx.u.slots)]
+        candidates += [r for r in book.by_clause(clause.clause_id) if _flag_fit(r, ctx.u.slots) or _threshold_fit(r, params)]
     if not candidates:
         return named[0] if named else None
     # several rules on one clause (e.g. item 2(1)'s refund and its top-up): the one whose inputs the
     # question supplies, then the one whose words overlap the question most
-    params = slot_params(ctx.u.slots)
 
-    def fit(rule: Rule) -> tuple[int, int, int, int, int]:
+    def fit(rule: Rule) -> tuple[int, int, int, int, int, int]:
+        # numbers the question gives that the rule's own thresholds test ("1200人，脱贫劳动力占25%": 12(4)'s
+        # 1000人以上 and 30%, even when the question also says 帮扶车间)
+        tested = _threshold_fit(rule, params)
         # who the rule is for, as the question says it ("就业帮扶基地" → the base award, not the workshop's)
         flags = _flag_fit(rule, ctx.u.slots)
         supplied = sum(1 for n in rule.all_names() if n in params)
@@ -140,7 +176,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
         grams = {name[i : i + 2] for name in (rule.title, *rule.aliases) for i in range(len(name) - 1)}
         overlap = sum(1 for g in grams if g in text)
         # a rule folded into another ("included_in") answers only when the question asks for it by name
-        return flags, supplied, overlap - (3 if rule.included_in else 0), -rank[rule.clause_id], -book.order(rule.id)
+        return tested, flags, supplied, overlap - (3 if rule.included_in else 0), -rank[rule.clause_id], -book.order(rule.id)
 
     return max(candidates, key=fit)
 
@@ -420,6 +456,16 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     # the rule's own period (what the rules file quotes for this measure), not whichever sentence was quoted
     validity = rule_validity(book, rule, ctx.as_of)
     told = any(k in ctx.u.slots for k in (*_PROFILE_SLOTS, *_COUNT_SLOTS, "person"))
+    unmet, inputs = _unmet_thresholds(book, rule, slot_params(ctx.u.slots))
+    if unmet:
+        # "厂里800个工人，一半是脱贫户": the numbers the asker gave fail the measure's own thresholds; the
+        # comparison is a calculation, so every number in the verdict traces to it
+        verdict = f"按您提供的数字，不符合“{rule.title}”的条件：" + "；".join(unmet) + "。"
+        validity = rule_validity(book, rule, ctx.as_of)
+        check = Calculation(rule_id=rule.id, inputs=inputs, formula="；".join(unmet), amount=None, unit="",
+                            note="不满足文件规定的条件")
+        text = "\n".join(p for p in (quoted, verdict, validity_sentence(validity)) if p)
+        return Composition("answered", text, ctx.book.items, calculation=check, validity=validity)
     if not told and (measure is None or measure.status != "applies"):
         # "脱贫劳动力这个说法包括防返贫监测对象吗" says nothing about the asker: state whom the measure is for
         # instead of judging an empty profile
