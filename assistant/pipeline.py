@@ -165,7 +165,12 @@ class Assistant:
         )
         lexicon = Lexicon.load(settings.corpus_dir)
         lexicon.document_words = handle.current()[0].corpus_text
-        return cls(settings, embedder, handle, lexicon)
+        assistant = cls(settings, embedder, handle, lexicon)
+        # the scope check's dictionaries (jieba's general one, the documents' runs and their sounds) load
+        # here rather than on the first citizen's question
+        version = handle.current()[0]
+        assistant.scope.unknown_nouns("社保卡", version.corpus_text, assistant._known_terms(version))
+        return assistant
 
     def new_session(self) -> ConversationState:
         return ConversationState()

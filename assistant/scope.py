@@ -65,6 +65,8 @@ class ScopeRules:
         self.requests = requests
         self.decisive_tags = _NOUN_TAGS
         self._grams_of: str | None = None
+        self._sounds_of: str | None = None
+        self._sounds_cache: frozenset[tuple[str, ...]] = frozenset()
         self._grams_cache: frozenset[str] = frozenset()
 
     @classmethod
@@ -105,7 +107,8 @@ class ScopeRules:
             if tag not in self.decisive_tags or not _CJK_WORD.fullmatch(word) or word in out:
                 continue
             if (
-                owner in _OWNERS  # "我们园区", "咱们村": the asker's own place or business
+                self._sounds_like_the_documents(word, corpus_text)  # 专版 for 专班: a typo, not a new thing
+                or owner in _OWNERS  # "我们园区", "咱们村": the asker's own place or business
                 or (word[-1] in _LOCATIVE and len(word) == 2 and word[0] in corpus_text)  # 县里, 厅里
                 or (start >= 0 and _known_core(word, covered[start : start + len(word)]))
                 or word in self.question_words
@@ -116,6 +119,15 @@ class ScopeRules:
                 continue
             out.append(word)
         return out
+
+    def _sounds_like_the_documents(self, word: str, corpus_text: str) -> bool:
+        """Whether the word reads (toneless pinyin) like a run of two to four characters of the documents."""
+        if len(word) > _MAX_SOUND:
+            return False
+        if self._sounds_of is not corpus_text:
+            self._sounds_cache = _sound_grams(corpus_text)
+            self._sounds_of = corpus_text
+        return _sound(word) in self._sounds_cache
 
     def _grams(self, corpus_text: str) -> frozenset[str]:
         if self._grams_of is not corpus_text:
@@ -142,6 +154,27 @@ def _known_core(word: str, covered: list[bool]) -> bool:
 
 _ASKING = re.compile(r"什么|怎么|怎样|哪|多少|多长|多久|几|谁|啥|咋|如何|为何|是否")
 _MAX_GRAM = 8
+
+
+_MAX_SOUND = 4
+
+
+def _sound(text: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(text))
+
+
+def _sound_grams(corpus_text: str) -> frozenset[tuple[str, ...]]:
+    """The pinyin of every run of 2…4 Chinese characters of the documents."""
+    out: set[tuple[str, ...]] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", corpus_text):
+        sounds = _sound(run)
+        if len(sounds) != len(run):
+            continue
+        for i in range(len(run) - 1):
+            out.update(tuple(sounds[i : i + n]) for n in range(2, min(_MAX_SOUND, len(run) - i) + 1))
+    return frozenset(out)
 
 
 def _ngrams(corpus_text: str) -> frozenset[str]:

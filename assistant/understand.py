@@ -61,10 +61,19 @@ def clean_question(text: str, max_chars: int) -> str:
 
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_CN_NUM_RE = re.compile(r"(?<![\d.])(?!万)[零〇一二两三四五六七八九十百千万]+(?=\s*(?:个|名|位|人|万|元|块|家|本|张|岁|月|年|天|场|项|%|％|倍))")
+_CN_AMOUNT_RE = re.compile(
+    r"(?<![\d.零〇一二两三四五六七八九十百千万])(?!千万|万一|十分|百分|一百分)"
+    r"[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*[十百千万][零〇一二两三四五六七八九十百千万]*"
+    r"(?![零〇一二两三四五六七八九十百千万])(?!\s*(?:分之|成|倍|余))"
+)
+_CN_NUM_RE = re.compile(r"(?<![\d.])(?!万|千万)[零〇一二两三四五六七八九十百千万]+(?=\s*(?:个|名|位|人|万|元|块|家|本|张|岁|月|年|天|场|项|%|％|倍))")
 
 
 def _cn_to_int(s: str) -> int | None:
+    # "一万五" is 15000 and "三千五" 3500 in speech: a lone digit after a unit counts one unit lower
+    if len(s) >= 3 and s[-1] in _CN_DIGIT and s[-2] in "万千百" and _CN_DIGIT[s[-1]]:
+        lower = {"万": "千", "千": "百", "百": "十"}[s[-2]]
+        s = s + lower
     total, section, digit = 0, 0, None
     for ch in s:
         if ch in _CN_DIGIT:
@@ -81,6 +90,16 @@ def _cn_to_int(s: str) -> int | None:
     return total + section + (digit or 0)
 
 
+def _spoken_amount(m: re.Match) -> str:
+    """一万五 → 1.5万, 三十万 → 30万, 三千五百 → 3500 (万 kept, so money words still read as money)."""
+    value = _cn_to_int(m.group(0))
+    if value is None:
+        return m.group(0)
+    if value >= 10000 and value % 1000 == 0:
+        return f"{value / 10000:g}万"
+    return str(value)
+
+
 def cn_numerals_to_digits(text: str) -> str:
     """二十五个人 → 25个人, 两千元 → 2000元, 三万 → 30000; leaves 一次性 / 一县一品牌 alone."""
 
@@ -91,6 +110,8 @@ def cn_numerals_to_digits(text: str) -> str:
         value = _cn_to_int(s)
         return str(value) if value is not None else s
 
+    # "交了一万五", "返了三十万": a spoken amount with a unit character needs no classifier after it
+    text = _CN_AMOUNT_RE.sub(_spoken_amount, text)
     return _CN_NUM_RE.sub(repl, text)
 
 
@@ -327,7 +348,11 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
         slots["refunded_at_old_rate"] = True
     if re.search(r"封控|封城|被封|静默管理", text):
         slots["region_lockdown"] = True
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(万)?\s*(?:元|块)", text) or re.search(r"(\d+(?:\.\d+)?)\s*(万)(?![人个名位])", text)
+    m = (
+        re.search(r"(\d+(?:\.\d+)?)\s*(万)?\s*(?:元|块)", text)
+        or re.search(r"(\d+(?:\.\d+)?)\s*(万)(?![人个名位])", text)
+        or re.search(r"(?:交了|缴了|缴纳了|交的|缴的)\s*(\d{3,}(?:\.\d+)?)()(?!\s*[个名位人%％])", text)
+    )
     if m and re.search(r"失业保险|失业险|保费|社保费|缴纳|交了|缴了|交的|缴的|缴费", text):
         slots["unemployment_insurance_paid"] = _to_number(m.group(1), m.group(2))
     for level in ("中级工", "高级工"):
@@ -351,6 +376,8 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
             m = re.search(f"(?:{noun})" + r"\s*(?:有|共|一共|总共|是)?\s*" + _NUM + r"\s*(?:个|名|位|人)", text)
         if m:
             value = _to_number(m.group(1), m.group(2))
+            if slot == "employees" and value == 1:
+                continue  # "1个人补多少" asks per person, it counts nobody
             if (
                 slot == "employees"
                 and not re.search(r"员工|职工|工人|雇员", m.group(0))  # "1200个职工" is the workforce
