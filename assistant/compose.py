@@ -388,7 +388,27 @@ def compose_department(ctx: Context) -> Composition:
             break  # the top clause names its own units: a second clause would only blur the answer
     if not parts:
         return compose_fact(ctx)
+    parts += _heads_of_named_units(ctx, [c for c in ctx.clauses[:2] if c.kind != "roster_entry"])
     return Composition("answered", "\n".join(parts), ctx.book.items, validity=validity)
+
+
+_HEAD_CUE = re.compile(r"处长|局长|院长|主任|负责人|一把手|头儿|领导是谁|谁是领导")
+
+
+def _heads_of_named_units(ctx: Context, clauses: list[Clause]) -> list[str]:
+    """"事业单位公开招聘找哪个处，处长是谁": after the units, the roster entry heading the lead unit."""
+    if not _HEAD_CUE.search(ctx.u.text):
+        return []
+    units = [u for c in clauses for u in c.lead_units]
+    roster = [c for c in ctx.version.clauses.values() if c.kind == "roster_entry"]
+    lines = []
+    for unit in dict.fromkeys(units):
+        for entry in roster:
+            position = str(entry.extra.get("position", ""))
+            if position.startswith(unit) and entry.clause_id not in {c.clause_id for c in clauses}:
+                lines.append(_roster_sentence(ctx, entry))
+                break
+    return lines
 
 
 def compose_deadline(ctx: Context) -> Composition:

@@ -193,6 +193,11 @@ def _computable_for_profile(ctx: Context, book: RuleBook) -> Rule | None:
     if not computable:
         return None
     rank = {c.clause_id: i for i, c in enumerate(ctx.clauses)}
+    # "今年毕业的大学生，开了个奶茶店…创业那个补贴能给多少": the measures the question is about were
+    # retrieved; one the profile merely qualifies for elsewhere (留工补助 for a 餐饮 shop) does not answer it
+    computable = [m for m in computable if rank.get(m.clause_id, 99) < 3]
+    if not computable:
+        return None
     # the measure whose own qualifying facts the question states ("之前按30%已经返过一次了": the top-up)
     # before the one the retriever ranked higher
     best = min(computable, key=lambda m: (

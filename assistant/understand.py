@@ -421,7 +421,7 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
         if re.search(cue, text):
             slots[flag] = True
     for org, cue in (
-        ("graduate", r"(?:毕业生|大学生|应届生)[\u4e00-\u9fff，,]{0,6}(?:创业|开公司|开店|自己干|当老板)"),
+        ("graduate", r"(?:毕业生|大学生|应届生)[\u4e00-\u9fff，,]{0,8}?(?:创业|开公司|开店|开了|开个|自己开|自己干|当老板|做生意)"),
         ("individual_business", r"个体户|个体工商户|个体经营"),
         ("vocational_school", r"职业院校|职业学校|技工学校|技校"),
         ("social_group", r"社会团体|协会|商会"),
