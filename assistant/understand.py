@@ -399,7 +399,7 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
     for level, key in (("中级工", "intermediate_certificates"), ("高级工", "advanced_certificates")):
         # "中级工证的有20人", "中级工考下来10个": up to four words between the level and its count
         m = re.search(level + r"[证书]*\s*(?:的)?\s*[\u4e00-\u9fff]{0,4}?\s*(\d+)\s*(?:个|名|位|人|本|张)", text) or re.search(
-            r"(\d+)\s*(?:个|名|位|人|本|张)[\u4e00-\u9fff]{0,6}?" + level, text
+            r"(\d+)\s*(?:个|名|位|人|本|张)[\u4e00-\u9fff]{0,10}?" + level, text
         )
         if m:
             slots[key] = int(m.group(1))
