@@ -128,6 +128,13 @@ def _unmet_thresholds(book: RuleBook, rule: Rule, params: dict[str, Any]) -> tup
         if not meets_threshold(value, Decimal(str(th.value)), th.phrase):
             out.append(f"要求{th.label}，您的情况为{shown}")
             inputs.update({p: params[p] for p in th.params})
+    # a tiered award below its lowest tier ("吸纳了29个脱贫劳动力": the first tier is 30人及以上)
+    if rule.tiers and rule.count and rule.count in params:
+        lowest = min(rule.tiers, key=lambda t: Decimal(str(t.min)))
+        value = Decimal(str(params[rule.count]))
+        if not meets_threshold(value, Decimal(str(lowest.min)), lowest.phrase):
+            out.append(f"要求吸纳人数达到最低一档{lowest.label}，您的情况为{value.normalize():f}{rule.per or ''}")
+            inputs[rule.count] = params[rule.count]
     return out, inputs
 
 
@@ -498,10 +505,10 @@ _COUNT_SLOTS = ("employees", "insured_employees", "graduates_hired", "poverty_la
 def _eligibility_quote(ctx: Context, clause: Any, rule: Rule) -> str:
     """The clause sentence closest to the question and the sentences the rules file quotes for the
     measure ("要怎样才给社保补贴": 12(2)'s social-insurance sentence, not only its 1500元 one), in order."""
-    spans = {span for span, _ in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=1)}
-    for q in rule.citations:
-        if q.clause_id == rule.clause_id and not any(s <= q.start < e or q.start <= s < q.end for s, e in spans):
-            spans.add((q.start, q.end))
+    spans = {(q.start, q.end) for q in rule.citations if q.clause_id == rule.clause_id}
+    for span, _ in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=1):
+        if not any(s < span[1] and span[0] < e for s, e in spans):
+            spans.add(span)
     spans = sorted(spans)[:3]
     if clause.kind in ("roster_entry", "ledger_row") or not spans:
         return quote_clause(ctx, clause)[0]
