@@ -57,7 +57,7 @@ class ConversationState:
     def remember(self, u: Understanding, retrieved: list[str]) -> None:
         self.slots = dict(u.slots)
         self.last = {
-            "text": u.text,
+            "text": u.topic_text or u.text,
             "intent": u.intent,
             "slots": dict(u.slots),
             "expansions": list(u.expansions),

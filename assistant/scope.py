@@ -64,10 +64,7 @@ class ScopeRules:
         self.profile_suffixes = profile_suffixes
         self.requests = requests
         self.decisive_tags = _NOUN_TAGS
-        self._grams_of: str | None = None
-        self._sounds_of: str | None = None
-        self._sounds_cache: frozenset[tuple[str, ...]] = frozenset()
-        self._grams_cache: frozenset[str] = frozenset()
+        self._cache: tuple[str, frozenset[str], frozenset[tuple[str, ...]]] | None = None
 
     @classmethod
     def load(cls, corpus_dir: Path) -> ScopeRules:
@@ -124,16 +121,20 @@ class ScopeRules:
         """Whether the word reads (toneless pinyin) like a run of two to four characters of the documents."""
         if len(word) > _MAX_SOUND:
             return False
-        if self._sounds_of is not corpus_text:
-            self._sounds_cache = _sound_grams(corpus_text)
-            self._sounds_of = corpus_text
-        return _sound(word) in self._sounds_cache
+        return _sound(word) in self._tables(corpus_text)[1]
 
     def _grams(self, corpus_text: str) -> frozenset[str]:
-        if self._grams_of is not corpus_text:
-            self._grams_cache = _ngrams(corpus_text)
-            self._grams_of = corpus_text
-        return self._grams_cache
+        return self._tables(corpus_text)[0]
+
+    def _tables(self, corpus_text: str) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+        """The documents' runs and their sounds, for the corpus text of the version being served. While a
+        rebuild swaps versions, requests on both may interleave: each table pair is built whole and
+        swapped in one assignment, keyed by the text it was built from."""
+        cached = self._cache
+        if cached is None or cached[0] is not corpus_text:
+            cached = (corpus_text, _ngrams(corpus_text), _sound_grams(corpus_text))
+            self._cache = cached
+        return cached[1], cached[2]
 
 
 _OWNERS = {"我们", "咱们", "我", "咱", "我的", "我们的", "本"}

@@ -308,6 +308,7 @@ class Understanding:
     has_subject: bool = False  # names a policy subject beyond who the asker is
     references: list[str] = field(default_factory=list)  # clause paths the question names ("2.1", "att2.12")
     years: list[int] = field(default_factory=list)  # four-digit years the question names
+    topic_text: str = ""  # this question, or for a follow-up the conversation's topic so far and this one
 
 
 _CONFIRM_CUE = re.compile(r"对吧|没错吧|是吗|是不是|对不对|这么写的吧|是这样吗|吧[?？]?$")
@@ -471,6 +472,7 @@ def search_text_for(u: "Understanding", text: str) -> str:
         extra = [e for e in u.expansions if e not in ("责任处室", "责任领导")]
         return " ".join([text, *extra])
     return " ".join([text, *u.expansions, *u.strong_expansions])
+_TOPIC_CHARS = 200
 _FOLLOW_UP_END = re.compile(r"(?:呢|的话)[?？]?$")
 
 
@@ -498,6 +500,7 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
         r"(?:^|[，,。？?！!；;])\s*(20\d\d)\s*年\s*(?!\d|了|底|初|前|后|毕业|招|开始)"
         r"|(20\d\d)\s*年\s*(?:的|新|最新|出台|发布|有哪些|有什么|山西|全省|我省|省里)", text)]
     u.search_text = search_text_for(u, text)
+    u.topic_text = text
 
     if previous:
         own_chars = len(re.sub(r"[^\u4e00-\u9fff]", "", text))
@@ -520,4 +523,6 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
             if new_numbers and u.intent in ("fact", "eligibility"):
                 u.intent = "amount"
             u.search_text = " ".join([search_text_for(u, previous.get("text", "")), u.search_text])
+            # "岗前培训补贴多少" → "要是30个人呢" → "这个政策现在还有效不": the topic rides along every follow-up
+            u.topic_text = (previous.get("text", "") + " " + text)[-_TOPIC_CHARS:]
     return u
