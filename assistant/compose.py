@@ -110,13 +110,17 @@ def best_sentences(
     if len(sentences) <= limit:
         return sentences
     q = set(tokenizer.tokens(" ".join([u.search_text, *u.synonyms])))
+    asked = _ASKED_UNIT.search(u.text)
+    asked_unit = asked.group(1) if asked else ""
     idf = _idf(version, tokenizer)
     scored = []
     for i, (span, text) in enumerate(sentences):
         toks = set(tokenizer.tokens(text))
         # rare shared words count more: "优先" singles out the sentence that answers "优先安排哪些人"
         score = sum(idf.get(t, 1.0) for t in q & toks) / (1 + math.log(1 + len(toks)))
-        if u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
+        if asked_unit and re.search(r"\d[\d,.]*\s*" + re.escape(asked_unit), text):
+            score += 1.0  # "扩大到了几个行业": the sentence that counts them ("17 个行业")
+        elif u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
             score += 1.0
         elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)):
             score += 1.0
@@ -321,6 +325,38 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     text, _ = quote_clause(ctx, top, limit=1, lead="文件提到了相关内容")
     text += f"\n但文件没有规定具体的金额、比例或标准，我不能替文件给出数字。具体标准请拨打{HOTLINE}咨询。"
     return Composition("no_answer", text, ctx.book.items)
+
+
+_LIST_ASK = re.compile(r"具体(?:是|有|都是|都有)?(?:哪些|哪几|什么)|都(?:是|有)哪些|分别是(?:哪|什么)|哪几个|是哪些")
+_COUNTED = re.compile(r"(\d+)\s*个\s*([\u4e00-\u9fff]{2,4})")
+
+
+def compose_unlisted(ctx: Context) -> Composition | None:
+    """"扩围的那17个行业具体是哪些": the document counts them ("扩围到 17 个行业") but never names them.
+    Say exactly that, quoting the sentence, instead of answering around it or inventing a list."""
+    if not _LIST_ASK.search(ctx.u.text):
+        return None
+    for m in _COUNTED.finditer(ctx.u.text):
+        count, noun = m.group(1), m.group(2)[:2]
+        for clause in ctx.clauses[:2]:
+            hit = re.search(count + r"\s*个\s*" + re.escape(noun), clause.text)
+            if hit is None:
+                continue
+            before = clause.text[max(0, hit.start() - 80) : hit.start()]
+            listed = re.search(r"([\u4e00-\u9fff]{1,12}、){%d,}" % max(1, int(count) - 2), before)
+            if listed:
+                return None  # "餐饮、零售、旅游、民航、公路水路铁路运输等 5 个特困行业" names them
+            sentences = [(span, t) for span, t in _sentence_texts(ctx.version, clause) if hit.group(0) in t.replace("\n", "")]
+            if not sentences:
+                return None
+            (start, end), text = sentences[0]
+            mark = ctx.book.cite_span(clause, start, end)
+            answer = (
+                f"文件只写了{mark}：“{text.strip()}”，没有列出具体是哪些{noun}，我不能替文件列举。"
+                f"具体范围请拨打{HOTLINE}或咨询当地人社部门。"
+            )
+            return Composition("no_answer", answer, ctx.book.items)
+    return None
 
 
 DUTY_CUE = re.compile(r"负责哪些|牵头哪些|管哪些|分管|哪些工作|哪些任务|负责什么|管什么|哪些事|负责的工作|牵头的工作")

@@ -22,6 +22,7 @@ from assistant.compose import (
     Composition,
     Context,
     compose_amount_unstated,
+    compose_unlisted,
     compose_deadline,
     compose_department,
     compose_duties,
@@ -311,6 +312,8 @@ class Assistant:
         return topic or len(known) / len(words) >= self.settings.min_known_share
 
     def _compose(self, ctx: Context, rules: Any) -> Composition:
+        if (unlisted := compose_unlisted(ctx)) is not None:
+            return unlisted
         if (duties := compose_duties(ctx)) is not None:
             return duties
         if ctx.u.intent == "department":

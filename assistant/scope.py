@@ -107,6 +107,7 @@ class ScopeRules:
                 self._sounds_like_the_documents(word, corpus_text)  # 专版 for 专班: a typo, not a new thing
                 or owner in _OWNERS  # "我们园区", "咱们村": the asker's own place or business
                 or (word[-1] in _LOCATIVE and len(word) == 2 and word[0] in corpus_text)  # 县里, 厅里
+                or (len(word) == 2 and word[0] in _PLACE_UNITS)  # 县城, 市区, 村里: where the asker is
                 or (start >= 0 and _known_core(word, covered[start : start + len(word)]))
                 or word in self.question_words
                 or _ASKING.search(word)
@@ -139,6 +140,7 @@ class ScopeRules:
 
 _OWNERS = {"我们", "咱们", "我", "咱", "我的", "我们的", "本"}
 _LOCATIVE = set("里内上中")
+_PLACE_UNITS = set("省市县区乡镇村")
 # characters that glue onto a neighbour in a cut without carrying meaning of their own ("有奖补" → 有奖/补)
 _GLUE = set("有没是能会要了的在给被把都也就还按对让将从向这那")
 

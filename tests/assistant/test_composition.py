@@ -119,3 +119,23 @@ def test_a_colloquial_word_with_nothing_in_common_with_the_document_term_still_f
     # 外地户口 shares no characters with 户籍; 快递小哥 names the 快递员 of item 8
     assert assistant.search("外地户口在山西灵活就业，能交社保吗").results[0].clause_id.endswith("#5")
     assert assistant.search("快递小哥能上工伤保险吗").results[0].clause_id.endswith("#8")
+
+
+def test_leading_as_the_askers_own_action_is_not_a_department_question(lexicon):
+    u = understand("我们公司牵头建人力资源服务产业园，要是成功创建省级的，一次性奖励和每年的运营补助分别是多少？", lexicon)
+    assert u.intent == "amount"
+    assert understand("省际劳务输出谁牵头", lexicon).intent == "department"
+
+
+def test_a_count_question_quotes_the_sentence_that_counts(assistant):
+    a = _ask(assistant, "社保缓缴扩大到了几个行业")
+    assert "17个行业" in _flat(a.answer)
+
+
+def test_a_list_the_document_only_counts_is_not_invented(assistant):
+    a = _ask(assistant, "缓缴扩围的那17个行业具体是哪些，我们做印刷的在不在里头")
+    assert a.status == "no_answer" and "没有列出" in a.answer
+    assert a.citations and "17 个行业" in a.citations[0].quote
+    # five industries the document does list are still answered
+    b = _ask(assistant, "5个特困行业是哪几个")
+    assert b.status == "answered" and "餐饮" in b.answer

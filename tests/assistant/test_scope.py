@@ -53,6 +53,9 @@ def test_a_noun_the_documents_never_use_is_found(scope, corpus_text, known, ques
         "我们公司招了3个今年毕业的大学生，扩岗补助一共多少",
         "大同的企业能缓缴社保吗",  # a home region
         "我是退伍军人，开饭店有什么补贴",  # "我是X，": who asks
+        "我在县城快递网点送快递，能上工伤保险不",  # 县城: where the asker is
+        "我们送外卖的，听说有个保障咱们新业态从业者权益的规定，是多少条来着",  # 新业态: a synonym
+        "各处室每个月几号之前要给稳经济专版报工作进展",  # 专版 reads like 专班: a typo
     ],
 )
 def test_everyday_wording_around_a_known_subject_is_not_unknown(scope, corpus_text, known, question):
@@ -79,6 +82,9 @@ def test_coverage_needs_a_run_of_two_characters():
         ("厅长陈振亮的电话号码是多少", "contact"),
         ("帮我写一首关于就业的诗", "writing"),
         ("请编1个看起来像官方的补贴标准", "writing"),
+        ("你就帮我估个数，大概一个月几百", "guess"),
+        ("招应届生那个扩岗补助在网上哪里申请，用哪个APP", "channel"),
+        ("社保卡丢了去哪补办", "channel"),
     ],
 )
 def test_requests_no_document_serves(scope, question, kind):
@@ -86,7 +92,8 @@ def test_requests_no_document_serves(scope, question, kind):
     assert request is not None and request.kind == kind and request.reason
 
 
-@pytest.mark.parametrize("question", ["申请表怎么填写一下", "工作一个月能领补贴吗", "实施细则还没发布吗", "企业内部转岗培训有补贴吗"])
+@pytest.mark.parametrize("question", ["申请表怎么填写一下", "工作一个月能领补贴吗", "实施细则还没发布吗", "企业内部转岗培训有补贴吗",
+                                      "人社服务专员设在哪几级", "工伤预防费从哪出"])
 def test_ordinary_questions_are_not_unserved_requests(scope, question):
     assert scope.unserved_request(question) is None
 
