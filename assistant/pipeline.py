@@ -101,6 +101,7 @@ class IndexHandle:
         self.poll_seconds = poll_seconds
         self.search_options = search_options or {}  # HybridSearch keyword arguments (rrf_k, candidate_k, …)
         self.rules_loader = rules_loader
+        self.on_open: Callable[[IndexVersion], None] | None = None
         self._lock = threading.Lock()
         self._checked = 0.0
         self._state = self._open(active_version(index_dir))
@@ -110,6 +111,8 @@ class IndexHandle:
         tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
         search = HybridSearch(v, tokenizer, self.embedder, **self.search_options)
         rules = self.rules_loader(v.docs) if self.rules_loader else None
+        if self.on_open is not None:
+            self.on_open(v)  # per-version tables built before the version is served, not by its first request
         return Snapshot(v, search, rules)
 
     def current(self) -> tuple[IndexVersion, HybridSearch]:
@@ -171,6 +174,7 @@ class Assistant:
         # here rather than on the first citizen's question
         version = handle.current()[0]
         assistant.scope.unknown_nouns("社保卡", version.corpus_text, assistant._known_terms(version))
+        handle.on_open = lambda v: assistant.scope.warm(v.corpus_text)
         return assistant
 
     def new_session(self) -> ConversationState:

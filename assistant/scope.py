@@ -64,7 +64,7 @@ class ScopeRules:
         self.profile_suffixes = profile_suffixes
         self.requests = requests
         self.decisive_tags = _NOUN_TAGS
-        self._cache: tuple[str, frozenset[str], frozenset[tuple[str, ...]]] | None = None
+        self._caches: tuple[tuple[str, frozenset[str], frozenset[tuple[str, ...]]], ...] = ()
 
     @classmethod
     def load(cls, corpus_dir: Path) -> ScopeRules:
@@ -131,11 +131,17 @@ class ScopeRules:
         """The documents' runs and their sounds, for the corpus text of the version being served. While a
         rebuild swaps versions, requests on both may interleave: each table pair is built whole and
         swapped in one assignment, keyed by the text it was built from."""
-        cached = self._cache
-        if cached is None or cached[0] is not corpus_text:
-            cached = (corpus_text, _ngrams(corpus_text), _sound_grams(corpus_text))
-            self._cache = cached
+        caches = self._caches
+        for cached in caches:
+            if cached[0] is corpus_text:
+                return cached[1], cached[2]
+        cached = (corpus_text, _ngrams(corpus_text), _sound_grams(corpus_text))
+        self._caches = (cached, *caches[:1])  # the version being served and the one before it
         return cached[1], cached[2]
+
+    def warm(self, corpus_text: str) -> None:
+        """Build the tables for a version before it is served (IndexHandle calls this on a switch)."""
+        self._tables(corpus_text)
 
 
 _OWNERS = {"我们", "咱们", "我", "咱", "我的", "我们的", "本"}
