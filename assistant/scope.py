@@ -108,7 +108,8 @@ class ScopeRules:
                 or owner in _OWNERS  # "我们园区", "咱们村": the asker's own place or business
                 or (word[-1] in _LOCATIVE and len(word) == 2 and word[0] in corpus_text)  # 县里, 厅里
                 or (len(word) == 2 and word[0] in _PLACE_UNITS)  # 县城, 市区, 村里: where the asker is
-                or (start >= 0 and _known_core(word, covered[start : start + len(word)]))
+                or set(word) <= _PLACE_UNITS  # 县市区
+                or (start >= 0 and _known_core(word, covered[start : start + len(word)], self.question_words))
                 or word in self.question_words
                 or _ASKING.search(word)
                 or word.endswith(self.profile_suffixes)
@@ -148,17 +149,18 @@ _OWNERS = {"我们", "咱们", "我", "咱", "我的", "我们的", "本"}
 _LOCATIVE = set("里内上中")
 _PLACE_UNITS = set("省市县区乡镇村")
 # characters that glue onto a neighbour in a cut without carrying meaning of their own ("有奖补" → 有奖/补)
-_GLUE = set("有没是能会要了的在给被把都也就还按对让将从向这那")
+_GLUE = set("有没是能会要了的在给被把都也就还按对让将从向这那个不家些点")
 
 
-def _known_core(word: str, covered: list[bool]) -> bool:
-    """All characters covered by the documents' runs, once glue characters at either end are set aside."""
+def _known_core(word: str, covered: list[bool], question_words: set[str] = frozenset()) -> bool:
+    """All characters covered by the documents' runs, once glue characters at either end are set aside;
+    a core of one character, or one that is a question word ("顶多能" → 顶多), says nothing new."""
     lo, hi = 0, len(word)
     while lo < hi and word[lo] in _GLUE and not covered[lo]:
         lo += 1
     while hi > lo and word[hi - 1] in _GLUE and not covered[hi - 1]:
         hi -= 1
-    return all(covered[lo:hi])
+    return hi - lo < 2 or word[lo:hi] in question_words or all(covered[lo:hi])
 
 
 _ASKING = re.compile(r"什么|怎么|怎样|哪|多少|多长|多久|几|谁|啥|咋|如何|为何|是否")
