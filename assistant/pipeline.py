@@ -270,7 +270,7 @@ class Assistant:
             return None  # "第2条第(1)项讲的什么": the document's own numbering is always in scope
         unknown = self.scope.unknown_nouns(u.text, version.corpus_text, self._known_terms(version))
         if unknown and (
-            len(self.lexicon.topics_in(u.text)) >= 2 or (u.intent != "fact" and _names_a_measure(rules, u.text))
+            _about_known_subjects(self.lexicon, u.text) or (u.intent != "fact" and _names_a_measure(rules, u.text))
         ):
             # "县里封控了，个体户社保能缓交吗", "营业额下降了，能缓缴社保吗": a question that names two policy
             # subjects, or asks about a measure by name, is about them; the nouns the documents lack describe
@@ -310,7 +310,9 @@ class Assistant:
         ]
         if not words:
             return True
-        known = [w for w in words if w in corpus_text or self.lexicon.is_variant(w)]
+        # a word that reads like the documents' own ("专版" for 专班) is a typo of it, not a new word
+        known = [w for w in words if w in corpus_text or self.lexicon.is_variant(w)
+                 or self.scope._sounds_like_the_documents(w, corpus_text)]
         text = u.search_text if u.follow_up else u.text
         topic = self.lexicon.has_topic(text) or any(n in text for n in search.version.names)
         return topic or len(known) / len(words) >= self.settings.min_known_share
@@ -391,6 +393,13 @@ def _pinned(clause_id: str, hits: list[ClauseHit]) -> ClauseHit:
         bm25_score=found.bm25_score if found and found.bm25_score > 0 else best_bm25,
         dense_score=found.dense_score if found else 0.0,
     )
+
+
+def _about_known_subjects(lexicon: Lexicon, text: str) -> bool:
+    """Two policy subjects, at least one beyond who the asker is ("我开超市的…中高风险…能领吗"): a question
+    about them. "我饭店…国企的房子，房租能减免吗" names only the asker (饭店, 国企)."""
+    subjects = lexicon.subjects_in(text)
+    return len(subjects) >= 2 or (len(subjects) >= 1 and len(lexicon.topics_in(text)) >= 2)
 
 
 def _names_a_measure(rules: Any, text: str) -> bool:

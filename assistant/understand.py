@@ -169,6 +169,11 @@ class Lexicon:
         """Whether the text names a policy subject of its own (a dictionary term or a synonym)."""
         return any(t in text for t in self.topic_terms)
 
+    def subjects_in(self, text: str) -> list[str]:
+        """The policy subjects the text names beyond who the asker is (饭店, 国企 describe the asker)."""
+        profile = set(self._profile_words) | {v for c, vs in self.synonyms if c in ("大型企业", "中小微企业") for v in (c, *vs)}
+        return [t for t in self.topics_in(text) if t not in profile]
+
     def topics_in(self, text: str) -> list[str]:
         """The policy subjects the text names, longest first, none inside another (取证补贴, 中级工)."""
         if not hasattr(self, "_topics_by_length"):

@@ -133,3 +133,12 @@ def test_the_same_unknown_noun_without_a_measure_is_refused(assistant):
     # 营业额 alone, no measure named: nothing in the documents speaks to it
     answer = assistant.ask("营业额怎么计算", as_of=AS_OF)
     assert answer.status == "no_answer" and "“营业额”" in answer.answer
+
+
+def test_the_askers_own_business_is_not_a_subject(assistant):
+    # 饭店 and 国企 say who asks; 房租 is what is asked, and the documents never mention it
+    a = assistant.ask("我饭店门面是租国企的房子，房租能减免吗", as_of=AS_OF)
+    assert a.status == "no_answer"
+    # one real subject (中高风险) beside the asker's business is a question about it
+    b = assistant.ask("我开超市的，我们这边不是中高风险地区，那个留人的补助我们能领吗", as_of=AS_OF)
+    assert b.status != "no_answer"
