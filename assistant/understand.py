@@ -470,8 +470,17 @@ def _references(text: str) -> list[str]:
     return refs
 
 
+# talk that opens a question and names nothing: greetings, "我想问一下", "你们说的那个", "听说"
+_PADDING = re.compile(
+    r"^(?:(?:你好|您好|请问一下|请问|麻烦问一下|麻烦问下|我想问一下|我想问问|我想问下|想问一下|想问下|问一下|问下|"
+    r"你们说的|您说的|我听说|听说|那个|这个那个|就是|嗯|啊|呃|哎)[，,。！!？?\s]*)+"
+)
+
+
 def search_text_for(u: "Understanding", text: str) -> str:
-    """Retrieval text: department cue words name a role every clause has, not the clause's subject."""
+    """Retrieval text: department cue words name a role every clause has, not the clause's subject;
+    spoken padding is left out (the embedding of a short question is easily pulled by it)."""
+    text = _PADDING.sub("", text) or text
     if u.intent == "department":
         text = _INTENT_CUES[0][1].sub(" ", text)
         extra = [e for e in u.expansions if e not in ("责任处室", "责任领导")]
