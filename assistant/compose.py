@@ -306,12 +306,16 @@ def compose_fact(ctx: Context) -> Composition:
 
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条所次批户期])")
 _QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍|条|项|所|次)")
+_MONEY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|%|％)")
+_MONEY_ASK = re.compile(r"多少钱|工资|薪水|钱|几块|几百块|几千块|多少元")
 
 
 def compose_amount_unstated(ctx: Context) -> Composition | None:
     """An amount question whose best clause states no amount at all: say so instead of guessing."""
     top = ctx.clauses[0]
-    if top.kind in ("roster_entry",) or _QUANTITY_RE.search(top.text):
+    # "公益性岗位的人一个月工资给多少": money is asked and the clause only counts posts (约5000个)
+    stated = _MONEY_RE if _MONEY_ASK.search(ctx.u.text) else _QUANTITY_RE
+    if top.kind in ("roster_entry",) or stated.search(top.text):
         return None
     # "山西一年要办多少场招聘会": the best clause names the activity, a close runner-up (a ledger row)
     # states how many of the unit asked for; that one answers
