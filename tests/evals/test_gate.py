@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("gate_file", ["smoke.json", "scope.json", "holdout.json", "holdout2.json", "holdout3.json"])
+@pytest.mark.parametrize("gate_file", ["smoke.json", "scope.json", "holdout.json", "holdout2.json", "holdout3.json", "holdout4.json"])
 def test_gold_sets_meet_their_gate_thresholds(assistant, gate_file):
     gate = json.loads((REPO / "evals/gates" / gate_file).read_text(encoding="utf-8"))
     items, problems = load_gold(REPO / gate["gold"])
