@@ -42,7 +42,7 @@ from index.types import Clause
 __all__ = ["Assistant", "ConversationState", "IndexHandle"]
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
-_LEDGER_CUE = re.compile(r"台账|任务清单|附件\s*2|附件二|序号|第\d+行")
+_LEDGER_CUE = re.compile(r"台账|任务清单(?:台账|里|中|上|第|写|列|有|的第|的哪)|附件\s*2|附件二|序号|第\d+行")
 
 log = logging.getLogger(__name__)
 
