@@ -248,6 +248,12 @@ class Assistant:
         from assistant.compose_rules import named_rules
 
         ids = [r.clause_id for r in named_rules(rules, u.text)]
+        # the kind of applicant the asker says it is (平台企业, 帮扶车间 …) names the measures for that kind
+        # when the question asks what it can get ("平台公司招骑手能拿补贴吗"), not what a rule says
+        flags = {k for k, v in u.slots.items() if v is True and k.startswith("is_")}
+        if flags and u.intent in ("amount", "eligibility"):
+            ids += [r.clause_id for r in rules
+                    if any(alt.where.get(f) is True for alt in r.eligibility or [] for f in flags)]
         return [i for i in dict.fromkeys(ids) if i in version.clauses]
 
     def _kind_weights(self, u: Understanding) -> dict[str, float] | None:

@@ -422,7 +422,7 @@ def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]
         ("is_helping_workshop", r"帮扶车间|扶贫车间"),
         ("is_employment_base", r"就业帮扶基地|帮扶基地"),
         ("is_labour_intensive", r"劳动密集型"),
-        ("is_platform_enterprise", r"平台企业"),
+        ("is_platform_enterprise", r"平台企业|平台公司|外卖平台|网约车平台|互联网平台|电商平台|配送平台"),
     ):
         if re.search(cue, text):
             slots[flag] = True

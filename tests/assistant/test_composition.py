@@ -139,3 +139,17 @@ def test_a_list_the_document_only_counts_is_not_invented(assistant):
     # five industries the document does list are still answered
     b = _ask(assistant, "5个特困行业是哪几个")
     assert b.status == "answered" and "餐饮" in b.answer
+
+
+def test_the_task_list_as_an_object_is_not_a_ledger_question(assistant):
+    a = assistant.search("刚考进厅里，领导让我对照任务清单报进度，每个月几号之前要交给稳经济专班？")
+    assert a.results[0].clause_id.endswith("#31")
+    b = assistant.search("任务清单里第7行写的什么")
+    assert b.results[0].clause_id.endswith("#att2.7")
+
+
+def test_the_askers_kind_names_the_measures_for_it(assistant):
+    a = _ask(assistant, "我们是做外卖平台的公司，招了一批骑手，能不能享受吸纳就业那些补贴")
+    assert a.retrieved[0].endswith("#4") and "同等享受" in _flat(a.answer)
+    # a question about a rule, not a benefit, still goes to the rule's clause
+    assert _ask(assistant, "平台企业用工报告制度是什么").retrieved[0].endswith("#7")
