@@ -289,6 +289,12 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     if rule is None:
         return None
     params = _rule_params(rule, ctx.u.slots)
+    unmet, _ = _unmet_thresholds(book, rule, slot_params(ctx.u.slots))
+    if unmet and ctx.u.intent == "amount" and rule.eligibility:
+        # "800个工人…能不能按帮扶车间的标准享受": the numbers given already fail the measure's thresholds
+        composed = compose_eligibility(ctx, book, rule=rule)
+        if composed is not None:
+            return composed
     outcome = calculate(book, rule.id, params, as_of=ctx.as_of)
     lead = _rule_quote(ctx, rule, outcome)
     validity = outcome.validity
@@ -441,7 +447,9 @@ def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Compos
     return None
 
 
-def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
+def compose_eligibility(ctx: Context, book: RuleBook, *, rule: Rule | None = None) -> Composition | None:
+    if rule is not None:
+        return _eligibility_of(ctx, book, rule)
     named = named_rules(book, ctx.u.search_text)
     if _COMBINE_CUE.search(ctx.u.text):
         nearby = [r for c in ctx.clauses[:2] for r in book.by_clause(c.clause_id) if r not in named]
@@ -454,6 +462,11 @@ def compose_eligibility(ctx: Context, book: RuleBook) -> Composition | None:
     rule = select_rule(book, ctx)
     if rule is None or not rule.eligibility:
         return None
+    return _eligibility_of(ctx, book, rule)
+
+
+def _eligibility_of(ctx: Context, book: RuleBook, rule: Rule) -> Composition | None:
+    """Whether the asker meets one measure: the measure's own sentences, then the verdict."""
     result = _match(book, ctx.u.slots, ctx.as_of)
     if result is None:
         return None

@@ -33,7 +33,7 @@ from assistant.contract import Answer, SearchHit, SearchResult
 from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
 from assistant.scope import ScopeRules
 from assistant.settings import Settings
-from assistant.understand import Lexicon, QuestionRejected, Understanding, understand
+from assistant.understand import Lexicon, QuestionRejected, Understanding, strip_padding, understand
 from index.embed import Embedder, load_embedder
 from index.store import IndexVersion, active_version, open_index
 from index.tokenize import PolicyTokenizer
@@ -42,6 +42,7 @@ from index.types import Clause
 __all__ = ["Assistant", "ConversationState", "IndexHandle"]
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
+_NUMERAL_WORD = re.compile(r"[一二三四五六七八九十两几对个]+")
 _LEDGER_CUE = re.compile(r"台账|任务清单(?:台账|里|中|上|第|写|列|有|的第|的哪)|附件\s*2|附件二|序号|第\d+行")
 
 log = logging.getLogger(__name__)
@@ -311,8 +312,9 @@ class Assistant:
             return False
         corpus_text = search.version.corpus_text
         words = [
-            w for w in dict.fromkeys(search.tokenizer.words(u.text))
+            w for w in dict.fromkeys(search.tokenizer.words(strip_padding(u.text)))
             if len(w) >= 2 and _CJK_WORD.search(w) and not w.isdigit()
+            and not _NUMERAL_WORD.fullmatch(w)  # 一对一, 两三个
         ]
         if not words:
             return True

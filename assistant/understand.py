@@ -66,7 +66,7 @@ _CN_AMOUNT_RE = re.compile(
     r"[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*[十百千万][零〇一二两三四五六七八九十百千万]*"
     r"(?![零〇一二两三四五六七八九十百千万])(?!\s*(?:分之|成|倍|余))"
 )
-_CN_NUM_RE = re.compile(r"(?<![\d.])(?!万|千万)[零〇一二两三四五六七八九十百千万]+(?=\s*(?:个|名|位|人|万|元|块|家|本|张|岁|月|年|天|场|项|%|％|倍))")
+_CN_NUM_RE = re.compile(r"(?<![\d.])(?!万|千万)[零〇一二两三四五六七八九十百千万]+(?=\s*(?:个|名|位|人|万|元|块|家|本|张|岁|月|年|天|场|项|%|％|倍|成))")
 
 
 def _cn_to_int(s: str) -> int | None:
@@ -477,10 +477,15 @@ _PADDING = re.compile(
 )
 
 
+def strip_padding(text: str) -> str:
+    """The question without the talk that opens it ("听说…", "我想问一下，…")."""
+    return _PADDING.sub("", text) or text
+
+
 def search_text_for(u: "Understanding", text: str) -> str:
     """Retrieval text: department cue words name a role every clause has, not the clause's subject;
     spoken padding is left out (the embedding of a short question is easily pulled by it)."""
-    text = _PADDING.sub("", text) or text
+    text = strip_padding(text)
     if u.intent == "department":
         text = _INTENT_CUES[0][1].sub(" ", text)
         extra = [e for e in u.expansions if e not in ("责任处室", "责任领导")]

@@ -153,3 +153,16 @@ def test_the_askers_kind_names_the_measures_for_it(assistant):
     assert a.retrieved[0].endswith("#4") and "同等享受" in _flat(a.answer)
     # a question about a rule, not a benefit, still goes to the rule's clause
     assert _ask(assistant, "平台企业用工报告制度是什么").retrieved[0].endswith("#7")
+
+
+def test_numbers_that_fail_a_threshold_answer_an_amount_question_too(assistant, lexicon):
+    q = "我们服装厂一共800个工人，里头脱贫户占了四成，能不能按帮扶车间的标准享受吸纳就业补贴？"
+    assert understand(q, lexicon).slots["poverty_share_percent"] == 40.0  # 四成
+    a = _ask(assistant, q)
+    assert "1000" in _flat(a.answer) and "800人" in _flat(a.answer)
+    assert not untraced_numbers(a)[1]
+
+
+def test_opening_talk_and_numeral_words_do_not_make_a_question_unknown(assistant):
+    a = _ask(assistant, "听说省市县三级都配了专门给企业一对一服务的人员，这个叫什么？")
+    assert a.status == "answered" and "人社服务专员" in a.answer
