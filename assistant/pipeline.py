@@ -211,6 +211,11 @@ class Assistant:
             hits = _pin_duties(version, u, hits)
             if not u.references and not self._supported(u, hits, search):
                 refusal = NO_ANSWER_TEXT
+            elif (verb := self._unanswered_procedure(u, hits, version, rules)) is not None:
+                refusal = (
+                    f"抱歉，现有文件没有写明这件事怎么{verb}，我不能凭空回答。"
+                    f"办理方式请拨打{HOTLINE}人社服务热线或咨询当地人社部门。"
+                )
             elif u.years and not _years_covered(version, u.years):
                 refusal = (
                     "现有文件中没有您所问年份的政策规定：已收录的是往年印发的工作方案，不能回答其他年份的现行政策。"
@@ -290,6 +295,18 @@ class Assistant:
                 f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
             )
         return None
+
+    def _unanswered_procedure(self, u: Understanding, hits: list[ClauseHit], version: IndexVersion,
+                              rules: Any) -> str | None:
+        """A how-to question the documents do not answer: it names no measure, and its best clause does not
+        use the verb asked about ("社保转到陕西咋转", "工伤认定咋申请")."""
+        if u.follow_up or u.references or not hits:
+            return None
+        verb = self.scope.procedure_asked(u.text)
+        if verb is None or _names_a_measure(rules, u.text):
+            return None
+        top = version.clause(hits[0].clause_id)
+        return verb if top is not None and verb not in top.text else None
 
     def _known_terms(self, version: IndexVersion) -> list[str]:
         """Vocabulary the question side knows beyond the documents' text: synonyms and typos, the

@@ -59,7 +59,8 @@ def _pos_tokenizer():
 
 class ScopeRules:
     def __init__(self, question_words: set[str], profile_suffixes: tuple[str, ...],
-                 requests: list[tuple[str, re.Pattern, str]]) -> None:
+                 requests: list[tuple[str, re.Pattern, str]], procedure_verbs: list[str] | None = None) -> None:
+        self.procedure_verbs = procedure_verbs or []
         self.question_words = question_words
         self.profile_suffixes = profile_suffixes
         self.requests = requests
@@ -75,7 +76,16 @@ class ScopeRules:
             set(data.get("question_words") or []),
             tuple(data.get("profile_suffixes") or []),
             [(r["kind"], re.compile(r["pattern"]), r["reason"]) for r in data.get("unserved_requests") or []],
+            list(data.get("procedure_verbs") or []),
         )
+
+    def procedure_asked(self, text: str) -> str | None:
+        """The verb of a how-to question ("工伤认定咋申请" → 申请), or None."""
+        if not self.procedure_verbs:
+            return None
+        verbs = "|".join(sorted(map(re.escape, self.procedure_verbs), key=len, reverse=True))
+        m = re.search(r"(?:怎么|咋|如何|怎样|怎么样)(?:去|才能)?(" + verbs + ")", text)
+        return m.group(1) if m else None
 
     def unserved_request(self, text: str) -> UnservedRequest | None:
         for kind, pattern, reason in self.requests:

@@ -142,3 +142,15 @@ def test_the_askers_own_business_is_not_a_subject(assistant):
     # one real subject (中高风险) beside the asker's business is a question about it
     b = assistant.ask("我开超市的，我们这边不是中高风险地区，那个留人的补助我们能领吗", as_of=AS_OF)
     assert b.status != "no_answer"
+
+
+@pytest.mark.parametrize("question", ["工伤认定咋申请", "离婚后社保怎么处理", "我在山西交的社保，要转到陕西去，咋转"])
+def test_a_how_to_question_the_documents_do_not_answer_is_refused(assistant, question):
+    a = assistant.ask(question, as_of=AS_OF)
+    assert a.status == "no_answer" and "12333" in a.answer
+
+
+@pytest.mark.parametrize("question", ["稳岗返还怎么申请", "缓缴社保怎么申请", "工资拖欠了怎么办"])
+def test_a_how_to_question_about_a_named_measure_is_answered(assistant, question):
+    # a measure by name (its clause says what applies: 免申即享), or "怎么办" (what to do, not a procedure)
+    assert assistant.ask(question, as_of=AS_OF).status != "no_answer"
