@@ -114,7 +114,7 @@ class ScopeRules:
             if tag not in self.decisive_tags or not _CJK_WORD.fullmatch(word) or word in out:
                 continue
             if (
-                self._sounds_like_the_documents(word, corpus_text)  # 专版 for 专班: a typo, not a new thing
+                self.sounds_like_the_documents(word, corpus_text)  # 专版 for 专班: a typo, not a new thing
                 or owner in _OWNERS  # "我们园区", "咱们村": the asker's own place or business
                 or (word[-1] in _LOCATIVE and len(word) == 2 and word[0] in corpus_text)  # 县里, 厅里
                 or (len(word) == 2 and word[0] in _PLACE_UNITS)  # 县城, 市区, 村里: where the asker is
@@ -129,7 +129,7 @@ class ScopeRules:
             out.append(word)
         return out
 
-    def _sounds_like_the_documents(self, word: str, corpus_text: str) -> bool:
+    def sounds_like_the_documents(self, word: str, corpus_text: str) -> bool:
         """Whether the word reads (toneless pinyin) like a run of two to four characters of the documents."""
         if len(word) > _MAX_SOUND:
             return False
