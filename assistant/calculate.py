@@ -322,7 +322,7 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
     return "不涉及补贴金额（" + "；".join(f"{f.label}：{f.value}" for f in rule.facts) + "）"
 
 
-def _threshold_value(th: Threshold, values: Mapping[str, Any]) -> tuple[bool, str] | None:
+def threshold_value(th: Threshold, values: Mapping[str, Any]) -> tuple[bool, str] | None:
     """(met, description of the actual value) or None when its inputs are not given."""
     if any(p not in values for p in th.params):
         return None
@@ -357,7 +357,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     failed: list[tuple[Threshold, str]] = []
     unchecked: list[Threshold] = []
     for th in rule.thresholds:
-        res = _threshold_value(th, values)
+        res = threshold_value(th, values)
         if res is None:
             unchecked.append(th)
         elif not res[0]:

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from assistant.calculate import CalcOutcome, calculate, rule_validity
+from assistant.calculate import CalcOutcome, calculate, rule_validity, threshold_value
 from assistant.contract import Calculation
 from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
@@ -110,28 +110,23 @@ def _flag_fit(rule: Rule, slots: dict[str, Any]) -> int:
 
 
 def _unmet_thresholds(book: RuleBook, rule: Rule, params: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """The rule's thresholds the given numbers fail, each as "要求…，您的情况为…", and the inputs used."""
+    """The rule's thresholds the given numbers fail, each as "要求…，您的情况为…", and the inputs used
+    (the calculator's own threshold check, so the comparison and its wording are the calculator's)."""
+    values = {k: Decimal(str(v)) for k, v in params.items() if isinstance(v, (int, float, Decimal))}
     out: list[str] = []
     inputs: dict[str, Any] = {}
     for th in rule.thresholds or []:
-        if not th.params or not all(p in params for p in th.params):
-            continue
-        if th.ratio:
-            num, den = (Decimal(str(params[p])) for p in th.ratio)
-            if den == 0:
-                continue
-            value, shown = num / den, f"{(num / den * 100).quantize(Decimal('0.1')).normalize():f}%"
-        else:
-            value = Decimal(str(params[th.param]))
-            spec = book.parameters.get(th.param)
-            shown = f"{value.normalize():f}{getattr(spec, 'unit', '') or ''}"
-        if not meets_threshold(value, Decimal(str(th.value)), th.phrase):
-            out.append(f"要求{th.label}，您的情况为{shown}")
+        if th.ratio and not values.get(th.ratio[1]):
+            continue  # no denominator to divide by
+        res = threshold_value(th, values)
+        if res is not None and not res[0]:
+            unit = "" if th.ratio else (getattr(book.parameters.get(th.param), "unit", "") or "")
+            out.append(f"要求{th.label}，您的情况为{res[1]}{unit}")
             inputs.update({p: params[p] for p in th.params})
     # a tiered award below its lowest tier ("吸纳了29个脱贫劳动力": the first tier is 30人及以上)
-    if rule.tiers and rule.count and rule.count in params:
+    if rule.tiers and rule.count and rule.count in values:
         lowest = min(rule.tiers, key=lambda t: Decimal(str(t.min)))
-        value = Decimal(str(params[rule.count]))
+        value = values[rule.count]
         if not meets_threshold(value, Decimal(str(lowest.min)), lowest.phrase):
             out.append(f"要求吸纳人数达到最低一档{lowest.label}，您的情况为{value.normalize():f}{rule.per or ''}")
             inputs[rule.count] = params[rule.count]
