@@ -20,12 +20,10 @@ from index.store import IndexVersion
 from index.tokenize import PolicyTokenizer
 from index.types import Clause
 
-__all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT"]
+__all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT", "REFUSAL_TAIL"]
 
-NO_ANSWER_TEXT = (
-    "抱歉，现有文件中没有找到与这个问题相关的规定，我不能凭空回答。"
-    f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
-)
+REFUSAL_TAIL = f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
+NO_ANSWER_TEXT = "抱歉，现有文件中没有找到与这个问题相关的规定，我不能凭空回答。" + REFUSAL_TAIL
 
 
 @dataclass
@@ -306,7 +304,6 @@ def compose_fact(ctx: Context) -> Composition:
 
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条所次批户期])")
 _QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍|条|项|所|次)")
-_MONEY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|%|％)")
 _MONEY_ASK = re.compile(r"多少钱|工资|薪水|钱|几块|几百块|几千块|多少元")
 
 
@@ -314,7 +311,7 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     """An amount question whose best clause states no amount at all: say so instead of guessing."""
     top = ctx.clauses[0]
     # "公益性岗位的人一个月工资给多少": money is asked and the clause only counts posts (约5000个)
-    stated = _MONEY_RE if _MONEY_ASK.search(ctx.u.text) else _QUANTITY_RE
+    stated = _AMOUNT_RE if _MONEY_ASK.search(ctx.u.text) else _QUANTITY_RE
     if top.kind in ("roster_entry",) or stated.search(top.text):
         return None
     # "山西一年要办多少场招聘会": the best clause names the activity, a close runner-up (a ledger row)

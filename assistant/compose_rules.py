@@ -20,7 +20,7 @@ from assistant.validity import HOTLINE
 from index.errors import PolicyQAError
 from index.parse import repair_span
 
-__all__ = ["named_rules", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
+__all__ = ["named_rules", "names_a_measure", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
 
 #: the size words of the question → the size vocabulary of the rules
 _SIZE_WORDS = {"small": "小微", "sme": "中小微", "medium": "medium", "large": "large"}
@@ -102,6 +102,19 @@ def named_rules(book: RuleBook, text: str) -> list[Rule]:
             found.append((max(len(n) for n in hit), -book.order(rule.id), rule))
     found.sort(key=lambda t: (-t[0], -t[1]))
     return [r for _, _, r in found]
+
+
+def names_a_measure(book: RuleBook | None, text: str) -> bool:
+    """Whether the text names any measure by its title or an alias of 3+ characters, shared names
+    included (社保缓缴 names a measure even though it does not say which of items 1(1) and 1(2))."""
+    if book is None:
+        return False
+    names = getattr(book, "_all_names", None)
+    if names is None:
+        names = sorted({n for rule, _ in _distinct_names(book) for n in (rule.title, *rule.aliases) if len(n) >= 3},
+                       key=len, reverse=True)
+        book._all_names = names  # type: ignore[attr-defined]
+    return any(n in text for n in names)
 
 
 def _flag_fit(rule: Rule, slots: dict[str, Any]) -> int:

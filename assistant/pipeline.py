@@ -19,6 +19,7 @@ from typing import Any, Callable
 from assistant.compose import (
     HOTLINE,
     NO_ANSWER_TEXT,
+    REFUSAL_TAIL,
     Composition,
     Context,
     compose_amount_unstated,
@@ -28,7 +29,7 @@ from assistant.compose import (
     compose_duties,
     compose_fact,
 )
-from assistant.compose_rules import compose_amount, compose_eligibility, compose_profile_statement
+from assistant.compose_rules import compose_amount, compose_eligibility, compose_profile_statement, names_a_measure
 from assistant.contract import Answer, SearchHit, SearchResult
 from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
 from assistant.scope import ScopeRules
@@ -146,6 +147,7 @@ class Assistant:
         self.handle = handle
         self.lexicon = lexicon
         self.scope = scope or ScopeRules.load(settings.corpus_dir)
+        self._known_terms_cache: tuple[IndexVersion, list[str]] | None = None
 
     @property
     def rules(self):
@@ -173,8 +175,7 @@ class Assistant:
         assistant = cls(settings, embedder, handle, lexicon)
         # the scope check's dictionaries (jieba's general one, the documents' runs and their sounds) load
         # here rather than on the first citizen's question
-        version = handle.current()[0]
-        assistant.scope.unknown_nouns("社保卡", version.corpus_text, assistant._known_terms(version))
+        assistant.scope.warm(handle.current()[0].corpus_text)
         handle.on_open = lambda v: assistant.scope.warm(v.corpus_text)
         return assistant
 
@@ -282,7 +283,7 @@ class Assistant:
             return None  # "第2条第(1)项讲的什么": the document's own numbering is always in scope
         unknown = self.scope.unknown_nouns(u.text, version.corpus_text, self._known_terms(version))
         if unknown and (
-            _about_known_subjects(self.lexicon, u.text) or (u.intent != "fact" and _names_a_measure(rules, u.text))
+            _about_known_subjects(self.lexicon, u.text) or (u.intent != "fact" and names_a_measure(rules, u.text))
         ):
             # "县里封控了，个体户社保能缓交吗", "营业额下降了，能缓缴社保吗": a question that names two policy
             # subjects, or asks about a measure by name, is about them; the nouns the documents lack describe
@@ -290,10 +291,7 @@ class Assistant:
             unknown = []
         if unknown:
             named = "、".join(f"“{w}”" for w in unknown[:3])
-            return (
-                f"抱歉，现有文件中没有关于{named}的内容，我不能凭空回答。"
-                f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
-            )
+            return f"抱歉，现有文件中没有关于{named}的内容，我不能凭空回答。" + REFUSAL_TAIL
         return None
 
     def _unanswered_procedure(self, u: Understanding, hits: list[ClauseHit], version: IndexVersion,
@@ -303,7 +301,7 @@ class Assistant:
         if u.follow_up or u.references or not hits:
             return None
         verb = self.scope.procedure_asked(u.text)
-        if verb is None or _names_a_measure(rules, u.text):
+        if verb is None or names_a_measure(rules, u.text):
             return None
         top = version.clause(hits[0].clause_id)
         return verb if top is not None and verb not in top.text else None
@@ -311,7 +309,7 @@ class Assistant:
     def _known_terms(self, version: IndexVersion) -> list[str]:
         """Vocabulary the question side knows beyond the documents' text: synonyms and typos, the
         industries, regions, and the person and unit names of the documents (longest first)."""
-        cached = getattr(self, "_known_terms_cache", None)
+        cached = self._known_terms_cache
         if cached is None or cached[0] is not version:
             terms = {*self.lexicon.vocabulary, *version.names}
             cached = (version, sorted((t for t in terms if len(t) >= 2), key=len, reverse=True))
@@ -425,17 +423,6 @@ def _about_known_subjects(lexicon: Lexicon, text: str) -> bool:
     about them. "我饭店…国企的房子，房租能减免吗" names only the asker (饭店, 国企)."""
     subjects = lexicon.subjects_in(text)
     return len(subjects) >= 2 or (len(subjects) >= 1 and len(lexicon.topics_in(text)) >= 2)
-
-
-def _names_a_measure(rules: Any, text: str) -> bool:
-    """Whether the text names a measure of the rule book by its title or an alias (3+ characters)."""
-    if rules is None:
-        return False
-    names = getattr(rules, "_measure_names", None)
-    if names is None:
-        names = sorted({n for r in rules for n in (r.title, *r.aliases) if len(n) >= 3}, key=len, reverse=True)
-        rules._measure_names = names
-    return any(n in text for n in names)
 
 
 def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:

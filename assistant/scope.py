@@ -151,7 +151,9 @@ class ScopeRules:
         return cached[1], cached[2]
 
     def warm(self, corpus_text: str) -> None:
-        """Build the tables for a version before it is served (IndexHandle calls this on a switch)."""
+        """Load jieba's general dictionary and build the tables for a version before it is served (at
+        start-up, and by IndexHandle on a switch), not on a citizen's question."""
+        _pos_tokenizer().initialize()
         self._tables(corpus_text)
 
 
