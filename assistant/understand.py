@@ -157,6 +157,9 @@ class Lexicon:
         self._sound_lengths = sorted({len(k) for k in self._sound_index}, reverse=True)
         profile = set(self.industries) | {v for c, vs in self.synonyms if c in self.industries for v in vs}
         self._profile_words = sorted(profile, key=len, reverse=True)
+        # words that say who the asker is: its industry and its size (饭店, 国企, 小微企业)
+        self._asker_words = profile | {v for c, vs in self.synonyms if c in _SIZE_TERMS for v in (c, *vs)} | set(_SIZE_TERMS)
+        self._topics_by_length = sorted(set(self.topic_terms), key=len, reverse=True)
 
     def has_subject(self, text: str) -> bool:
         """Whether the text names a policy subject beyond who the asker is: its industry, size and the
@@ -171,13 +174,10 @@ class Lexicon:
 
     def subjects_in(self, text: str) -> list[str]:
         """The policy subjects the text names beyond who the asker is (饭店, 国企 describe the asker)."""
-        profile = set(self._profile_words) | {v for c, vs in self.synonyms if c in ("大型企业", "中小微企业") for v in (c, *vs)}
-        return [t for t in self.topics_in(text) if t not in profile]
+        return [t for t in self.topics_in(text) if t not in self._asker_words]
 
     def topics_in(self, text: str) -> list[str]:
         """The policy subjects the text names, longest first, none inside another (取证补贴, 中级工)."""
-        if not hasattr(self, "_topics_by_length"):
-            self._topics_by_length = sorted(set(self.topic_terms), key=len, reverse=True)
         found: list[str] = []
         for term in self._topics_by_length:
             if term in text and not any(term in f for f in found):
@@ -249,6 +249,10 @@ class Lexicon:
         return found
 
 
+# enterprise sizes: who the asker is, never a policy subject of its own
+_SIZE_TERMS = ("大型企业", "中小微企业", "小微企业", "中型企业")
+
+
 def _topic_terms(corpus_dir: Path, syn: dict) -> list[str]:
     terms: set[str] = set()
     dict_path = corpus_dir / "dictionary.txt"
@@ -258,7 +262,7 @@ def _topic_terms(corpus_dir: Path, syn: dict) -> list[str]:
         terms.add(g["canonical"])
         terms.update(v for v in g.get("variants", []) if len(v) >= 2)
     # generic words that name no particular measure do not make a question self-contained
-    return sorted(t for t in terms if t not in {"补助", "补贴", "大型企业", "中小微企业", "小微企业", "中型企业"})
+    return sorted(t for t in terms if t not in {"补助", "补贴", *_SIZE_TERMS})
 
 
 # ---------------------------------------------------------------- intents and slots
