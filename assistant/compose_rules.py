@@ -18,7 +18,7 @@ from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from assistant.rules import Rule, RuleBook, meets_threshold
 from assistant.validity import HOTLINE
 from index.errors import PolicyQAError
-from index.parse import repair_span
+from index.types import Clause
 
 __all__ = ["named_rules", "names_a_measure", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
 
@@ -523,7 +523,7 @@ _COUNT_SLOTS = ("employees", "insured_employees", "graduates_hired", "poverty_la
                 "unemployment_insurance_paid", "intermediate_certificates", "advanced_certificates", "jobs_created")
 
 
-def _eligibility_quote(ctx: Context, clause: Any, rule: Rule) -> str:
+def _eligibility_quote(ctx: Context, clause: Clause, rule: Rule) -> str:
     """The clause sentence closest to the question and the sentences the rules file quotes for the
     measure ("要怎样才给社保补贴": 12(2)'s social-insurance sentence, not only its 1500元 one), in order."""
     spans = {(q.start, q.end) for q in rule.citations if q.clause_id == rule.clause_id}
@@ -533,9 +533,10 @@ def _eligibility_quote(ctx: Context, clause: Any, rule: Rule) -> str:
     spans = sorted(spans)[:3]
     if clause.kind in ("roster_entry", "ledger_row") or not spans:
         return quote_clause(ctx, clause)[0]
-    marks = "".join(ctx.book.cite_span(clause, s, e) for s, e in spans)
-    raw = ctx.version.document_of(clause.clause_id).raw
-    return f"根据文件规定{marks}：" + "".join(f"“{repair_span(raw, s, e).strip()}”" for s, e in spans)
+    marks = [ctx.book.cite_span(clause, s, e) for s, e in spans]
+    # the citation book holds each quote as the answer cites it (page breaks repaired)
+    quotes = [ctx.book.items[int(m.strip("[]")) - 1].quote.strip() for m in marks]
+    return f"根据文件规定{''.join(marks)}：" + "".join(f"“{q}”" for q in quotes)
 
 
 def _has_subject(ctx: Context, book: RuleBook) -> bool:
