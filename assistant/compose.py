@@ -142,10 +142,12 @@ def validity_sentence(validity: Validity | None) -> str:
         return ""
     when = format_date(validity.as_of)
     if validity.lapsed:
-        # "已于2022年12月31日到期" when the period's own numbers spell that day ("1 月 1 日至 12 月 31 日")
-        ended = re.search(r"已于(\d{4})年(\d{1,2})月(\d{1,2})日到期", validity.note or "")
+        # "已于2022年12月31日到期" when the period's own numbers spell that day ("1 月 1 日至 12 月 31 日"),
+        # so every number of the note traces to the quote
+        ends = validity.ends
         period_numbers = set(re.findall(r"\d+", validity.period or ""))
-        end = f"（已于{ended.group(1)}年{ended.group(2)}月{ended.group(3)}日到期）" if ended and set(ended.groups()) <= period_numbers else ""
+        spelled = ends is not None and {str(ends.year), str(ends.month), str(ends.day)} <= period_numbers
+        end = f"（已于{format_date(ends)}到期）" if spelled else ""
         return (
             f"⚠ 时效提示：文件规定的期限是“{validity.period}”{end}，截至{when}该措施已过期失效，"
             f"现在可能已无法申请；现行政策请拨打{HOTLINE}咨询。"

@@ -71,6 +71,7 @@ class Validity(BaseModel):
     period: str | None = Field(None, description="the period as the document states it")
     as_of: date
     lapsed: bool | None = Field(None, description="None when the document states no period")
+    ends: date | None = Field(None, description="the last day of the period, as the document's words resolve")
     note: str = ""
 
 
