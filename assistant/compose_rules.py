@@ -257,7 +257,7 @@ def _rule_params(rule: Rule, slots: dict[str, Any]) -> dict[str, Any]:
 _MINIMUM_CUE = re.compile(r"最少|至少|起码|最低|多少人才|几个人才|要达到多少|达到多少")
 
 
-def th_label(rule: Rule, param: str) -> str:
+def _ratio_label(rule: Rule, param: str) -> str:
     return next((th.label for th in rule.thresholds or [] if th.ratio and th.ratio[0] == param), "")
 
 
@@ -314,7 +314,7 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
         err = outcome.error
         missing = [err.param] if err and err.param and err.code == "missing_param" else []
         if missing and (solved := _threshold_answer(ctx, rule, params, missing[0])) is not None:
-            text = f"关于“{rule.title}”，{lead}\n按文件的条件（{th_label(rule, missing[0])}），至少需要：{solved.formula}。"
+            text = f"关于“{rule.title}”，{lead}\n按文件的条件（{_ratio_label(rule, missing[0])}），至少需要：{solved.formula}。"
             return Composition("answered", "\n".join(p for p in (text, note) if p), ctx.book.items,
                                calculation=solved, validity=validity)
         needed = re.sub(r"（[A-Za-z_]+）", "", err.message.split("：", 1)[-1]) if err else ""

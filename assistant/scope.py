@@ -61,6 +61,8 @@ class ScopeRules:
     def __init__(self, question_words: set[str], profile_suffixes: tuple[str, ...],
                  requests: list[tuple[str, re.Pattern, str]], procedure_verbs: list[str] | None = None) -> None:
         self.procedure_verbs = procedure_verbs or []
+        verbs = "|".join(sorted(map(re.escape, self.procedure_verbs), key=len, reverse=True))
+        self._procedure = re.compile(r"(?:怎么|咋|如何|怎样|怎么样)(?:去|才能)?(" + verbs + ")") if verbs else None
         self.question_words = question_words
         self.profile_suffixes = profile_suffixes
         self.requests = requests
@@ -81,10 +83,7 @@ class ScopeRules:
 
     def procedure_asked(self, text: str) -> str | None:
         """The verb of a how-to question ("工伤认定咋申请" → 申请), or None."""
-        if not self.procedure_verbs:
-            return None
-        verbs = "|".join(sorted(map(re.escape, self.procedure_verbs), key=len, reverse=True))
-        m = re.search(r"(?:怎么|咋|如何|怎样|怎么样)(?:去|才能)?(" + verbs + ")", text)
+        m = self._procedure.search(text) if self._procedure else None
         return m.group(1) if m else None
 
     def unserved_request(self, text: str) -> UnservedRequest | None:
