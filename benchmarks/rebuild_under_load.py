@@ -374,18 +374,10 @@ def _latency_ms(outcomes: list[Outcome]) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- scenarios
-@dataclass
-class SwapResult:
-    old_version: str
-    new_version: str | None
-    build_rc: int | None
-    build_stderr: str
-    build_started_s: float
-    build_ended_s: float
-    switched_s: float | None  # when ACTIVE changed, since the load started
+class _UnderLoad:
+    """What both scenarios report about the requests sent while the index changed."""
+
     outcomes: list[Outcome]
-    mixed: list[str]
-    served_at_end: str | None
 
     @property
     def failed(self) -> list[Outcome]:
@@ -398,6 +390,20 @@ class SwapResult:
     @property
     def versions_seen(self) -> list[str]:
         return sorted({o.answer["index_version"] for o in self.answers})
+
+
+@dataclass
+class SwapResult(_UnderLoad):
+    old_version: str
+    new_version: str | None
+    build_rc: int | None
+    build_stderr: str
+    build_started_s: float
+    build_ended_s: float
+    switched_s: float | None  # when ACTIVE changed, since the load started
+    outcomes: list[Outcome]
+    mixed: list[str]
+    served_at_end: str | None
 
     @property
     def old_after_switch(self) -> list[Outcome]:
@@ -486,7 +492,7 @@ def run_swap(ws: Workspace, server: Server, refs: ReferenceAnswers, env: dict[st
 
 
 @dataclass
-class KillResult:
+class KillResult(_UnderLoad):
     active_before: str
     active_after: str | None
     killed_version: str | None
@@ -496,14 +502,6 @@ class KillResult:
     outcomes: list[Outcome]
     mixed: list[str]
     served_at_end: str | None
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
-
-    @property
-    def versions_seen(self) -> list[str]:
-        return sorted({o.answer["index_version"] for o in self.outcomes if o.ok})
 
     @property
     def old_serving(self) -> bool:
