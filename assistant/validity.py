@@ -39,18 +39,10 @@ def clause_validity(clause: Clause, as_of: date, spans: list[tuple[int, int]] | 
         )
     period = "；".join(p.text for p in ending)
     last = max(p.end_date for p in ending if p.end_date)
-    if last < as_of:
-        return Validity(
-            period=period,
-            as_of=as_of,
-            lapsed=True,
-            ends=last,
-            note=f"按文件规定，该措施已于{format_date(last)}到期，截至{format_date(as_of)}已失效；现行政策请拨打{HOTLINE}咨询。",
-        )
-    return Validity(
-        period=period,
-        as_of=as_of,
-        lapsed=False,
-        ends=last,
-        note=f"截至{format_date(as_of)}，该措施仍在文件规定的期限内（至{format_date(last)}）。",
+    lapsed = last < as_of
+    note = (
+        f"按文件规定，该措施已于{format_date(last)}到期，截至{format_date(as_of)}已失效；现行政策请拨打{HOTLINE}咨询。"
+        if lapsed
+        else f"截至{format_date(as_of)}，该措施仍在文件规定的期限内（至{format_date(last)}）。"
     )
+    return Validity(period=period, as_of=as_of, lapsed=lapsed, ends=last, note=note)
