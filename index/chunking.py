@@ -16,7 +16,7 @@ def _header(doc: ParsedDocument, clause: Clause) -> str:
     if clause.kind in ("roster_entry", "ledger_row", "paragraph") and clause.parent_id:
         parent = doc.clauses[clause.parent_id]
         parts.append(f"{parent.label} {parent.title}")
-    if clause.section_title and clause.kind in ("item", "subitem"):
+    if clause.section_title and clause.kind in ("item", "subitem", "article"):
         parts.append(clause.section_title)
     if clause.kind == "subitem":
         parent = doc.clauses[clause.parent_id or ""]
@@ -39,7 +39,7 @@ def _responsibility(clause: Clause) -> str:
     lines = []
     if clause.leaders:
         lines.append("责任领导：" + "、".join(clause.leaders))
-    if clause.lead_units and clause.kind in ("item", "subitem"):
+    if clause.lead_units and clause.kind not in ("ledger_row", "roster_entry"):
         lines.append("牵头/责任处室：" + "、".join(clause.lead_units))
     if clause.coop_units:
         lines.append("配合处室：" + "、".join(clause.coop_units))

@@ -1,16 +1,20 @@
-"""Text of a policy document → clause tree, with offsets into the original file.
+"""Text of a policy document → clause tree, with offsets into the document's text.
 
-The seed plan numbers its parts inconsistently ("1." and "3、", "(1)" and "（1）"), breaks lines at
-page ends in mid-sentence ("生产经营\\n\\n出现暂时困难"), and ends with two attachments in tab-separated
-form. This module reads that shape generally:
+One grammar for Chinese official documents (`index.grammar`), no per-document code:
 
-* sections  一、… → items 1./1、 (numbers must run in sequence) → sub-items (1)/（1）
-* 责任领导 / 牵头处室 / 责任处室 / 配合处室 lines attach to the node they follow
-* a line that does not end a sentence and is not followed by a structural marker is joined to the next
-* 附件 N blocks become attachments: a roster (role, name, title) or a ledger (header row 序号…)
-* letterhead, document number, signature, date and distribution lines become metadata, not clauses
+* legal texts: 第X编 › 第X章 › 第X节 › 第X条 (articles, the unit of retrieval and citation); the
+  paragraphs (款) and items （一） (项) of an article are its `parts`, labelled as the law cites them;
+* GB/T 9704 documents: 一、 › （一） › 1. › （1） › ① (a level's numbers must run in sequence, either per
+  parent or straight through the document), each level a clause;
+* responsibility: 责任领导 / 牵头处室 / 责任单位 / 配合单位 lines attach to the node they follow, and a
+  trailing "（…负责）" names the clause's units (the first leads);
+* a 印发 notice before the plan it issues, the letterhead, 文号, signature, date, 抄送 and 印发 lines
+  become metadata; unnumbered paragraphs after the last item are the closing;
+* a line that does not end a sentence and is not followed by a marker is joined to the next (page breaks);
+* 附件 N blocks become attachments: a roster (role, name, title) or a ledger (header row 序号…).
 
-A document without this numbering falls back to one clause per paragraph.
+A document without numbering falls back to one clause per paragraph. `coverage` checks that every
+character of a body is in a clause or a metadata line.
 """
 
 from __future__ import annotations
@@ -24,40 +28,28 @@ from pathlib import Path
 import yaml
 
 from index.errors import CorpusError
+from index.grammar import LEGAL_HEADINGS, RESP_LINE_RE, UNIT_SPLIT_RE, match_marker, responsibility_tail, to_cn
 from index.periods import find_periods
-from index.types import Clause, DocumentMeta, MetaLine, ParsedDocument, Period
+from index.types import Clause, ClausePart, DocumentMeta, MetaLine, ParsedDocument, Period
 
-__all__ = ["parse_document", "parse_text", "read_document", "repair_span", "split_sentences", "locate_quote", "load_corpus"]
+__all__ = ["parse_document", "parse_text", "read_document", "repair_span", "split_sentences", "locate_quote",
+           "load_corpus", "coverage"]
 
-SECTION_RE = re.compile(r"^([一二三四五六七八九十]+)、\s*(.+)$")
-ITEM_RE = re.compile(r"^(\d{1,3})\s*[\.．、]\s*(.+)$")
-SUB_RE = re.compile(r"^[（(]\s*(\d{1,2})\s*[)）]\s*(.+)$")
-RESP_RE = re.compile(r"^(责任领导|牵头处室|责任处室|配合处室)(?:[（(]单位[)）])?\s*[：:]\s*(.+)$")
 ATTACH_LIST_RE = re.compile(r"^附件\s*[：:]")
 ATTACH_HEAD_RE = re.compile(r"^附件\s*(\d+)\s*$")
 CC_RE = re.compile(r"^抄送\s*[：:]")
 PRINTED_RE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
 DOCNUM_RE = re.compile(r"〔\d{4}〕\s*\d+\s*号")
+ORDER_NO_RE = re.compile(r"令\s*第\s*\d+\s*号")  # 中华人民共和国国务院令第258号
 DATE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-DISCLOSURE_RE = re.compile(r"^[（(][^（）()]*公开[)）]$")
+# "2010年10月28日 第十一届全国人民代表大会常务委员会第十七次会议通过": a dated line of the text's history
+HISTORY_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[\s\u3000]*\S.*(?:通过|公布|发布|修订|修正|施行|批准)$")
+EFFECTIVE_LINE_RE = re.compile(r"^(?:自)?(?:发布|公布|印发)之日(?:起)?施行$")
+DISCLOSURE_RE = re.compile(r"^[（(][^（）()]*公开[^（）()]*[)）]$")
 SIGNER_RE = re.compile(r"^签发人\s*[：:]")
 SENTENCE_END = "。；！？;!?"
 # a line ending in one of these closes a paragraph; anything else may be a page break
 PARA_END = SENTENCE_END + "：:"
-UNIT_SPLIT_RE = re.compile(r"[、，,\s]+")
-CN_NUM = "零一二三四五六七八九十"
-
-
-def _cn_to_int(s: str) -> int:
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        return 10 + CN_NUM.index(s[1])
-    if len(s) == 2 and s.endswith("十"):
-        return CN_NUM.index(s[0]) * 10
-    if len(s) == 3:
-        return CN_NUM.index(s[0]) * 10 + CN_NUM.index(s[2])
-    return CN_NUM.index(s)
 
 
 @dataclass
@@ -130,10 +122,8 @@ def _lines(raw: str) -> list[Line]:
 
 def _is_marker(text: str) -> bool:
     return bool(
-        SECTION_RE.match(text)
-        or ITEM_RE.match(text)
-        or SUB_RE.match(text)
-        or RESP_RE.match(text)
+        match_marker(text)
+        or RESP_LINE_RE.match(text)
         or ATTACH_LIST_RE.match(text)
         or ATTACH_HEAD_RE.match(text)
         or CC_RE.match(text)
@@ -160,10 +150,10 @@ def _join_paragraphs(lines: list[Line]) -> list[Para]:
 
 def _continues(text: str) -> bool:
     """An unfinished line is a page-broken sentence only if it reads like prose, not a heading."""
-    if SECTION_RE.match(text):
+    hit = match_marker(text)
+    if hit and (hit[0].heading_only or hit[0].name == "cn1"):
         return False
-    m = ITEM_RE.match(text) or SUB_RE.match(text)
-    body = m.group(2) if m else text
+    body = hit[2] if hit else text
     # headings are short and carry no clause punctuation; a broken sentence has some
     return any(ch in body for ch in "，、（“") or len(body) > 30
 
@@ -188,6 +178,7 @@ class _TreeBuilder:
         self.raw = raw
         self.year = year
         self.clauses: dict[str, Clause] = {}
+        self.covered: list[tuple[int, int]] = []  # spans that are structure (markers, headings), not text
 
     def add(self, path: str, kind: str, label: str, para: Para, *, parent: Clause | None, **kw) -> Clause:
         clause = Clause(
@@ -224,15 +215,31 @@ class _TreeBuilder:
         return out
 
 
+def _is_signature(lines: list[Line], i: int) -> bool:
+    """A short unpunctuated line directly above a date line: the issuer's signature."""
+    t = lines[i].text
+    return (
+        i + 1 < len(lines)
+        and bool(DATE_RE.match(lines[i + 1].text))
+        and len(t) <= 40
+        and not any(ch in t for ch in "。，；：:,;")
+    )
+
+
 def _classify_front(lines: list[Line], meta: DocumentMeta) -> tuple[list[MetaLine], list[tuple[str, Para]]]:
-    """Split the lines before the first section/item into metadata and body paragraphs."""
+    """Split the lines before the first numbered part into metadata and body paragraphs."""
     metas: list[MetaLine] = []
     body: list[tuple[str, Para]] = []
+    has_title = False
     for i, line in enumerate(lines):
         t = line.text
         p = Para()
         p.add(line)
-        if DOCNUM_RE.search(t) and len(t) < 40:
+        if HISTORY_RE.match(t):
+            f = "history"  # "2010年12月20日 《国务院关于修改〈工伤保险条例〉的决定》修订"
+        elif EFFECTIVE_LINE_RE.match(t):
+            f = "effective"
+        elif (DOCNUM_RE.search(t) or ORDER_NO_RE.search(t)) and len(t) < 40:
             f = "doc_number"
         elif SIGNER_RE.match(t):
             f = "signer"
@@ -242,7 +249,7 @@ def _classify_front(lines: list[Line], meta: DocumentMeta) -> tuple[list[MetaLin
             f = "disclosure"
         elif i == 0 and t.endswith("文件"):
             f = "letterhead"
-        elif t.endswith(("：", ":")) and len(t) < 40:
+        elif t.endswith(("：", ":")) and len(t) < 80:
             f = "addressee"
         elif "印发" in t and t.endswith("。"):
             body.append(("notice", p))
@@ -250,14 +257,16 @@ def _classify_front(lines: list[Line], meta: DocumentMeta) -> tuple[list[MetaLin
         elif t[-1] in PARA_END and len(t) > 40:
             body.append(("preamble", p))
             continue
-        elif "通知" in t and ("印发" in t or "关于" in t):
-            f = "notice_title"
-        elif meta.issuer and t.replace(" ", "") == meta.issuer:
+        elif _is_signature(lines, i) or (meta.issuer and t.replace(" ", "") == meta.issuer):
             f = "issuer"
-        elif t.startswith("关于"):
-            f = "title"
+        elif re.search(r"(?:印发|转发)\S*《", t) and t[-1] not in PARA_END:
+            f = "notice_title"
+        elif t[-1] not in PARA_END and len(t) <= 120:
+            f = "title" if not has_title or t.startswith("关于") else "other"
+            has_title = True
         else:
-            f = "other"
+            body.append(("preamble", p))
+            continue
         metas.append(MetaLine(field=f, text=t, start=line.start, end=line.end))
     return metas, body
 
@@ -277,6 +286,7 @@ def _parse_attachment(tb: _TreeBuilder, no: str, head: Line, lines: list[Line]) 
             p = Para()
             p.add(row)
             tb.add(f"att{no}.{k}", "paragraph", f"附件{no}第{k}段", p, parent=att, section_title=att.title)
+    tb.covered.append((head.start, head.end))
 
 
 def _fields(line: Line) -> list[tuple[str, int]]:
@@ -302,6 +312,7 @@ def _parse_roster(tb: _TreeBuilder, att: Clause, no: str, rows: list[Line]) -> N
             cells = cells[1:]
         cells = [c for c in cells if c[0]]
         if not cells:
+            tb.covered.append((row.start, row.end))
             continue
         name = re.sub(r"[\s\u3000]+", "", cells[0][0])
         title = cells[1][0] if len(cells) > 1 else ""
@@ -322,6 +333,7 @@ def _parse_roster(tb: _TreeBuilder, att: Clause, no: str, rows: list[Line]) -> N
 
 def _parse_ledger(tb: _TreeBuilder, att: Clause, no: str, rows: list[Line]) -> None:
     header = [c for c, _ in _fields(rows[0])]
+    tb.covered.append((rows[0].start, rows[0].end))  # the header row names the columns of every row
     unit_col = len(header) - 1
     prev: Clause | None = None
     for row in rows[1:]:
@@ -333,6 +345,7 @@ def _parse_ledger(tb: _TreeBuilder, att: Clause, no: str, rows: list[Line]) -> N
         seq = values.get(header[0], "")
         content = [v for k, v in values.items() if k != header[0] and v]
         if not content:
+            tb.covered.append((row.start, row.end))  # an empty numbered row: nothing to cite
             continue
         units = _units(cells[unit_col])
         tasks = [v for k, v in values.items() if k not in (header[0], header[unit_col]) and v]
@@ -356,30 +369,61 @@ def _parse_ledger(tb: _TreeBuilder, att: Clause, no: str, rows: list[Line]) -> N
             prev = prev_row
 
 
+def _first_struct(lines: list[Line]) -> tuple[str, int] | None:
+    """The document's family and the index of its first numbered line (None: no numbering at all).
+
+    An article numbered 第一条 makes a legal text; otherwise a part 一、 or an item 1. makes a GB/T one.
+    """
+    for i, ln in enumerate(lines):
+        hit = match_marker(ln.text)
+        if hit and hit[0].name == "tiao" and hit[1] == 1:
+            first = next(j for j in range(i + 1) if (h := match_marker(lines[j].text)) and
+                         (h[0].name in LEGAL_HEADINGS or h[0].name == "tiao"))
+            return "legal", first
+    for i, ln in enumerate(lines):
+        hit = match_marker(ln.text)
+        if hit and hit[0].name in ("cn1", "cn2", "ar1") and hit[1] == 1:
+            return "gbt", i
+    return None
+
+
 def parse_text(raw: str, meta: DocumentMeta) -> ParsedDocument:
     """Parse a document's text into its clause tree (structured, or paragraphs as a fallback)."""
     year = meta.issue_date.year if meta.issue_date else date.today().year
     tb = _TreeBuilder(meta.doc_id, raw, year)
     lines = _lines(raw)
-    first_struct = next(
-        (i for i, ln in enumerate(lines) if SECTION_RE.match(ln.text) or ITEM_RE.match(ln.text)), None
-    )
-    if first_struct is None:
+    found = _first_struct(lines)
+    if found is None:
         return _parse_paragraphs(tb, lines, meta)
+    family, first_struct = found
 
     metas, front_body = _classify_front(lines[:first_struct], meta)
     for kind, para in front_body:
         label = {"notice": "印发通知", "preamble": "前言"}[kind]
-        tb.add(kind, kind, label, para, parent=None, title=label)
+        path = kind if f"{meta.doc_id}#{kind}" not in tb.clauses else f"{kind}{len(tb.clauses) + 1}"
+        if path != kind:  # a second preamble paragraph belongs to the first
+            tb.extend(tb.clauses[f"{meta.doc_id}#{kind}"], para)
+            continue
+        tb.add(path, kind, label, para, parent=None, title=label)
 
     # split the rest into body, attachment blocks and back matter
     rest = lines[first_struct:]
+    back_from = len(rest)
+    while back_from > 0 and (
+        DATE_RE.match(rest[back_from - 1].text)
+        or DISCLOSURE_RE.match(rest[back_from - 1].text)
+        or _is_signature(rest, back_from - 1)
+    ):
+        back_from -= 1  # signature, date and （此件公开发布） closing the document
     body_lines: list[Line] = []
     attachments: list[tuple[str, Line, list[Line]]] = []
     zone = "body"
-    for line in rest:
+    for idx, line in enumerate(rest):
         t = line.text
-        if CC_RE.match(t) or PRINTED_RE.search(t) or (zone == "back"):
+        if idx >= back_from and zone in ("body", "back"):
+            f = "date" if DATE_RE.match(t) else ("disclosure" if DISCLOSURE_RE.match(t) else "issuer")
+            metas.append(MetaLine(field=f, text=t, start=line.start, end=line.end))
+        elif CC_RE.match(t) or PRINTED_RE.search(t) or (zone == "back"):
             zone = "back"
             f = "cc" if CC_RE.match(t) else ("date" if PRINTED_RE.search(t) else "office")
             metas.append(MetaLine(field=f, text=t, start=line.start, end=line.end))
@@ -394,88 +438,278 @@ def parse_text(raw: str, meta: DocumentMeta) -> ParsedDocument:
         else:
             body_lines.append(line)
 
-    _parse_body(tb, _join_paragraphs(body_lines))
+    body = _join_paragraphs(body_lines)
+    if family == "legal":
+        _parse_legal(tb, body, metas)
+    else:
+        _parse_gbt(tb, body)
     for no, head, att_lines in attachments:
         _parse_attachment(tb, no, head, att_lines)
     metas.sort(key=lambda m: m.start)
-    return ParsedDocument(meta=meta, raw=raw, clauses=tb.clauses, meta_lines=metas, structured=True)
+    return ParsedDocument(meta=meta, raw=raw, clauses=tb.clauses, meta_lines=metas, structured=True,
+                          family=family, covered=tb.covered)
 
 
-def _parse_body(tb: _TreeBuilder, paras: list[Para]) -> None:
-    section: Clause | None = None
-    item: Clause | None = None
-    sub: Clause | None = None
-    last_item = 0
-    # responsibility blocks of the current item: (sub-item it follows or None, field, names)
-    resp: list[tuple[Clause | None, str, list[str], int, int]] = []
+# ---------------------------------------------------------------- GB/T 9704 documents
 
-    def close_item() -> None:
-        if item is None:
-            return
-        subs_with_resp = {id(s) for s, *_ in resp if s is not None}
-        per_sub = len(subs_with_resp) > 1 or (item.children and len(item.children) == 1 and subs_with_resp)
-        for owner, fld, names, start, end in resp:
-            target = owner if (per_sub and owner is not None) else item
-            getattr(target, fld).extend(n for n in names if n not in getattr(target, fld))
-            target.resp_start = min(target.resp_start or start, start)
-            target.resp_end = max(target.resp_end, end)
-        for cid in item.children:  # sub-items without their own block inherit the item's
-            child = tb.clauses[cid]
-            for fld in ("leaders", "lead_units", "coop_units"):
-                if not getattr(child, fld):
-                    setattr(child, fld, list(getattr(item, fld)))
-            if not child.resp_end:
-                child.resp_start, child.resp_end = item.resp_start, item.resp_end
-        resp.clear()
+
+def _straight_through(paras: list[Para], name: str) -> bool:
+    """Whether a level is numbered straight through the document (1…N once) rather than per parent."""
+    numbers = [hit[1] for p in paras if (hit := match_marker(p.text)) and hit[0].name == name]
+    return bool(numbers) and numbers == list(range(1, len(numbers) + 1))
+
+
+_GBT_PREFIX = {"cn1": "s", "cn2": "i", "ar1": "", "ar2": "", "circ": ""}
+
+
+def _is_heading_only(rest: str) -> bool:
+    """"（二）基本原则。": a run-in title with no body of its own; the paragraphs after it are its body."""
+    return len(rest) <= 20 and len(split_sentences(rest)) <= 1
+
+
+def _parse_gbt(tb: _TreeBuilder, paras: list[Para]) -> None:
+    """一、 › （一） › 1. › （1） › ①, each level a clause; responsibility lines and tails attach to theirs."""
+    straight = {name: _straight_through(paras, name) for name in _GBT_PREFIX}
+    stack: list[tuple[int, Clause]] = []  # (rank, clause) of the open nodes, outermost first
+    last: dict[tuple[str, str | None], int] = {}
+    last_global: dict[str, int] = {}
+    closed: set[str] = set()  # leaves ended by a responsibility tail: later text is not theirs
+    heading_only: set[str] = set()
+    resp: dict[str, list[tuple[Clause, str, list[str], int, int]]] = {}  # group clause id → blocks
+    last_marker = max((i for i, p in enumerate(paras) if match_marker(p.text)), default=-1)
+    closings = 0
+
+    def parent_for(rank: int) -> Clause | None:
+        for r, c in reversed(stack):
+            if r < rank:
+                return c
+        return None
+
+    def close(down_to_rank: int) -> None:
+        while stack and stack[-1][0] >= down_to_rank:
+            _r, node = stack.pop()
+            _assign_responsibility(tb, node, resp.pop(node.clause_id, []))
+
+    for i, para in enumerate(paras):
+        t = para.text
+        hit = match_marker(t)
+        if hit and hit[0].name in _GBT_PREFIX:
+            marker, n, rest, off = hit
+            parent = parent_for(marker.rank)
+            key = (marker.name, parent.clause_id if parent else None)
+            expected = {last.get(key, 0) + 1, last_global.get(marker.name, 0) + 1} if straight[marker.name] \
+                else {last.get(key, 0) + 1}
+            if n in expected:
+                close(marker.rank)
+                last[key] = n
+                last_global[marker.name] = n
+                node = _add_gbt_node(tb, marker.name, n, hit[0].numeral, para.sub(off), parent,
+                                     straight[marker.name])
+                stack.append((marker.rank, node))
+                tb.covered.append((para.start, para.offs[off] if off < len(para.offs) else para.end))
+                if _is_heading_only(rest):
+                    heading_only.add(node.clause_id)
+                _take_tail(tb, node, para.sub(off), closed)
+                continue
+        if (m := RESP_LINE_RE.match(t)) and stack:
+            owner = stack[-1][1]
+            parent = tb.clauses.get(owner.parent_id or "")
+            # a block after a sub-item is decided with its siblings' blocks when their item closes
+            group = parent if parent is not None and parent.kind in ("item", "subitem") else owner
+            fld = "leaders" if m.group(1) == "责任领导" else _RESP_FIELD[m.group(1)[:2]]
+            resp.setdefault(group.clause_id, []).append((owner, fld, _units(m.group(2)), para.start, para.end))
+            continue
+        top = stack[-1][1] if stack else None
+        at_end = i > last_marker and top is not None and top.clause_id not in heading_only and top.is_leaf
+        if top is None or top.clause_id in closed or at_end:
+            close(0)
+            closings += 1
+            node = tb.add(f"closing{closings}", "closing", f"结尾第{closings}段", para, parent=None,
+                          title=_first_sentence_title(t))
+            continue
+        tb.extend(top, para)
+        _take_tail(tb, top, para, closed)
+    close(0)
+    for clause in tb.clauses.values():
+        if clause.kind == "section" and not clause.children:  # a flat list 一、…三十、: items, not parts
+            clause.label = f"{_gbt_number(clause)}"
+            clause.title = _first_sentence_title(clause.text)
+
+
+def _add_gbt_node(tb: _TreeBuilder, name: str, n: int, numeral: str, body: Para, parent: Clause | None,
+                  straight: bool) -> Clause:
+    cn = to_cn(n)
+    if name == "cn1":
+        path, kind, label = f"s{n}", "section", f"第{cn}部分"
+    elif name == "cn2":
+        path = f"i{n}" if straight or parent is None else f"{parent.path}.{n}"
+        kind = "item"
+        label = f"{_gbt_number(parent)}（{cn}）" if parent is not None and parent.kind == "section" else f"（{cn}）"
+        if parent is not None and parent.kind != "section":
+            kind, label = "subitem", f"{parent.label}（{cn}）"
+    elif name == "ar1" and (straight or parent is None or parent.kind == "section"):
+        path, kind, label = (str(n) if straight or parent is None else f"{parent.path}.{n}"), "item", f"第{n}条"
+        if not straight and parent is not None:
+            label = f"{_gbt_number(parent)}{n}."
+    else:
+        assert parent is not None or name in ("ar1", "ar2", "circ")
+        base = parent.path if parent is not None else ""
+        path = f"{base}.{n}" if base else f"{name}{n}"
+        kind = "subitem"
+        mark = {"ar1": f"{n}.", "ar2": f"第({n})项", "circ": f"第{'①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳'[n - 1]}目"}[name]
+        label = f"{parent.label if parent is not None else ''}{mark}"
+    if f"{tb.doc_id}#{path}" in tb.clauses:  # a numbering that repeats itself: keep both, apart
+        path = f"{path}_{sum(1 for c in tb.clauses if c.startswith(f'{tb.doc_id}#{path}'))}"
+    title = body.text if kind == "section" else _first_sentence_title(body.text)
+    section = parent
+    while section is not None and section.kind != "section":
+        section = tb.clauses.get(section.parent_id or "")
+    node = tb.add(path, kind, label, body, parent=parent, title=title,
+                  section_title=section.title if section is not None else "",
+                  item_title=parent.title if parent is not None and parent.kind in ("item", "subitem") else "")
+    if kind == "item":
+        node.item_title = node.title
+    return node
+
+
+def _gbt_number(section: Clause | None) -> str:
+    """"三、" for the third part: how the document writes the part a label starts from."""
+    if section is None:
+        return ""
+    n = int(re.sub(r"\D", "", section.path) or 0)
+    return f"{to_cn(n)}、"
+
+
+_RESP_FIELD = {"责任": "lead_units", "牵头": "lead_units", "配合": "coop_units", "参与": "coop_units"}
+
+
+def _take_tail(tb: _TreeBuilder, node: Clause, para: Para, closed: set[str]) -> None:
+    """"…（人力资源社会保障部、财政部负责）" at a paragraph's end names the clause's units and ends it."""
+    tail = responsibility_tail(para.text)
+    if tail is None:
+        return
+    lead, coop, at = tail
+    node.lead_units += [u for u in lead if u not in node.lead_units]
+    node.coop_units += [u for u in coop if u not in node.coop_units and u not in node.lead_units]
+    node.resp_start, node.resp_end = para.offs[at], para.end
+    closed.add(node.clause_id)
+
+
+def _assign_responsibility(tb: _TreeBuilder, item: Clause,
+                           blocks: list[tuple[Clause, str, list[str], int, int]]) -> None:
+    """Responsibility lines after an item go to the item, or to each sub-item when several have their own."""
+    if not blocks:
+        return
+    subs = {id(owner) for owner, *_ in blocks if owner is not item}
+    per_sub = len(subs) > 1 or (len(item.children) == 1 and bool(subs))
+    for owner, fld, names, start, end in blocks:
+        target = owner if per_sub and owner is not item else item
+        getattr(target, fld).extend(n for n in names if n not in getattr(target, fld))
+        target.resp_start = min(target.resp_start or start, start)
+        target.resp_end = max(target.resp_end, end)
+    for cid in item.children:  # sub-items without their own block inherit the item's
+        child = tb.clauses[cid]
+        for fld in ("leaders", "lead_units", "coop_units"):
+            if not getattr(child, fld):
+                setattr(child, fld, list(getattr(item, fld)))
+        if not child.resp_end:
+            child.resp_start, child.resp_end = item.resp_start, item.resp_end
+
+
+# ---------------------------------------------------------------- legal texts
+
+
+def _parse_legal(tb: _TreeBuilder, paras: list[Para], metas: list[MetaLine]) -> None:
+    """第X编 › 第X章 › 第X节 › 第X条; an article's paragraphs (款) and items (项) are its parts."""
+    heads: list[tuple[int, Clause]] = []
+    article: Clause | None = None
+    last_article = 0
+    parts: list[dict] = []
+    seen_heading: set[tuple[str, int]] = set()
+
+    def finish() -> None:
+        if article is not None:
+            article.parts = _label_parts(article, parts)
+        parts.clear()
 
     for para in paras:
-        t = para.text
-        if m := SECTION_RE.match(t):
-            close_item()
-            item = sub = None
-            no = _cn_to_int(m.group(1))
-            body = para.sub(m.start(2))
-            section = tb.add(f"s{no}", "section", f"第{m.group(1)}部分", body, parent=None, title=body.text)
-        elif (m := ITEM_RE.match(t)) and int(m.group(1)) == last_item + 1:
-            close_item()
-            sub = None
-            last_item = int(m.group(1))
-            body = para.sub(m.start(2))
-            item = tb.add(
-                str(last_item),
-                "item",
-                f"第{last_item}条",
-                body,
-                parent=section,
-                title=_first_sentence_title(body.text),
-                section_title=section.title if section else "",
-            )
-            item.item_title = item.title
-        elif (m := SUB_RE.match(t)) and item is not None:
-            body = para.sub(m.start(2))
-            n = int(m.group(1))
-            sub = tb.add(
-                f"{item.path}.{n}",
-                "subitem",
-                f"{item.label}第({n})项",
-                body,
-                parent=item,
-                title=_first_sentence_title(body.text),
-                section_title=item.section_title,
-                item_title=item.title,
-            )
-        elif (m := RESP_RE.match(t)) and item is not None:
-            fld = {"责任领导": "leaders", "牵头处室": "lead_units", "责任处室": "lead_units", "配合处室": "coop_units"}[
-                m.group(1)
-            ]
-            resp.append((sub, fld, _units(m.group(2)), para.start, para.end))
-        elif sub is not None:
-            tb.extend(sub, para)
-        elif item is not None:
-            tb.extend(item, para)
+        hit = match_marker(para.text)
+        name = hit[0].name if hit else ""
+        if hit and name in LEGAL_HEADINGS:
+            marker, n, rest, off = hit
+            if (name, n) in seen_heading and article is None:  # a table of contents before the body
+                metas.append(MetaLine(field="toc", text=para.text, start=para.start, end=para.end))
+                continue
+            seen_heading.add((name, n))
+            finish()
+            article = None
+            while heads and heads[-1][0] >= marker.rank:
+                heads.pop()
+            parent = heads[-1][1] if heads else None
+            kind, prefix, unit = {"bian": ("book", "b", "编"), "zhang": ("chapter", "c", "章"),
+                                  "jie": ("division", "j", "节")}[name]
+            path = f"{parent.path}.{prefix}{n}" if parent is not None and name == "jie" else f"{prefix}{n}"
+            body = para.sub(off) if off < len(para.text) else para
+            node = tb.add(path, kind, f"第{hit[0].pattern.match(para.text).group(1)}{unit}", body, parent=parent,
+                          title=rest.strip())
+            tb.covered.append((para.start, para.end))
+            heads.append((marker.rank, node))
+            continue
+        if hit and name == "tiao" and hit[1] == last_article + 1:
+            marker, n, rest, off = hit
+            finish()
+            last_article = n
+            parent = heads[-1][1] if heads else None
+            chapter = next((c for _r, c in reversed(heads) if c.kind == "chapter"), None)
+            numeral = marker.pattern.match(para.text).group(1)
+            article = tb.add(f"a{n}", "article", f"第{numeral}条", para.sub(off), parent=parent,
+                             title=_first_sentence_title(rest), section_title=chapter.title if chapter else "")
+            article.item_title = article.title
+            tb.covered.append((para.start, para.start + off))
+            parts.append({"kind": "paragraph", "start": para.start + off, "end": para.end})
+            continue
+        if article is None:
+            k = len(tb.clauses) + 1
+            tb.add(f"p{k}", "paragraph", f"第{k}段", para, parent=heads[-1][1] if heads else None)
+            continue
+        tb.extend(article, para)
+        if hit and name in ("cn2", "ar1", "ar2", "circ"):
+            parts.append({"kind": name, "n": hit[1], "start": para.start, "end": para.end})
         else:
-            tb.add(f"p{len(tb.clauses) + 1}", "paragraph", f"第{len(tb.clauses) + 1}段", para, parent=section)
-    close_item()
+            parts.append({"kind": "paragraph", "start": para.start, "end": para.end})
+    finish()
+
+
+def _label_parts(article: Clause, parts: list[dict]) -> list[ClausePart]:
+    """款 and 项 of an article, labelled as the law cites them: 第十条第二款, 第十四条第（三）项."""
+    paragraphs = [p for p in parts if p["kind"] == "paragraph"]
+    many = len(paragraphs) > 1
+    out: list[ClausePart] = []
+    k = 0
+    seen: set[str] = set()
+    item: ClausePart | None = None
+    for p in parts:
+        if p["kind"] == "paragraph":
+            k += 1
+            item = None
+            out.append(ClausePart(path=f"{article.path}.k{k}", kind="paragraph",
+                                  label=f"{article.label}第{to_cn(k)}款", start=p["start"], end=p["end"]))
+            continue
+        n = p["n"]
+        where = f"第{to_cn(k)}款" if many else ""
+        if p["kind"] == "cn2":
+            path = f"{article.path}.{n}" if f"{article.path}.{n}" not in seen else f"{article.path}.k{k}.{n}"
+            item = ClausePart(path=path, kind="item", label=f"{article.label}{where}第（{to_cn(n)}）项",
+                              start=p["start"], end=p["end"])
+            out.append(item)
+        else:
+            base = item.path if item is not None else f"{article.path}.k{k}"
+            mark = f"第{n}目" if p["kind"] != "circ" else f"第{'①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳'[n - 1]}目"
+            out.append(ClausePart(path=f"{base}.{n}", kind="subitem",
+                                  label=f"{item.label if item is not None else article.label + where}{mark}",
+                                  start=p["start"], end=p["end"]))
+        seen.add(out[-1].path)
+    return out if (many or len(out) > 1) else []
 
 
 def _parse_paragraphs(tb: _TreeBuilder, lines: list[Line], meta: DocumentMeta) -> ParsedDocument:
@@ -493,7 +727,38 @@ def _parse_paragraphs(tb: _TreeBuilder, lines: list[Line], meta: DocumentMeta) -
             continue
         k += 1
         tb.add(f"p{k}", "paragraph", f"第{k}段", para, parent=None, title=_first_sentence_title(t))
-    return ParsedDocument(meta=meta, raw=tb.raw, clauses=tb.clauses, meta_lines=metas, structured=False)
+    return ParsedDocument(meta=meta, raw=tb.raw, clauses=tb.clauses, meta_lines=metas, structured=False,
+                          family="paragraphs", covered=tb.covered)
+
+
+def coverage(doc: ParsedDocument) -> tuple[float, list[tuple[int, int]]]:
+    """Share of the text's non-space characters that lie in a clause, a responsibility line, a numbering
+    marker or a metadata line, and the spans (runs of uncovered characters) that lie in none."""
+    raw = doc.raw
+    mark = bytearray(len(raw))
+    spans = [(c.start, c.end) for c in doc.clauses.values()]
+    spans += [(c.resp_start, c.resp_end) for c in doc.clauses.values() if c.resp_end]
+    spans += [(m.start, m.end) for m in doc.meta_lines] + [tuple(s) for s in doc.covered]
+    for s, e in spans:
+        mark[s:e] = b"\x01" * (e - s)
+    total = missed_n = 0
+    missed: list[tuple[int, int]] = []
+    run: int | None = None
+    for i, ch in enumerate(raw):
+        if ch.isspace():
+            continue
+        total += 1
+        if mark[i]:
+            if run is not None:
+                missed.append((run, i))
+                run = None
+            continue
+        missed_n += 1
+        if run is None:
+            run = i
+    if run is not None:
+        missed.append((run, len(raw)))
+    return (1.0 if not total else (total - missed_n) / total), [(s, e) for s, e in missed]
 
 
 def read_document(path: Path) -> tuple[str, DocumentMeta]:

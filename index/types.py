@@ -16,6 +16,7 @@ __all__ = [
     "ClauseKind",
     "Period",
     "Clause",
+    "ClausePart",
     "MetaLine",
     "DocumentMeta",
     "ParsedDocument",
@@ -32,10 +33,16 @@ ClauseKind = Literal[
     "roster_entry",
     "ledger_row",
     "paragraph",
+    "book",
+    "chapter",
+    "division",
+    "article",
+    "closing",
 ]
 
 #: clause kinds that carry body text and become chunks when they have no children
-LEAF_KINDS = {"item", "subitem", "preamble", "notice", "roster_entry", "ledger_row", "paragraph"}
+LEAF_KINDS = {"item", "subitem", "preamble", "notice", "roster_entry", "ledger_row", "paragraph", "article", "closing",
+              "section"}
 
 
 class Period(BaseModel):
@@ -56,6 +63,16 @@ class Period(BaseModel):
         if self.end_date:
             return f"至{self.end_date:%Y年%-m月%-d日}"
         return self.text
+
+
+class ClausePart(BaseModel):
+    """A paragraph (款) or item (项) inside an article: cited by its own label, retrieved with its article."""
+
+    path: str  # "a14.3" (第十四条第（三）项), "a2.k2" (第二条第二款)
+    kind: Literal["paragraph", "item", "subitem"]
+    label: str
+    start: int
+    end: int
 
 
 class Clause(BaseModel):
@@ -83,6 +100,7 @@ class Clause(BaseModel):
     resp_start: int = 0
     resp_end: int = 0
     extra: dict[str, str | list[str]] = Field(default_factory=dict)
+    parts: list[ClausePart] = Field(default_factory=list)  # an article's 款 and 项, in order
 
     @property
     def is_leaf(self) -> bool:
@@ -122,6 +140,8 @@ class ParsedDocument(BaseModel):
     clauses: dict[str, Clause]  # in document order
     meta_lines: list[MetaLine] = Field(default_factory=list)
     structured: bool = True  # False when the generic paragraph fallback was used
+    family: Literal["legal", "gbt", "paragraphs"] = "gbt"  # which numbering grammar the body follows
+    covered: list[tuple[int, int]] = Field(default_factory=list)  # markers and headings: structure, not text
 
     def leaves(self) -> list[Clause]:
         return [c for c in self.clauses.values() if c.is_leaf and c.kind in LEAF_KINDS]
