@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from index.errors import CorpusError
+from index.metadata import DocumentGrammar, infer_metadata, load_grammar
 from index.grammar import LEGAL_HEADINGS, RESP_LINE_RE, UNIT_SPLIT_RE, match_marker, responsibility_tail, to_cn
 from index.periods import find_periods
 from index.types import Clause, ClausePart, DocumentMeta, MetaLine, ParsedDocument, Period
@@ -792,6 +793,7 @@ def read_document(path: Path) -> tuple[str, DocumentMeta]:
         if not isinstance(fields, dict):
             raise CorpusError(f"元数据文件 {meta_path.name} 应为键值映射", code="corpus_bad_meta")
     first_line = next((ln.strip() for ln in raw.splitlines() if ln.strip()), path.stem)
+    fields["declared"] = sorted(k for k in fields if k not in ("doc_id", "declared"))
     fields.setdefault("doc_id", path.stem)
     fields.setdefault("title", first_line[:80])
     fields["path"] = path.name
@@ -803,9 +805,20 @@ def read_document(path: Path) -> tuple[str, DocumentMeta]:
     return raw, meta
 
 
-def parse_document(path: Path) -> ParsedDocument:
+def parse_document(path: Path, grammar: DocumentGrammar | None = None) -> ParsedDocument:
+    """Read and parse one document; metadata its text states fills what its `.meta.yaml` leaves out."""
     raw, meta = read_document(path)
-    return parse_text(raw, meta)
+    doc = parse_text(raw, meta)
+    if grammar is None:
+        return doc
+    inferred = {k: v for k, v in infer_metadata(doc, grammar).items() if k not in meta.declared}
+    if not inferred:
+        return doc
+    new_meta = meta.model_copy(update=inferred)
+    if new_meta.issue_date != meta.issue_date:  # relative dates ("7月底前") resolve to the issue year
+        return parse_text(raw, new_meta)
+    doc.meta = new_meta
+    return doc
 
 
 def locate_quote(doc: ParsedDocument, quote: str, *, within: tuple[int, int] | None = None) -> tuple[int, int] | None:
@@ -826,8 +839,9 @@ def load_corpus(corpus_dir: Path) -> dict[str, ParsedDocument]:
     if not docs_dir.is_dir():
         raise CorpusError(f"语料目录 {docs_dir} 不存在", code="corpus_missing")
     docs: dict[str, ParsedDocument] = {}
+    grammar = load_grammar(Path(corpus_dir))
     for path in sorted(docs_dir.glob("*.txt")):
-        doc = parse_document(path)
+        doc = parse_document(path, grammar)
         if doc.meta.doc_id in docs:
             raise CorpusError(f"文件 {path.name} 的 doc_id {doc.meta.doc_id} 与另一文件重复", code="corpus_duplicate_id")
         docs[doc.meta.doc_id] = doc

@@ -132,6 +132,18 @@ class DocumentMeta(BaseModel):
     source_note: str = ""
     path: str = ""  # file name inside corpus/documents
     sha256: str = ""
+    kind: str = ""  # 法律, 行政法规, 地方性法规, 规章, 规范性文件 (corpus/doc_kinds.yaml)
+    form: str = ""  # what the title calls the text: 条例, 意见, 通知, 工作方案 …
+    effective_date: date | None = None  # 自…起施行 / 发布之日起施行
+    revisions: list[dict[str, str]] = Field(default_factory=list)  # {"date", "text"} of 修订/修正 lines
+    replaces: list[str] = Field(default_factory=list)  # texts this one repeals (…同时废止 / 停止执行)
+    city: str = ""
+    declared: list[str] = Field(default_factory=list)  # fields the .meta.yaml set (they override inference)
+
+    @property
+    def short_name(self) -> str:
+        """How answers name the document: its 文号, else its title."""
+        return self.doc_number or self.title
 
 
 class ParsedDocument(BaseModel):
