@@ -1,0 +1,406 @@
+"""read_text: real DOCX, PDF, HTML and Markdown files made from shipped texts read back to the same paragraphs."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from index.errors import CorpusError
+from index.formats import SUPPORTED_SUFFIXES, read_text
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCES = ["cn-sybx-tiaoli-1999", "cn-gbf-2019-6"]
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def paragraphs_of(doc_id: str) -> list[str]:
+    text = (REPO / "corpus" / "documents" / f"{doc_id}.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def lines_of(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# ------------------------------------------------------------------ writers of test files
+
+NO_LINE_START = "，。；：、）》」”’！？"
+
+
+def wrap(paragraph: str, width: float, size: float, indent: float) -> list[str]:
+    """Typeset like a word processor: by glyph width, Latin runs unbroken, no comma at a line start."""
+    lines: list[str] = []
+    cur: list[str] = []
+    avail = width - indent
+    for tok in re.findall(r"[A-Za-z0-9%.]+|.", paragraph):
+        # A space never starts a line: it stays, invisible, at the end of the line it follows.
+        if cur and tok != " " and pdfmetrics.stringWidth("".join(cur) + tok, FONT, size) > avail:
+            carry = [cur.pop()] if tok in NO_LINE_START and len(cur) > 1 else []
+            lines.append("".join(cur))
+            cur, avail = carry, width
+        cur.append(tok)
+    lines.append("".join(cur))
+    return lines
+
+
+def write_pdf(path: Path, paragraphs: list[str], running_head: str, *, size: float = 12) -> int:
+    """An A4 PDF, 28 characters a line with a 2-character first-line indent; returns the page count."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    page_w, page_h = A4
+    width, leading = 28 * size, 1.6 * size
+    left, top, bottom = (page_w - width) / 2, page_h - 90, 80
+    page = 1
+
+    def furniture() -> None:
+        c.setFont(FONT, 9)
+        c.drawCentredString(page_w / 2, page_h - 50, running_head)
+        c.line(left, page_h - 56, left + width, page_h - 56)
+        c.drawCentredString(page_w / 2, 40, f"- {page} -")
+        c.setFont(FONT, size)
+
+    furniture()
+    y = top
+    for para in paragraphs:
+        for i, line in enumerate(wrap(para, width, size, 2 * size)):
+            if y < bottom:
+                c.showPage()
+                page += 1
+                furniture()
+                y = top
+            c.drawString(left + (2 * size if i == 0 else 0), y, line)
+            y -= leading
+    c.save()
+    return page
+
+
+def write_docx(path: Path, paragraphs: list[str], running_head: str) -> None:
+    doc = Document()
+    for para in paragraphs:
+        doc.add_paragraph(para)
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = running_head
+    footer = section.footer.paragraphs[0]
+    footer.add_run("第 ")
+    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, None), ("end", None)):
+        run = footer.add_run("1" if kind is None and text is None else "")
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        elif text:
+            instr = OxmlElement("w:instrText")
+            instr.text = text
+            run._r.append(instr)
+    footer.add_run(" 页")
+    doc.save(str(path))
+
+
+def gov_page(paragraphs: list[str], charset: str) -> str:
+    """A government site's article page: title above the article box, furniture all around."""
+    title, body = paragraphs[0], paragraphs[1:]
+    html_body = []
+    for i, para in enumerate(body):
+        text = escape(para)
+        if i == 3 and len(para) > 20:
+            text = text[:10] + "\n      " + text[10:]  # the page source wraps inside a paragraph
+        html_body.append(f'<p style="text-indent:2em;">{text}</p>')
+    # The last two paragraphs (signature, date) share one <p>, separated by <br>.
+    html_body[-2:] = [html_body[-2].replace("</p>", "<br/>" + escape(body[-1]) + "</p>")]
+    return f"""<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
+<title>{escape(title)}_政府信息公开专栏</title>
+<script type="text/javascript">var _hmt = _hmt || []; document.write("<p>百度统计代码</p>");</script>
+<style>.TRS_Editor p {{ line-height: 2; }}</style></head>
+<body>
+<div class="header"><div class="logo">中国政府网</div><div class="search"><input type="text"> <button>搜索</button></div></div>
+<nav class="nav"><ul><li><a href="/">首页</a></li><li><a href="/zhengce">政策</a></li><li><a href="/hudong">互动</a></li></ul></nav>
+<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zhengce">政策</a> &gt; 正文</div>
+<div class="article">
+  <h1>{escape(title)}</h1>
+  <div class="pages-date">2019-02-14 17:00 来源：中国政府网 【字体：大 中 小】</div>
+  <div class="pages_content" id="UCAP-CONTENT"><div class="TRS_Editor">
+{chr(10).join(html_body)}
+  </div></div>
+  <div class="share">分享到：<a href="#">微信</a> <a href="#">微博</a></div>
+  <div class="print"><a href="javascript:window.print()">【打印本页】</a><a href="javascript:window.close()">【关闭窗口】</a></div>
+</div>
+<div class="related"><h3>相关稿件</h3><ul><li><a href="/1">关于做好失业保险稳岗工作的通知</a></li>
+<li><a href="/2">关于进一步做好稳就业工作的意见</a></li></ul></div>
+<footer><p>主办单位：国务院办公厅 运行维护单位：中国政府网运行中心</p><p>版权所有：中国政府网 京ICP备05070218号</p></footer>
+<script>(function() {{ var s = document.createElement("script"); }})();</script>
+</body></html>"""
+
+
+def markdown_of(paragraphs: list[str]) -> str:
+    out = [f"# {paragraphs[0]}", "<!-- INFO END -->"]
+    for para in paragraphs[1:]:
+        if re.match(r"^(第[一二三四五六七八九十]+章|[一二三四五六七八九十]+、)", para):
+            out.append(f"## {para}")
+        else:
+            out.append(para)
+    return "\n\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ same paragraphs from every format
+
+
+def test_supported_suffixes_are_the_five_formats():
+    assert SUPPORTED_SUFFIXES == (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+
+
+@pytest.mark.parametrize("doc_id", SOURCES)
+def test_txt_is_returned_as_published(doc_id):
+    path = REPO / "corpus" / "documents" / f"{doc_id}.txt"
+    assert read_text(path) == path.read_text(encoding="utf-8")
+
+
+def test_txt_drops_bom_and_crlf_only(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes("\ufeff第一条 甲。\r\n\r\n　第二条 乙。  \r\n".encode("utf-8"))
+    assert read_text(path) == "第一条 甲。\n\n　第二条 乙。  \n"
+
+
+@pytest.mark.parametrize("doc_id", SOURCES)
+def test_pdf_gives_the_paragraphs_of_the_text(doc_id, tmp_path):
+    paragraphs = paragraphs_of(doc_id)
+    path = tmp_path / f"{doc_id}.pdf"
+    pages = write_pdf(path, paragraphs, running_head=paragraphs[0][:20])
+    assert pages >= 3
+    assert lines_of(read_text(path)) == paragraphs
+
+
+@pytest.mark.parametrize("doc_id", SOURCES)
+def test_docx_gives_the_paragraphs_of_the_text_without_header_and_footer(doc_id, tmp_path):
+    paragraphs = paragraphs_of(doc_id)
+    path = tmp_path / f"{doc_id}.docx"
+    write_docx(path, paragraphs, running_head="中华人民共和国国务院公报")
+    text = read_text(path)
+    assert lines_of(text) == paragraphs
+    assert "公报" not in text
+
+
+@pytest.mark.parametrize("doc_id", SOURCES)
+def test_gbk_gov_page_gives_the_paragraphs_of_the_text(doc_id, tmp_path):
+    paragraphs = paragraphs_of(doc_id)
+    path = tmp_path / f"{doc_id}.html"
+    path.write_bytes(gov_page(paragraphs, "gb2312").encode("gbk"))
+    text = read_text(path)
+    assert lines_of(text) == paragraphs
+    for noise in ("首页", "分享到", "打印本页", "版权所有", "统计代码", "相关稿件", "来源："):
+        assert noise not in text
+
+
+@pytest.mark.parametrize("doc_id", SOURCES)
+def test_markdown_gives_the_paragraphs_of_the_text(doc_id, tmp_path):
+    paragraphs = paragraphs_of(doc_id)
+    path = tmp_path / f"{doc_id}.md"
+    path.write_text(markdown_of(paragraphs), encoding="utf-8")
+    assert lines_of(read_text(path)) == paragraphs
+
+
+def test_output_shape_is_one_paragraph_a_line_with_blank_lines_between(tmp_path):
+    path = tmp_path / "a.docx"
+    write_docx(path, ["标题", "", "第一条 甲。  ", "", "", "第二条 乙。"], running_head="页眉")
+    assert read_text(path) == "标题\n\n第一条 甲。\n\n第二条 乙。\n"
+
+
+# ------------------------------------------------------------------ format details
+
+
+def test_docx_table_rows_are_tab_separated_in_document_order(tmp_path):
+    doc = Document()
+    doc.add_paragraph("附件1")
+    table = doc.add_table(rows=3, cols=3)
+    for r, row in enumerate([["序号", "姓名", "职务"], ["1", "张三", "处长"], ["2", "李四", ""]]):
+        for col, value in enumerate(row):
+            table.cell(r, col).text = value
+    doc.add_paragraph("附件2")
+    path = tmp_path / "t.docx"
+    doc.save(str(path))
+    assert lines_of(read_text(path)) == ["附件1", "序号\t姓名\t职务", "1\t张三\t处长", "2\t李四\t", "附件2"]
+
+
+def test_docx_soft_line_breaks_are_joined(tmp_path):
+    doc = Document()
+    p = doc.add_paragraph("第一条 为了保障失业人员")
+    p.runs[0].add_break()
+    p.add_run("失业期间的基本生活。")
+    q = doc.add_paragraph("according to the")
+    q.runs[0].add_break()
+    q.add_run("law")
+    path = tmp_path / "b.docx"
+    doc.save(str(path))
+    assert lines_of(read_text(path)) == ["第一条 为了保障失业人员失业期间的基本生活。", "according to the law"]
+
+
+def test_docx_automatic_numbering_is_part_of_the_text(tmp_path):
+    doc = Document()
+    doc.add_paragraph("申请材料如下：")
+    doc.add_paragraph("身份证明；", style="List Number")
+    doc.add_paragraph("劳动合同。", style="List Number")
+    path = tmp_path / "n.docx"
+    doc.save(str(path))
+    assert lines_of(read_text(path)) == ["申请材料如下：", "1. 身份证明；", "2. 劳动合同。"]
+
+
+def test_html_keeps_escaped_angle_brackets_br_lines_and_tables(tmp_path):
+    page = """<html><head><meta charset="utf-8"></head><body>
+    <div class="nav"><a href="/">首页</a> <a href="/a">政务公开</a></div>
+    <div id="zoom">
+    <p>　　根据&lt;山东省海洋环境保护条例&gt;的规定，现将有关事项通知如下：&nbsp;</p>
+    <p>一、适用范围<br>（一）本市行政区域内的企业；<br/>（二）个体工商户。</p>
+    <table border="1"><tr><th>序号</th><th>姓名</th><th>单位</th></tr>
+    <tr><td>1</td><td><p>张三</p></td><td>市人社局</td></tr><tr><td>2</td><td>李四</td><td></td></tr></table>
+    <p>联系人：王五，电话：0351-1234567。</p>
+    </div><div class="footer">版权所有 &copy; 某省人民政府</div></body></html>"""
+    path = tmp_path / "p.htm"
+    path.write_text(page, encoding="utf-8")
+    assert lines_of(read_text(path)) == [
+        "根据<山东省海洋环境保护条例>的规定，现将有关事项通知如下：",
+        "一、适用范围",
+        "（一）本市行政区域内的企业；",
+        "（二）个体工商户。",
+        "序号\t姓名\t单位",
+        "1\t张三\t市人社局",
+        "2\t李四\t",
+        "联系人：王五，电话：0351-1234567。",
+    ]
+
+
+def test_markdown_keeps_numbers_and_drops_markup(tmp_path):
+    source = """# 关于做好**失业保险**工作的通知
+
+<!-- INFO END -->
+
+各市人力资源社会保障局：
+
+1. 适用范围。详见[实施细则](https://example.org/a.html)。
+2. 申领程序。
+
+- 身份证明；
+- 劳动合同。
+
+（一）本市行政区域内的企业；
+1.按月发放。
+"""
+    path = tmp_path / "m.md"
+    path.write_text(source, encoding="utf-8")
+    assert lines_of(read_text(path)) == [
+        "关于做好失业保险工作的通知",
+        "各市人力资源社会保障局：",
+        "1. 适用范围。详见实施细则。",
+        "2. 申领程序。",
+        "身份证明；",
+        "劳动合同。",
+        "（一）本市行政区域内的企业；1.按月发放。",
+    ]
+
+
+def test_pdf_page_numbers_in_other_forms_and_paragraphs_across_pages(tmp_path):
+    """Flush-left (unindented) paragraphs: breaks come from short last lines and item markers alone."""
+    path = tmp_path / "f.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    size, left = 12, 100
+    forms = ["—1—", "第2页", "3/3"]
+    body = [
+        ["第一条 为了保障失业人员失业期间的基本生活，促进其再", "就业，制定本条例。", "第二条 城镇企业事业单位、城镇企业事业单位职工依照"],
+        ["本条例的规定，缴纳失业保险费。", "（一）城镇企业事业单位、城镇企业事业单位职工缴纳的", "失业保险费；"],
+        ["（二）失业保险基金的利息；", "（三）财政补贴；"],
+    ]
+    for page, (form, lines) in enumerate(zip(forms, body), start=1):
+        c.setFont(FONT, 9)
+        c.drawString(left, 800, f"某省人民政府公报 2019年第{page}期")
+        c.setFont(FONT, size)
+        for i, line in enumerate(lines):
+            c.drawString(left, 760 - i * 20, line)
+        c.setFont(FONT, 9)
+        c.drawCentredString(A4[0] / 2, 40, form)
+        c.showPage()
+    c.save()
+    assert lines_of(read_text(path)) == [
+        "第一条 为了保障失业人员失业期间的基本生活，促进其再就业，制定本条例。",
+        "第二条 城镇企业事业单位、城镇企业事业单位职工依照本条例的规定，缴纳失业保险费。",
+        "（一）城镇企业事业单位、城镇企业事业单位职工缴纳的失业保险费；",
+        "（二）失业保险基金的利息；",
+        "（三）财政补贴；",
+    ]
+
+
+# ------------------------------------------------------------------ unusable files
+
+
+def _valid_pdf(tmp_path: Path) -> bytes:
+    path = tmp_path / "ok.pdf"
+    write_pdf(path, paragraphs_of("cn-gbf-2019-6")[:10], running_head="标题")
+    return path.read_bytes()
+
+
+def _image_only_pdf(tmp_path: Path) -> bytes:
+    path = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for _ in range(2):
+        c.setFillGray(0.8)
+        c.rect(60, 60, 470, 720, fill=1)
+        c.setFillGray(0.2)
+        for y in range(100, 760, 24):  # strokes where a scanner would have left lines of print
+            c.rect(80, y, 430, 8, fill=1, stroke=0)
+        c.showPage()
+    c.save()
+    return path.read_bytes()
+
+
+BAD_FILES = {
+    "empty.txt": (lambda tmp: b"", "corpus_empty_file"),
+    "blank.md": (lambda tmp: b"  \n\n ", "corpus_empty_file"),
+    "zero.pdf": (lambda tmp: b"", "corpus_empty_file"),
+    "truncated.pdf": (lambda tmp: _valid_pdf(tmp)[: len(_valid_pdf(tmp)) // 2], "corpus_bad_pdf"),
+    "garbage.pdf": (lambda tmp: b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n", "corpus_bad_pdf"),
+    "notapdf.pdf": (lambda tmp: "第一条 这是文本。\n".encode() * 50, "corpus_bad_pdf"),
+    "scan.pdf": (_image_only_pdf, "corpus_scanned_pdf"),
+    "corrupt.docx": (lambda tmp: bytes((i * 97 + 13) % 256 for i in range(4096)), "corpus_bad_docx"),
+    "gbk.txt": (lambda tmp: "第一条 为了保障失业人员的基本生活。\n".encode("gbk"), "corpus_not_utf8"),
+    "gbk.md": (lambda tmp: "# 失业保险条例\n".encode("gbk"), "corpus_not_utf8"),
+    "undeclared.html": (lambda tmp: "<html><body><p>失业保险条例</p></body></html>".encode("gbk"), "corpus_not_utf8"),
+    "misdeclared.html": (
+        lambda tmp: b'<meta charset="gbk"><p>' + bytes([0x81, 0x20, 0xff]) * 20 + b"</p>",
+        "corpus_bad_encoding",
+    ),
+    "binary.txt": (lambda tmp: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "corpus_not_text"),
+    "nav-only.html": (lambda tmp: b"<html><body><script>var a=1;</script></body></html>", "corpus_empty_file"),
+    "ledger.xls": (lambda tmp: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "corpus_unsupported"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_unusable_file_raises_corpus_error_naming_it(name, tmp_path):
+    make, code = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(make(tmp_path))
+    with pytest.raises(CorpusError) as caught:
+        read_text(path)
+    assert caught.value.code == code
+    assert name in caught.value.message
+
+
+def test_scanned_pdf_message_asks_for_ocr(tmp_path):
+    path = tmp_path / "扫描件.pdf"
+    path.write_bytes(_image_only_pdf(tmp_path))
+    with pytest.raises(CorpusError, match="没有文字层，可能是扫描件，需要先做文字识别"):
+        read_text(path)
+
+
+def test_missing_file_raises_corpus_error(tmp_path):
+    with pytest.raises(CorpusError) as caught:
+        read_text(tmp_path / "missing.pdf")
+    assert caught.value.code == "corpus_unreadable" and "missing.pdf" in caught.value.message
