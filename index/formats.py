@@ -63,13 +63,13 @@ def read_text(path: Path) -> str:
         lines = _pdf_lines(path, data)
     else:
         lines = _html_lines(_decode_html(path, data))
-    text = normalise_lines(lines)
+    text = _normalise_lines(lines)
     if not text.strip():
         raise CorpusError(f"文件 {path.name} 中没有可提取的正文，无法入库", code="corpus_empty_file")
     return text
 
 
-def normalise_lines(lines: Iterable[str]) -> str:
+def _normalise_lines(lines: Iterable[str]) -> str:
     """Paragraph lines → the one text shape: NFC, no trailing spaces, one blank line between, final newline."""
     out = []
     for chunk in lines:
@@ -101,12 +101,9 @@ def _decode_text(path: Path, data: bytes) -> str:
 
 
 def _check_controls(path: Path, raw: str) -> None:
-    controls = sum(1 for ch in raw if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = sum(1 for ch in raw if ord(ch) < 32 and ch not in "\n\r\t")
     if controls > max(3, len(raw) // 100):
         raise CorpusError(f"文件 {path.name} 不是文本文件（控制字符过多），无法入库", code="corpus_not_text")
-
-
-_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d\u2026\u2014]")
 
 
 def _join(left: str, right: str) -> str:
@@ -115,7 +112,7 @@ def _join(left: str, right: str) -> str:
         return left + right
     if left[-1].isspace() or right[0].isspace():
         return left + right
-    if re.match(r"[A-Za-z,.;:!?)]", left[-1]) and re.match(r"[A-Za-z(]", right[0]) and not _WIDE.match(right[0]):
+    if re.match(r"[A-Za-z,.;:!?)]", left[-1]) and re.match(r"[A-Za-z(]", right[0]):
         return left + " " + right
     return left + right
 
@@ -156,7 +153,10 @@ def _markdown_lines(source: str) -> list[str]:
         elif tok.type == "inline":
             parts = _markdown_inline(tok.children or [])
             if row is not None:
-                row.append(" ".join(parts).strip().replace("\t", " "))
+                cell = ""
+                for part in parts:
+                    cell = _join(cell, part.strip())
+                row.append(cell.replace("\t", " "))
                 continue
             if parts:
                 parts[0] = prefix + parts[0]
@@ -205,10 +205,11 @@ def _docx_lines(path: Path, data: bytes) -> list[str]:
     """Body paragraphs and tables of a Word file in document order; headers, footers and notes skipped."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise CorpusError(
             f"文件 {path.name} 不是有效的 Word（.docx）文件，可能已损坏，或是旧版 .doc 改了扩展名：{exc}",
             code="corpus_bad_docx",
@@ -449,6 +450,16 @@ def _decode_html(path: Path, data: bytes) -> str:
             encoding = codecs.lookup(declared).name
         except LookupError:
             encoding = "utf-8"
+    if encoding != "utf-8" and not encoding.startswith("utf-16") and not data.isascii():
+        # A page saved again as UTF-8 often keeps its old GBK declaration; read as GBK it would turn into
+        # mojibake without any decoding error, while GBK text is practically never valid UTF-8.
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            logger.warning("%s declares charset %s but is UTF-8; reading it as UTF-8", path.name, declared)
+            encoding = "utf-8"
     if b"\x00" in data and not encoding.startswith("utf-16"):
         raise CorpusError(f"文件 {path.name} 不是文本文件（含二进制内容），无法入库", code="corpus_not_text")
     try:
@@ -482,12 +493,16 @@ def _html_lines(source: str) -> list[str]:
     root = _content_root(body)
     lines = _HtmlText().lines(root)
     # Gov CMS pages put the title in an <h1> above the article box; the title is part of the document.
-    if root.tag != "h1" and not root.findall(".//h1"):
-        for h1 in body.iter("h1"):
-            title = _strip_indent(re.sub(r"\s+", " ", h1.text_content()))
-            if title and (not lines or lines[0] != title):
-                lines.insert(0, title)
-            break
+    # The nearest such heading before the box, not a site logo (whose text is a link or an image).
+    if root.tag != "h1" and root.find(".//h1") is None:
+        title = ""
+        for el in body.iter():
+            if el is root:
+                break
+            if el.tag == "h1" and _own_text_len(el):
+                title = _strip_indent(re.sub(r"\s+", " ", el.text_content()))
+        if title and (not lines or lines[0] != title):
+            lines.insert(0, title)
     return lines
 
 
@@ -511,8 +526,12 @@ def _drop_noise(doc, *, furniture: bool = True) -> None:
             continue
         tag = el.tag.lower()
         names = f"{el.get('class', '')} {el.get('id', '')}".strip()
-        if tag in _HTML_DROP or (tag == "header" and not _inside(el, {"article", "main"})) or (
-            furniture and names and tag not in ("body", "html") and _HTML_NOISE.search(names)
+        if (
+            tag in _HTML_DROP
+            or (tag == "header" and not _inside(el, {"article", "main"}))
+            # LibreOffice writes a document's page header and footer as <div title="header|footer">.
+            or (tag == "div" and el.get("title") in ("header", "footer"))
+            or (furniture and names and tag not in ("body", "html") and _HTML_NOISE.search(names))
         ):
             if el.getparent() is not None:
                 el.drop_tree()
@@ -629,16 +648,9 @@ class _HtmlText:
 
 
 def _collapse_ws(text: str) -> str:
-    """Browser white-space rules: runs collapse to one space, a source line break between CJK characters vanishes."""
-
-    def segment_break(m: re.Match) -> str:
-        before = text[m.start() - 1] if m.start() else ""
-        after = text[m.end()] if m.end() < len(text) else ""
-        return "" if (_WIDE.match(before or " ") and _WIDE.match(after or " ")) else " "
-
-    text = re.sub(r"[ \t\r\f]*\n[ \t\r\n\f]*", segment_break, text)
-    text = re.sub(r"[ \t\r\f]+", " ", text).replace("\u00a0", " ")
-    return _strip_indent(text)
+    """HTML white space: a run of blanks and source line breaks is one space (exporters such as
+    LibreOffice wrap their source at the spaces of the text); no-break spaces are plain spaces."""
+    return _strip_indent(re.sub(r"[ \t\r\n\f]+", " ", text).replace("\u00a0", " "))
 
 
 # ---------------------------------------------------------------- pdf
@@ -656,6 +668,8 @@ _PARA_OPENER = re.compile(
 )
 _SENTENCE_END = "。；：！？.;:!?）)」』”’】"
 _NO_LINE_START = "，。、；：！？）》」』”’】〕,.;:!?)%"
+_NO_LINE_END = "（《「『“‘【〔(["
+_QUOTES = "“”‘’\""
 _EDGE_LINES = 3  # how deep into a page's top and bottom running heads and page numbers are looked for
 
 
@@ -686,15 +700,20 @@ class _PdfLine:
 
 
 def _first_unit_width(inked: list[dict]) -> float:
-    """Width of what cannot be split from a line's start: a Latin word or number, or one character,
-    with the closing punctuation that may not begin a line. Had it fitted on the line before, the
-    line before would not have been broken there."""
+    """Width of what a line breaker cannot split from a line's start.
+
+    A Latin word or number, an opening bracket with what it opens, closing punctuation that may not
+    begin a line, and (as ICU, used by LibreOffice and browsers, has it) quotation marks glued to
+    both neighbours. Had this fitted on the line before, that line would not have been broken there.
+    """
     end = 1
-    if re.match(r"[A-Za-z0-9]", inked[0]["text"]):
-        while end < len(inked) and re.match(r"[A-Za-z0-9.,%]", inked[end]["text"]):
+    while end < len(inked):
+        prev, nxt = inked[end - 1]["text"], inked[end]["text"]
+        latin = re.match(r"[A-Za-z0-9]", prev) and re.match(r"[A-Za-z0-9.,%]", nxt)
+        if latin or nxt in _NO_LINE_START or prev in _NO_LINE_END or prev in _QUOTES or nxt in _QUOTES:
             end += 1
-    while end < len(inked) and inked[end]["text"] in _NO_LINE_START:
-        end += 1
+        else:
+            break
     return inked[end - 1]["x1"] - inked[0]["x0"]
 
 
@@ -702,7 +721,7 @@ def _pdf_lines(path: Path, data: bytes) -> list[str]:
     """A text PDF → paragraph lines: furniture removed, visual lines joined back into paragraphs."""
     if b"%PDF-" not in data[:1024]:
         raise CorpusError(f"文件 {path.name} 不是 PDF 文件（缺少 PDF 文件头），无法入库", code="corpus_bad_pdf")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-8192:]:
         raise CorpusError(
             f"文件 {path.name} 不完整（缺少 PDF 结尾标记，可能下载或复制中断），请重新获取后再入库",
             code="corpus_bad_pdf",

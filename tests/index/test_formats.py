@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from html import escape
 from pathlib import Path
 
@@ -54,32 +56,67 @@ def wrap(paragraph: str, width: float, size: float, indent: float) -> list[str]:
     return lines
 
 
-def write_pdf(path: Path, paragraphs: list[str], running_head: str, *, size: float = 12) -> int:
-    """An A4 PDF, 28 characters a line with a 2-character first-line indent; returns the page count."""
+def write_pdf(
+    path: Path,
+    paragraphs: list[str],
+    running_head: str | None,
+    *,
+    size: float = 12,
+    lines_per_page: int | None = None,
+    justify: bool = False,
+    title_size: float | None = None,
+    page_number: str = "- {} -",
+    outer_page_number: bool = False,
+) -> int:
+    """An A4 PDF, 28 characters a line with a 2-character first-line indent; returns the page count.
+
+    With `title_size` the first paragraph is a title set larger, centred, broken at 20 characters;
+    `justify` spreads every line but a paragraph's last to the right margin (as Word's 两端对齐);
+    `outer_page_number` puts the number right on odd pages and left on even ones (GB/T 9704).
+    """
     c = canvas.Canvas(str(path), pagesize=A4)
     page_w, page_h = A4
     width, leading = 28 * size, 1.6 * size
-    left, top, bottom = (page_w - width) / 2, page_h - 90, 80
+    left, top = (page_w - width) / 2, page_h - 90
+    bottom = top - leading * (lines_per_page - 1) - 1 if lines_per_page else 80
     page = 1
 
     def furniture() -> None:
         c.setFont(FONT, 9)
-        c.drawCentredString(page_w / 2, page_h - 50, running_head)
-        c.line(left, page_h - 56, left + width, page_h - 56)
-        c.drawCentredString(page_w / 2, 40, f"- {page} -")
-        c.setFont(FONT, size)
+        if running_head:
+            c.drawCentredString(page_w / 2, page_h - 50, running_head)
+            c.line(left, page_h - 56, left + width, page_h - 56)
+        number = page_number.format(page)
+        if not outer_page_number:
+            c.drawCentredString(page_w / 2, 40, number)
+        elif page % 2:
+            c.drawRightString(left + width, 40, number)
+        else:
+            c.drawString(left, 40, number)
 
     furniture()
     y = top
-    for para in paragraphs:
-        for i, line in enumerate(wrap(para, width, size, 2 * size)):
+    for k, para in enumerate(paragraphs):
+        is_title = title_size is not None and k == 0
+        fs = title_size if is_title else size
+        lines = [para[i : i + 20] for i in range(0, len(para), 20)] if is_title else wrap(para, width, fs, 2 * fs)
+        for i, line in enumerate(lines):
             if y < bottom:
                 c.showPage()
                 page += 1
                 furniture()
                 y = top
-            c.drawString(left + (2 * size if i == 0 else 0), y, line)
-            y -= leading
+            x = left + (2 * fs if i == 0 else 0)
+            if is_title:
+                x = (page_w - pdfmetrics.stringWidth(line, FONT, fs)) / 2
+            text = c.beginText(x, y)
+            text.setFont(FONT, fs)
+            if justify and not is_title and i < len(lines) - 1 and len(line) > 1:
+                spare = width - (x - left) - pdfmetrics.stringWidth(line, FONT, fs)
+                text.setCharSpace(spare / (len(line) - 1))
+            text.textLine(line)
+            c.drawText(text)
+            y -= leading * fs / size
     c.save()
     return page
 
@@ -112,8 +149,8 @@ def gov_page(paragraphs: list[str], charset: str) -> str:
     html_body = []
     for i, para in enumerate(body):
         text = escape(para)
-        if i == 3 and len(para) > 20:
-            text = text[:10] + "\n      " + text[10:]  # the page source wraps inside a paragraph
+        if " " in text:
+            text = text.replace(" ", "\n      ", 1)  # the page source is wrapped at a space of the text
         html_body.append(f'<p style="text-indent:2em;">{text}</p>')
     # The last two paragraphs (signature, date) share one <p>, separated by <br>.
     html_body[-2:] = [html_body[-2].replace("</p>", "<br/>" + escape(body[-1]) + "</p>")]
@@ -177,6 +214,18 @@ def test_pdf_gives_the_paragraphs_of_the_text(doc_id, tmp_path):
     path = tmp_path / f"{doc_id}.pdf"
     pages = write_pdf(path, paragraphs, running_head=paragraphs[0][:20])
     assert pages >= 3
+    assert lines_of(read_text(path)) == paragraphs
+
+
+def test_pdf_in_official_layout_gives_the_paragraphs_of_the_text(tmp_path):
+    """GB/T 9704 page: 16 pt, 22 lines a page, justified, a two-line centred title, "— N —" on the outer side."""
+    paragraphs = paragraphs_of("cn-gbf-2019-6")
+    path = tmp_path / "official.pdf"
+    pages = write_pdf(
+        path, paragraphs, running_head=None, size=16, lines_per_page=22, justify=True, title_size=22,
+        page_number="— {} —", outer_page_number=True,
+    )
+    assert pages >= 8
     assert lines_of(read_text(path)) == paragraphs
 
 
@@ -254,6 +303,67 @@ def test_docx_automatic_numbering_is_part_of_the_text(tmp_path):
     assert lines_of(read_text(path)) == ["申请材料如下：", "1. 身份证明；", "2. 劳动合同。"]
 
 
+def test_docx_keeps_tracked_insertions_and_drops_deletions(tmp_path):
+    doc = Document()
+    p = doc.add_paragraph("失业保险金的标准")
+    for tag, text_tag, text in (("w:del", "w:delText", "不得高于"), ("w:ins", "w:t", "不得低于")):
+        change = OxmlElement(tag)
+        change.set(qn("w:id"), "1")
+        change.set(qn("w:author"), "审核")
+        run = OxmlElement("w:r")
+        t = OxmlElement(text_tag)
+        t.text = text
+        run.append(t)
+        change.append(run)
+        p._p.append(change)
+    p.add_run("城市居民最低生活保障标准。")
+    path = tmp_path / "r.docx"
+    doc.save(str(path))
+    assert lines_of(read_text(path)) == ["失业保险金的标准不得低于城市居民最低生活保障标准。"]
+
+
+def test_html_old_table_layout_page_keeps_only_the_article(tmp_path):
+    page = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>
+    <table width="1000"><tr><td><h1><a href="/"><img src="logo.gif">山西省人力资源和社会保障厅</a></h1>
+    <a href="/">首页</a> | <a href="/x">机构概况</a> | <a href="/y">政务公开</a></td></tr>
+    <tr><td><table><tr><td width="200"><ul><li><a href="/a">通知公告</a></li><li><a href="/b">政策法规</a></li></ul></td>
+    <td class="bt_content">
+    <div align="center"><font size="5"><b>关于做好2022年失业保险稳岗返还工作的通知</b></font></div>
+    <p class=MsoNormal style='text-indent:32.0pt'><span>各市人力资源和社会保障局、财政局：<span lang=EN-US><o:p></o:p></span></span></p>
+    <p class=MsoNormal><span>&nbsp;&nbsp;&nbsp;&nbsp;为贯彻落实国务院常务会议精神，现就有关事项通知如下：</span></p>
+    <p class=MsoNormal><span>一、返还标准</span></p>
+    <p class=MsoNormal><span>大型企业按不超过上年度实际缴纳失业保险费的</span><span lang=EN-US>30%</span><span>返还。</span></p>
+    <p class=MsoNormal align=right><span>山西省人力资源和社会保障厅</span></p>
+    <p class=MsoNormal align=right><span lang=EN-US>2022</span><span>年</span><span lang=EN-US>5</span><span>月</span><span
+    lang=EN-US>10</span><span>日</span></p>
+    </td></tr></table></td></tr>
+    <tr><td class="bottom">Copyright 2022 山西省人力资源和社会保障厅 晋ICP备12345678号</td></tr></table></body></html>"""
+    path = tmp_path / "old.html"
+    path.write_text(page, encoding="utf-8")
+    assert lines_of(read_text(path)) == [
+        "关于做好2022年失业保险稳岗返还工作的通知",
+        "各市人力资源和社会保障局、财政局：",
+        "为贯彻落实国务院常务会议精神，现就有关事项通知如下：",
+        "一、返还标准",
+        "大型企业按不超过上年度实际缴纳失业保险费的30%返还。",
+        "山西省人力资源和社会保障厅",
+        "2022年5月10日",
+    ]
+
+
+def test_html_exported_by_libreoffice_skips_page_header_and_footer(tmp_path):
+    page = """<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"/></head><body>
+<div title="header"><p><font face="SimSun">失业保险条例</font></p></div>
+<p align="center"><font size="6">失业保险条例</font></p>
+<p align="justify" style="text-indent: 0.44in"><font face="SimSun">第一条
+为了保障失业人员失业期间的基本生活，促进其再就业，制定本条例。</font></p>
+<div title="footer"><p align="center">— <sdfield type=PAGE subtype=RANDOM format=PAGE>4</sdfield> —</p></div>
+</body></html>"""
+    path = tmp_path / "lo.html"
+    path.write_text(page, encoding="utf-8")
+    assert lines_of(read_text(path)) == ["失业保险条例", "第一条 为了保障失业人员失业期间的基本生活，促进其再就业，制定本条例。"]
+
+
 def test_html_keeps_escaped_angle_brackets_br_lines_and_tables(tmp_path):
     page = """<html><head><meta charset="utf-8"></head><body>
     <div class="nav"><a href="/">首页</a> <a href="/a">政务公开</a></div>
@@ -276,6 +386,12 @@ def test_html_keeps_escaped_angle_brackets_br_lines_and_tables(tmp_path):
         "2\t李四\t",
         "联系人：王五，电话：0351-1234567。",
     ]
+
+
+def test_html_saved_as_utf8_under_an_old_gbk_declaration_is_read_as_utf8(tmp_path):
+    path = tmp_path / "resaved.html"
+    path.write_bytes('<meta charset="gb2312"><div><p>第一条 为了保障失业人员失业期间的基本生活。</p></div>'.encode("utf-8"))
+    assert lines_of(read_text(path)) == ["第一条 为了保障失业人员失业期间的基本生活。"]
 
 
 def test_markdown_keeps_numbers_and_drops_markup(tmp_path):
@@ -307,33 +423,57 @@ def test_markdown_keeps_numbers_and_drops_markup(tmp_path):
     ]
 
 
-def test_pdf_page_numbers_in_other_forms_and_paragraphs_across_pages(tmp_path):
-    """Flush-left (unindented) paragraphs: breaks come from short last lines and item markers alone."""
-    path = tmp_path / "f.pdf"
+def draw_pages(path: Path, pages: list[list[tuple[int, str]]], page_numbers: list[str], *, head: bool = True) -> None:
+    """Pages of (indent in characters, line) drawn at 12 pt from x=100, a running head and a page number each."""
     c = canvas.Canvas(str(path), pagesize=A4)
-    size, left = 12, 100
-    forms = ["—1—", "第2页", "3/3"]
-    body = [
-        ["第一条 为了保障失业人员失业期间的基本生活，促进其再", "就业，制定本条例。", "第二条 城镇企业事业单位、城镇企业事业单位职工依照"],
-        ["本条例的规定，缴纳失业保险费。", "（一）城镇企业事业单位、城镇企业事业单位职工缴纳的", "失业保险费；"],
-        ["（二）失业保险基金的利息；", "（三）财政补贴；"],
-    ]
-    for page, (form, lines) in enumerate(zip(forms, body), start=1):
-        c.setFont(FONT, 9)
-        c.drawString(left, 800, f"某省人民政府公报 2019年第{page}期")
-        c.setFont(FONT, size)
-        for i, line in enumerate(lines):
-            c.drawString(left, 760 - i * 20, line)
+    for number, (lines, form) in enumerate(zip(pages, page_numbers), start=1):
+        if head:
+            c.setFont(FONT, 9)
+            c.drawString(100, 800, f"某省人民政府公报 2019年第{number}期")
+        c.setFont(FONT, 12)
+        for i, (indent, line) in enumerate(lines):
+            c.drawString(100 + 12 * indent, 760 - i * 20, line)
         c.setFont(FONT, 9)
         c.drawCentredString(A4[0] / 2, 40, form)
         c.showPage()
     c.save()
+
+
+def test_pdf_flush_left_paragraphs_break_at_short_lines_and_markers_across_pages(tmp_path):
+    """Unindented paragraphs: a line ending early ends one, an item marker after a sentence starts one."""
+    path = tmp_path / "f.pdf"
+    draw_pages(path, [
+        [(0, "第一条 为了保障失业人员失业期间的基本生活，促进其再就"), (0, "业，制定本条例。"),
+         (0, "城镇企业事业单位失业人员依照本条例的规定，享受失业保"), (0, "险待遇。"),
+         (0, "第二条 城镇企业事业单位、城镇企业事业单位职工依照本")],
+        [(0, "条例的规定，缴纳失业保险费。"), (0, "本条所称城镇企业，是指国有企业、城镇集体企业、外商投"),
+         (0, "资企业、城镇私营企业以及其他城镇企业。失业保险费按照"), (0, "国家有关规定征缴。"),
+         (0, "（一）财政补贴；")],
+        [(0, "（二）失业保险基金的利息；"), (0, "（三）财政补贴；")],
+    ], ["—1—", "第2页", "3/3"])
     assert lines_of(read_text(path)) == [
         "第一条 为了保障失业人员失业期间的基本生活，促进其再就业，制定本条例。",
+        "城镇企业事业单位失业人员依照本条例的规定，享受失业保险待遇。",
         "第二条 城镇企业事业单位、城镇企业事业单位职工依照本条例的规定，缴纳失业保险费。",
-        "（一）城镇企业事业单位、城镇企业事业单位职工缴纳的失业保险费；",
+        "本条所称城镇企业，是指国有企业、城镇集体企业、外商投资企业、城镇私营企业以及其他城镇企业。"
+        "失业保险费按照国家有关规定征缴。",
+        "（一）财政补贴；",
         "（二）失业保险基金的利息；",
         "（三）财政补贴；",
+    ]
+
+
+def test_pdf_indented_line_starts_a_paragraph_after_a_full_line(tmp_path):
+    path = tmp_path / "i.pdf"
+    draw_pages(path, [[
+        (2, "城镇企业事业单位失业人员依照本条例的规定，享受失业保"), (0, "险待遇。本条所称城镇企业，是指国有企业、城镇集体企业。"),
+        (2, "失业保险基金专款专用，不得挪作他用，不得用于平衡财政"), (0, "收支。"),
+        (2, "Page 1 of 1 is not a page number."),
+    ]], ["Page 1 of 1"], head=False)
+    assert lines_of(read_text(path)) == [
+        "城镇企业事业单位失业人员依照本条例的规定，享受失业保险待遇。本条所称城镇企业，是指国有企业、城镇集体企业。",
+        "失业保险基金专款专用，不得挪作他用，不得用于平衡财政收支。",
+        "Page 1 of 1 is not a page number.",
     ]
 
 
@@ -344,6 +484,17 @@ def _valid_pdf(tmp_path: Path) -> bytes:
     path = tmp_path / "ok.pdf"
     write_pdf(path, paragraphs_of("cn-gbf-2019-6")[:10], running_head="标题")
     return path.read_bytes()
+
+
+def _docx_with_broken_xml(tmp_path: Path) -> bytes:
+    good = tmp_path / "good.docx"
+    write_docx(good, ["第一条 为了保障失业人员的基本生活。"], running_head="页眉")
+    out = io.BytesIO()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, data[: len(data) // 2] if item.filename == "word/document.xml" else data)
+    return out.getvalue()
 
 
 def _image_only_pdf(tmp_path: Path) -> bytes:
@@ -369,6 +520,7 @@ BAD_FILES = {
     "notapdf.pdf": (lambda tmp: "第一条 这是文本。\n".encode() * 50, "corpus_bad_pdf"),
     "scan.pdf": (_image_only_pdf, "corpus_scanned_pdf"),
     "corrupt.docx": (lambda tmp: bytes((i * 97 + 13) % 256 for i in range(4096)), "corpus_bad_docx"),
+    "broken-xml.docx": (_docx_with_broken_xml, "corpus_bad_docx"),
     "gbk.txt": (lambda tmp: "第一条 为了保障失业人员的基本生活。\n".encode("gbk"), "corpus_not_utf8"),
     "gbk.md": (lambda tmp: "# 失业保险条例\n".encode("gbk"), "corpus_not_utf8"),
     "undeclared.html": (lambda tmp: "<html><body><p>失业保险条例</p></body></html>".encode("gbk"), "corpus_not_utf8"),
