@@ -26,6 +26,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import CorpusError
@@ -673,30 +674,36 @@ _QUOTES = "“”‘’\""
 _EDGE_LINES = 3  # how deep into a page's top and bottom running heads and page numbers are looked for
 
 
+@dataclass(slots=True)
 class _PdfLine:
-    __slots__ = ("text", "x0", "x1", "top", "size", "first_width", "page")
+    """One visual line of a page (or one row of a ruled table, its cells joined by TAB)."""
 
-    def __init__(self, chars: list[dict], page: int) -> None:
-        chars.sort(key=lambda c: c["x0"])
-        sizes = [c["size"] for c in chars if not c["text"].isspace()] or [chars[0]["size"]]
-        self.size = statistics.median(sizes)
-        text = []
-        prev = None
-        for c in chars:
-            # Real space glyphs are kept; a wide gap without one (word-processor spacing) reads as a space.
-            if prev is not None and c["x0"] - prev["x1"] > 0.5 * self.size and not (
-                prev["text"].isspace() or c["text"].isspace()
-            ):
-                text.append(" ")
-            text.append(c["text"])
-            prev = c
-        self.text = "".join(text)
-        inked = [c for c in chars if not c["text"].isspace()]
-        self.x0 = inked[0]["x0"] if inked else chars[0]["x0"]
-        self.x1 = inked[-1]["x1"] if inked else chars[-1]["x1"]
-        self.top = min(c["top"] for c in chars)
-        self.first_width = _first_unit_width(inked) if inked else self.size
-        self.page = page
+    text: str
+    x0: float
+    x1: float
+    top: float
+    size: float
+    first_width: float
+    page: int
+    table: bool = False
+
+
+def _line_from_chars(chars: list[dict], page: int) -> _PdfLine:
+    chars.sort(key=lambda c: c["x0"])
+    size = statistics.median([c["size"] for c in chars if not c["text"].isspace()] or [chars[0]["size"]])
+    text = []
+    prev = None
+    for c in chars:
+        # Real space glyphs are kept; a wide gap without one (word-processor spacing) reads as a space.
+        if prev is not None and c["x0"] - prev["x1"] > 0.5 * size and not (prev["text"].isspace() or c["text"].isspace()):
+            text.append(" ")
+        text.append(c["text"])
+        prev = c
+    inked = [c for c in chars if not c["text"].isspace()] or chars
+    return _PdfLine(
+        text="".join(text), x0=inked[0]["x0"], x1=inked[-1]["x1"], top=min(c["top"] for c in chars),
+        size=size, first_width=_first_unit_width(inked), page=page,
+    )
 
 
 def _first_unit_width(inked: list[dict]) -> float:
@@ -750,10 +757,13 @@ def _pdf_page_lines(path: Path, data: bytes) -> list[list[_PdfLine]]:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for number, page in enumerate(pdf.pages, start=1):
-                chars = [c for c in page.dedupe_chars().chars if c.get("upright", True) and c["text"]]
+                deduped = page.dedupe_chars()
+                rows, boxes = _table_rows(deduped, number)
+                chars = [c for c in deduped.chars if c.get("upright", True) and c["text"]]
                 total += len(chars)
                 unmapped += sum(1 for c in chars if c["text"].startswith("(cid:"))
-                pages.append(_group_lines(chars, number))
+                chars = [c for c in chars if not any(_inside_box(c, box) for box in boxes)]
+                pages.append(sorted(_group_lines(chars, number) + rows, key=lambda ln: ln.top))
                 page.close()
     except PDFPasswordIncorrect as exc:
         raise CorpusError(f"文件 {path.name} 已加密，需要密码才能读取，请提供未加密的版本", code="corpus_bad_pdf") from exc
@@ -767,6 +777,35 @@ def _pdf_page_lines(path: Path, data: bytes) -> list[list[_PdfLine]]:
     return pages
 
 
+def _table_rows(page, number: int) -> tuple[list[_PdfLine], list[tuple[float, float, float, float]]]:
+    """Ruled tables of a page (rosters, ledgers) as rows of TAB-joined cells, and the boxes they cover."""
+    rows: list[_PdfLine] = []
+    boxes = []
+    for table in page.find_tables():
+        texts = table.extract()
+        # A frame around a block of text is not a table: a table has at least two rows and two columns.
+        if len(texts) < 2 or max(len(r) for r in texts) < 2:
+            continue
+        boxes.append(table.bbox)
+        sizes = [c["size"] for c in page.chars if _inside_box(c, table.bbox)] or [0.0]
+        for row, cells in zip(table.rows, texts):
+            joined = []
+            for cell in cells:
+                text = ""
+                for part in (cell or "").split("\n"):
+                    text = _join(text, part.strip())
+                joined.append(text.replace("\t", " "))
+            x0, top, x1, _ = row.bbox
+            rows.append(_PdfLine("\t".join(joined), x0, x1, top, statistics.median(sizes), 0.0, number, table=True))
+    return rows, boxes
+
+
+def _inside_box(c: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    mx, my = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+    return x0 <= mx <= x1 and top <= my <= bottom
+
+
 def _group_lines(chars: list[dict], page: int) -> list[_PdfLine]:
     """Characters → visual lines, top to bottom: a character belongs to the line its middle falls in."""
     lines: list[list[dict]] = []
@@ -776,7 +815,7 @@ def _group_lines(chars: list[dict], page: int) -> list[_PdfLine]:
             lines[-1].append(c)
         else:
             lines.append([c])
-    built = [_PdfLine(group, page) for group in lines]
+    built = [_line_from_chars(group, page) for group in lines]
     return [ln for ln in built if ln.text.strip()]
 
 
@@ -795,7 +834,7 @@ def _drop_page_furniture(pages: list[list[_PdfLine]]) -> list[list[_PdfLine]]:
     repeated = {key for key, n in counts.items() if n >= 2 and n >= printed / 2}
 
     def removable(line: _PdfLine) -> bool:
-        return _furniture_key(line) in repeated or bool(_PAGE_NUMBER.match(line.text))
+        return not line.table and (_furniture_key(line) in repeated or bool(_PAGE_NUMBER.match(line.text)))
 
     cleaned = []
     for lines in pages:
@@ -823,21 +862,22 @@ def _rebuild_paragraphs(lines: list[_PdfLine]) -> list[str]:
     """Join visual lines into paragraphs, deciding each break from the layout."""
     if not lines:
         return []
+    text_lines = [ln for ln in lines if not ln.table] or lines
     by_page: dict[int, list[_PdfLine]] = {}
-    for ln in lines:
+    for ln in text_lines:
         by_page.setdefault(ln.page, []).append(ln)
     dense = {p: ls for p, ls in by_page.items() if len(ls) >= 6}
     # A sparse page (a signature page) has too few lines to show its margins; it borrows them from the
     # pages of its parity, since printed documents mirror the margins of odd and even pages.
-    fallback = {parity: _margins([ln for p, ls in dense.items() if p % 2 == parity for ln in ls] or lines)
+    fallback = {parity: _margins([ln for p, ls in dense.items() if p % 2 == parity for ln in ls] or text_lines)
                 for parity in (0, 1)}
-    margins = {p: _margins(ls) if p in dense else fallback[p % 2] for p, ls in by_page.items()}
-    body_size = statistics.median(ln.size for ln in lines)
+    margins = {p: _margins(by_page[p]) if p in dense else fallback[p % 2] for p in {ln.page for ln in lines}}
+    body_size = statistics.median(ln.size for ln in text_lines)
     paragraphs: list[str] = []
     prev: _PdfLine | None = None
     for ln in lines:
-        text = ln.text.lstrip(" \u3000\u00a0")
-        if prev is None or _starts_paragraph(prev, ln, margins, body_size):
+        text = ln.text if ln.table else ln.text.lstrip(" \u3000\u00a0")
+        if prev is None or prev.table or ln.table or _starts_paragraph(prev, ln, margins, body_size):
             paragraphs.append(text)
         else:
             paragraphs[-1] = _join(paragraphs[-1], text)

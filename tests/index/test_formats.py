@@ -477,6 +477,34 @@ def test_pdf_indented_line_starts_a_paragraph_after_a_full_line(tmp_path):
     ]
 
 
+def test_pdf_ruled_table_comes_out_as_tab_separated_rows(tmp_path):
+    path = tmp_path / "roster.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont(FONT, 12)
+    c.drawString(100, 760, "附件1")
+    c.drawString(124, 736, "第一条 工作专班由下列人员组成：")
+    rows = [["职务", "姓名", "单位及职务"], ["组长", "陈振亮", "厅党组书记、厅长"], ["副组长", "", "厅党组成员、副厅长"]]
+    widths, top, height = [80, 100, 200], 720, 24
+    xs = [100 + sum(widths[:i]) for i in range(len(widths) + 1)]
+    for r in range(len(rows) + 1):
+        c.line(xs[0], top - r * height, xs[-1], top - r * height)
+    for x in xs:
+        c.line(x, top, x, top - len(rows) * height)
+    for r, row in enumerate(rows):
+        for i, cell in enumerate(row):
+            c.drawString(xs[i] + 4, top - r * height - 17, cell)
+    c.drawString(124, top - len(rows) * height - 30, "第二条 以上人员按照分工负责。")
+    c.save()
+    assert lines_of(read_text(path)) == [
+        "附件1",
+        "第一条 工作专班由下列人员组成：",
+        "职务\t姓名\t单位及职务",
+        "组长\t陈振亮\t厅党组书记、厅长",
+        "副组长\t\t厅党组成员、副厅长",
+        "第二条 以上人员按照分工负责。",
+    ]
+
+
 # ------------------------------------------------------------------ unusable files
 
 
