@@ -260,8 +260,6 @@ def _docx_paragraph_text(p) -> str:
                 pieces.append("-")
             elif tag == f"{_W}cr" or (tag == f"{_W}br" and child.get(f"{_W}type", "textWrapping") == "textWrapping"):
                 pieces.append("\n")
-            elif tag == f"{_MC}AlternateContent":
-                continue
 
     walk(p)
     text = ""
