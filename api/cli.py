@@ -95,6 +95,18 @@ def index_build(force: bool, corpus_dir: Path | None, index_dir: Path | None, ch
         f"新向量化 {manifest.embedded} 个，复用 {manifest.reused} 个，"
         f"模型 {manifest.model}（{manifest.dimension} 维），用时 {time.perf_counter() - t0:.1f} 秒"
     )
+    from index.parse import describe_document, load_corpus
+
+    _echo_document_reports([describe_document(d) for d in load_corpus(s.corpus_dir).values()])
+
+
+def _echo_document_reports(reports: list[dict]) -> None:
+    """One line per document: its structure, counts and coverage; a warning line for anything missed."""
+    for r in reports:
+        click.echo(f"  {r['file']}：{r['structure']}，{'、'.join(r['counts']) or '无条款'}，"
+                   f"覆盖 {r['coverage']:.1%}")
+        for w in r["warnings"]:
+            click.echo(f"    ⚠ {w}", err=True)
 
 
 @index_group.command("status")
@@ -117,6 +129,7 @@ def index_status_cmd(as_json: bool) -> None:
         f"  文档 {', '.join(status['documents'])}；分块 {status['chunk_count']}；模型 {status['model']}"
         f"（{status['dimension']} 维）\n  建于 {status['built_at']}，用时 {status['build_seconds']} 秒；存储 {status['chroma']}"
     )
+    _echo_document_reports(status.get("document_reports", []))
     if not status["fresh"]:
         sys.exit(1)
 

@@ -27,6 +27,7 @@ from assistant.rules import (
     VocabularyError,
     meets_threshold,
 )
+from assistant.documents import document_name
 from assistant.validity import HOTLINE, clause_validity
 from index.errors import PolicyQAError
 
@@ -450,7 +451,8 @@ def rule_citations(book: RuleBook, rule: Rule) -> list[Citation]:
         clause = doc.clauses[lq.clause_id]
         out.append(
             Citation(
-                n=len(out) + 1, doc_id=rule.doc_id, clause_id=lq.clause_id, label=clause.label,
+                n=len(out) + 1, doc_id=rule.doc_id, document=document_name(doc.meta), clause_id=lq.clause_id,
+                label=clause.label,
                 title=clause.title, quote=lq.quote, start=lq.start, end=lq.end,
             )
         )
@@ -460,7 +462,8 @@ def rule_citations(book: RuleBook, rule: Rule) -> list[Citation]:
 def rule_validity(book: RuleBook, rule: Rule, as_of: date) -> Validity:
     """In force or lapsed on `as_of`, judged on the periods this rule's own quotes state."""
     clause = book.doc(rule.doc_id).clauses[rule.clause_id]
-    validity = clause_validity(clause.model_copy(update={"periods": rule.periods}), as_of)
+    validity = clause_validity(clause.model_copy(update={"periods": rule.periods}), as_of,
+                               meta=book.doc(rule.doc_id).meta)
     if rule.period:
         validity.period = rule.period.text
     return validity

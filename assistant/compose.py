@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.contract import Calculation, Citation, Validity
-from assistant.understand import Understanding
+from assistant.documents import document_name, part_label
+from assistant.understand import Understanding, cn_numerals_to_digits
 from assistant.validity import HOTLINE, clause_validity, format_date
 from index.parse import repair_span
 from index.store import IndexVersion
 from index.tokenize import PolicyTokenizer
-from index.types import Clause
+from index.types import Clause, DocumentMeta
 
 __all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT", "REFUSAL_TAIL"]
 
@@ -58,8 +59,9 @@ class CitationBook:
             Citation(
                 n=n,
                 doc_id=clause.doc_id,
+                document=document_name(doc.meta),
                 clause_id=clause.clause_id,
-                label=label or clause.label,
+                label=label or part_label(clause, start, end),
                 title=f"{doc.meta.title}" + (f" · {clause.title}" if clause.title else ""),
                 quote=quote,
                 start=start,
@@ -77,7 +79,8 @@ def _sentence_texts(version: IndexVersion, clause: Clause) -> list[tuple[tuple[i
     return [((s, e), repair_span(raw, s, e)) for s, e in clause.sentences]
 
 
-_AMOUNT_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|%|％)")
+_AMOUNT_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|%|％|倍|个月)")
+_SHARE_RE = re.compile(r"百分之[零一二三四五六七八九十百点]+|[一二三四五六七八九十]+倍|[一二三四五六七八九十]+个月")
 _PERIOD_RE = re.compile(r"\d{4}\s*年|年底|月底|日前|执行期|期限")
 _DURATION_RE = re.compile(r"不少于|不超过|个月|年以上|年内|以内|期间")
 _WHO_RE = re.compile(r"对[^。；]{2,60}的|符合条件|参照|均按照|可申请|享受")
@@ -140,6 +143,8 @@ def validity_sentence(validity: Validity | None) -> str:
     """The answer's time note, using only the document's own period words and the as-of date."""
     if validity is None or validity.lapsed is None:
         return ""
+    if validity.period is None:  # a rule of law in force, with no period of its own
+        return f"时效：{validity.note}"
     when = format_date(validity.as_of)
     if validity.lapsed:
         # "已于2022年12月31日到期" when the period's own numbers spell that day ("1 月 1 日至 12 月 31 日"),
@@ -198,6 +203,16 @@ class Context:
     def __post_init__(self) -> None:
         self.book = CitationBook(self.version)
 
+    def meta(self, clause: Clause) -> DocumentMeta:
+        """The metadata of the document a clause belongs to (its kind, dates, hotline)."""
+        return self.version.document_of(clause.clause_id).meta
+
+    def doc_name(self, clause: Clause) -> str:
+        """How the answer names the clause's document when the corpus holds more than one: 《title》 or 文号."""
+        if len(self.version.docs) <= 1:
+            return "文件"
+        return document_name(self.meta(clause))
+
 
 def _topic(clause: Clause) -> str:
     if clause.kind == "subitem" and clause.item_title:
@@ -214,7 +229,7 @@ def _roster_sentence(ctx: Context, clause: Clause) -> str:
 
 
 def quote_clause(
-    ctx: Context, clause: Clause, *, limit: int = 2, lead: str = "根据文件规定"
+    ctx: Context, clause: Clause, *, limit: int = 2, lead: str | None = None
 ) -> tuple[str, list[tuple[int, int]]]:
     """A sentence quoting the clause's best sentences, and the raw spans it quoted."""
     if clause.kind == "roster_entry":
@@ -227,6 +242,7 @@ def quote_clause(
     spans = [span for span, _ in sentences]
     heading = _parent_heading(ctx, clause, spans)
     mark = ctx.book.cite_clause(clause)
+    lead = lead or f"根据{ctx.doc_name(clause)}规定"
     text = f"{lead}{mark}：{quote_text(sentences)}"
     return (heading + "\n" + text if heading else text), spans
 
@@ -295,11 +311,11 @@ def compose_fact(ctx: Context) -> Composition:
         return listed
     top = ctx.clauses[0]
     text, spans = quote_clause(ctx, top)
-    named = [c for c in ctx.clauses[1:] if c.path in ctx.u.references]
+    named = [c for c in ctx.clauses[1:] if c.clause_id in ctx.u.references]
     for clause in named:  # "台账第5行和第6行": every clause the question names by number
         more, _ = quote_clause(ctx, clause)
         text += "\n" + more
-    validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, _main_sentences(ctx, top, spans)))
+    validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, _main_sentences(ctx, top, spans)), ctx.meta(top))
     note = validity_sentence(validity)
     return Composition("answered", "\n".join(p for p in [text, note] if p), ctx.book.items, validity=validity)
 
@@ -314,7 +330,8 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     top = ctx.clauses[0]
     # "公益性岗位的人一个月工资给多少": money is asked and the clause only counts posts (约5000个)
     stated = _AMOUNT_RE if _MONEY_ASK.search(ctx.u.text) else _QUANTITY_RE
-    if top.kind in ("roster_entry",) or stated.search(top.text):
+    # a law writes its figures in 汉字 (百分之八十, 七个月): read them as numbers before deciding
+    if top.kind in ("roster_entry",) or stated.search(cn_numerals_to_digits(top.text)) or _SHARE_RE.search(top.text):
         return None
     # "山西一年要办多少场招聘会": the best clause names the activity, a close runner-up (a ledger row)
     # states how many of the unit asked for; that one answers
@@ -413,7 +430,7 @@ def compose_department(ctx: Context) -> Composition:
                 # the clause says who does it in its own words ("日常工作由就业促进处承办")
                 text, spans = quote_clause(ctx, clause)
                 parts.append(text)
-                validity = clause_validity(clause, ctx.as_of, spans)
+                validity = clause_validity(clause, ctx.as_of, spans, ctx.meta(clause))
                 break
             continue
         what = ctx.book.cite_clause(clause)
@@ -426,7 +443,7 @@ def compose_department(ctx: Context) -> Composition:
         if clause.coop_units:
             bits.append(f"配合处室是{'、'.join(clause.coop_units)}")
         parts.append(f"{_topic(clause)}{what}：{'；'.join(bits)}{resp}。")
-        validity = validity or clause_validity(clause, ctx.as_of, [])
+        validity = validity or clause_validity(clause, ctx.as_of, [], ctx.meta(clause))
         if len(parts) == 1 and ctx.clauses[0] is clause:
             break  # the top clause names its own units: a second clause would only blur the answer
     if not parts:
@@ -457,12 +474,12 @@ def _heads_of_named_units(ctx: Context, clauses: list[Clause]) -> list[str]:
 def compose_deadline(ctx: Context) -> Composition:
     clause = ctx.clauses[0]
     dated = [s for s in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=3) if _PERIOD_RE.search(s[1])]
-    validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, [span for span, _ in dated[:2]]))
-    if validity.lapsed is None:
+    validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, [span for span, _ in dated[:2]]), ctx.meta(clause))
+    if validity.lapsed is not True and validity.ends is None:
         text, spans = quote_clause(ctx, clause, limit=2)
-        text += f"\n文件未写明该项措施的截止期限。这是一份往年印发的工作方案，现行规定请拨打{HOTLINE}咨询。"
+        text += "\n" + (validity.note if validity.lapsed is False else f"文件未写明该项措施的截止期限。{validity.note}")
         return Composition("answered", text, ctx.book.items, validity=validity)
     sentences = dated
     mark = ctx.book.cite_clause(clause)
-    head = f"关于{_topic(clause)}，文件规定{mark}：{quote_text(sentences[:2])}"
+    head = f"关于{_topic(clause)}，{ctx.doc_name(clause)}规定{mark}：{quote_text(sentences[:2])}"
     return Composition("answered", "\n".join([head, validity_sentence(validity)]), ctx.book.items, validity=validity)

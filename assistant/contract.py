@@ -26,7 +26,7 @@ __all__ = [
     "SearchResult",
 ]
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"  # 1.1: Citation.document (文号 or 《title》)
 
 Status = Literal["answered", "clarify", "no_answer", "invalid"]
 Intent = Literal["amount", "eligibility", "deadline", "department", "fact", "out_of_scope", "invalid"]
@@ -47,6 +47,7 @@ class Citation(BaseModel):
 
     n: int
     doc_id: str
+    document: str = Field("", description="the document as people cite it: its 文号, or 《title》 for a law or regulation")
     clause_id: str
     label: str
     title: str

@@ -31,11 +31,14 @@ from assistant.compose import (
 )
 from assistant.compose_rules import compose_amount, compose_eligibility, compose_profile_statement, names_a_measure
 from assistant.contract import Answer, SearchHit, SearchResult
+from assistant.compose_document import DocumentQuestions, compose_document
+from assistant.documents import DocumentDirectory, corpus_topic_terms
 from assistant.retrieve import ClauseHit, HybridSearch, SearchFilters
 from assistant.scope import ScopeRules
 from assistant.settings import Settings
 from assistant.understand import Lexicon, QuestionRejected, Understanding, strip_padding, understand
 from index.embed import Embedder, load_embedder
+from index.metadata import load_grammar
 from index.store import IndexVersion, active_version, open_index
 from index.tokenize import PolicyTokenizer
 from index.types import Clause
@@ -57,9 +60,10 @@ class ConversationState:
     slots: dict[str, Any] = field(default_factory=dict)
     last: dict[str, Any] | None = None
 
-    def remember(self, u: Understanding, retrieved: list[str]) -> None:
+    def remember(self, u: Understanding, retrieved: list[str], docs: list[str] | None = None) -> None:
         self.slots = dict(u.slots)
         self.last = {
+            "docs": list(docs or []),
             "text": u.topic_text or u.text,
             "intent": u.intent,
             "slots": dict(u.slots),
@@ -84,6 +88,7 @@ class Snapshot:
     version: IndexVersion
     search: HybridSearch
     rules: Any
+    directory: DocumentDirectory
 
 
 class IndexHandle:
@@ -104,6 +109,7 @@ class IndexHandle:
         self.search_options = search_options or {}  # HybridSearch keyword arguments (rrf_k, candidate_k, …)
         self.rules_loader = rules_loader
         self.on_open: Callable[[IndexVersion], None] | None = None
+        self.grammar = load_grammar(corpus_dir)
         self._lock = threading.Lock()
         self._checked = 0.0
         self._state = self._open(active_version(index_dir))
@@ -115,7 +121,7 @@ class IndexHandle:
         rules = self.rules_loader(v.docs) if self.rules_loader else None
         if self.on_open is not None:
             self.on_open(v)  # per-version tables built before the version is served, not by its first request
-        return Snapshot(v, search, rules)
+        return Snapshot(v, search, rules, DocumentDirectory(v.docs, self.grammar))
 
     def current(self) -> tuple[IndexVersion, HybridSearch]:
         snap = self.snapshot()
@@ -147,6 +153,8 @@ class Assistant:
         self.handle = handle
         self.lexicon = lexicon
         self.scope = scope or ScopeRules.load(settings.corpus_dir)
+        self.document_questions = DocumentQuestions.load(settings.corpus_dir, handle.grammar)
+        self.home_region = settings.served_region()
         self._known_terms_cache: tuple[IndexVersion, list[str]] | None = None
 
     @property
@@ -171,13 +179,19 @@ class Assistant:
             rules_loader=lambda docs: _load_rules(settings, docs),
         )
         lexicon = Lexicon.load(settings.corpus_dir)
-        lexicon.document_words = handle.current()[0].corpus_text
         assistant = cls(settings, embedder, handle, lexicon)
+        assistant._use_version(handle.current()[0])
         # the scope check's dictionaries (jieba's general one, the documents' runs and their sounds) load
         # here rather than on the first citizen's question
-        assistant.scope.warm(handle.current()[0].corpus_text)
-        handle.on_open = lambda v: assistant.scope.warm(v.corpus_text)
+        handle.on_open = assistant._use_version
         return assistant
+
+    def _use_version(self, version: IndexVersion) -> None:
+        """Per-version tables built before the version is served: the scope check's dictionaries (jieba's
+        general one, the documents' runs and their sounds) and the documents' own policy subjects."""
+        self.scope.warm(version.corpus_text)
+        self.lexicon.document_words = version.corpus_text
+        self.lexicon.use_corpus_terms(corpus_topic_terms(version.docs, self.scope.pos_cut))
 
     def new_session(self) -> ConversationState:
         return ConversationState()
@@ -187,7 +201,7 @@ class Assistant:
         t0 = time.perf_counter()
         as_of = as_of or self.settings.today()
         snap = self.handle.snapshot()
-        version, search, rules = snap.version, snap.search, snap.rules
+        version, search, rules, directory = snap.version, snap.search, snap.rules, snap.directory
         try:
             u = understand(
                 question, self.lexicon, max_chars=self.settings.max_question_chars,
@@ -198,14 +212,39 @@ class Assistant:
                           timing_ms=_ms(t0), index_version=version.version)
         if session and not session.last and session.slots:
             u.slots = {**session.slots, **u.slots}
+        # the documents the question names (文号, title, region); a conversation keeps its documents until
+        # the asker names others
+        docs = directory.named(u.text)
+        u.foreign_region = None if docs else directory.foreign_place(u.text)
+        if not docs and session and session.last and u.follow_up:
+            docs = [d for d in session.last.get("docs") or [] if d in version.docs]
+        u.references = _clause_references(version, directory, u, docs or directory.served_in(self.home_region),
+                                          question)
+
+        if (field := self.document_questions.asked(u.text, names_document=bool(docs))) is not None:
+            target = docs or ([next(iter(version.docs))] if len(version.docs) == 1 else [])
+            if not target:  # "这个条例什么时候施行": the document the question's words fit best
+                found = search.search(u.search_text, k=1)
+                target = [found[0].clause_id.split("#")[0]] if found else []
+            if target:
+                doc_answer = compose_document(version.docs[target[0]], field, as_of)
+                if session is not None:
+                    session.remember(u, doc_answer.clause_ids, target)
+                return Answer(question=u.text, status="answered", intent="fact", answer=doc_answer.text,
+                              citations=doc_answer.citations, validity=doc_answer.validity,
+                              retrieved=doc_answer.clause_ids, slots=u.slots, timing_ms=_ms(t0),
+                              index_version=version.version)
 
         hits: list[ClauseHit] = []
-        refusal = self._refusal_reason(u, version, rules)
+        refusal = self._refusal_reason(u, version, rules, directory)
         if refusal is None:
             context = (session.last or {}).get("retrieved") if (session and u.follow_up) else None
+            scope = docs or directory.served_in(self.home_region)
+            filters = SearchFilters(doc_ids=tuple(scope)) if scope and len(scope) < len(version.docs) else None
             hits = search.search(
                 u.search_text, k=self.settings.top_k, kind_weights=self._kind_weights(u), context_ids=context,
-                named_ids=self._named_clauses(u, version, rules),
+                named_ids=[i for i in self._named_clauses(u, version, rules) if not scope or i.split("#")[0] in scope],
+                filters=filters,
             )
             hits = _pin_references(version, u, hits)
             hits = _pin_roster(version, u, hits, search.tokenizer)
@@ -219,8 +258,8 @@ class Assistant:
                 )
             elif u.years and not _years_covered(version, u.years):
                 refusal = (
-                    "现有文件中没有您所问年份的政策规定：已收录的是往年印发的工作方案，不能回答其他年份的现行政策。"
-                    "现行政策请拨打12333或查询人社部门最新发布的文件。"
+                    "现有文件中没有您所问年份的政策规定，不能用其他年份的文件回答。"
+                    f"现行政策请拨打{HOTLINE}或查询人社部门最新发布的文件。"
                 )
         retrieved = [h.clause_id for h in hits]
         if refusal is not None:
@@ -245,7 +284,7 @@ class Assistant:
                 index_version=version.version,
             )
         if session is not None:
-            session.remember(u, retrieved)
+            session.remember(u, retrieved, docs)
         return answer
 
     def _named_clauses(self, u: Understanding, version: IndexVersion, rules: Any) -> list[str]:
@@ -269,13 +308,16 @@ class Assistant:
             return {"ledger_row": 1 / self.settings.ledger_weight}
         return {"ledger_row": self.settings.ledger_weight}
 
-    def _refusal_reason(self, u: Understanding, version: IndexVersion, rules: Any) -> str | None:
+    def _refusal_reason(self, u: Understanding, version: IndexVersion, rules: Any,
+                        directory: DocumentDirectory) -> str | None:
         if not u.chinese:
             return "目前只支持中文提问，请用中文描述您的问题（Please ask in Chinese）。其他咨询请拨打12333。"
         if u.foreign_region:
+            held = "、".join(directory.regions)
+            national = "和国家层面的法律法规" if directory.has_national else ""
             return (
-                f"这里收录的是山西省的政策文件，不包含{u.foreign_region}的规定，无法回答该地区的问题。"
-                "请咨询当地人社部门或拨打12333。"
+                f"现有文件中没有{u.foreign_region}的规定：这里收录的是{held}{national}的文件，地方标准各不相同，"
+                f"我不能用其他地区的规定回答。请咨询当地人社部门或拨打{HOTLINE}。"
             )
         if (request := self.scope.unserved_request(u.text)) is not None:
             return f"抱歉，{request.reason}其他问题请拨打{HOTLINE}人社服务热线咨询。"
@@ -425,16 +467,36 @@ def _about_known_subjects(lexicon: Lexicon, text: str) -> bool:
     return len(subjects) >= 2 or (len(subjects) >= 1 and len(lexicon.topics_in(text)) >= 2)
 
 
+_CN_ARTICLE = re.compile(r"第[零〇一二三四五六七八九十百两]+条")
+
+
+def _clause_references(version: IndexVersion, directory: DocumentDirectory, u: Understanding,
+                       docs: list[str], question: str) -> list[str]:
+    """Clause ids the question names by a document's own numbering, within the documents it is about.
+
+    Unscoped, "第十七条" (the numerals of a law) reads first as an article, "第2条" as a plan's item."""
+    scope = docs or list(version.docs)
+    legal_first = bool(_CN_ARTICLE.search(question if isinstance(question, str) else ""))
+    scope = sorted(scope, key=lambda d: (version.docs[d].family == "legal") != legal_first)
+    # attachment rows ("台账第5行", "附件1") as the plan numbers them: the question is about the attachment
+    rows = [f"{d}#{p}" for p in u.references for d in scope if f"{d}#{p}" in version.clauses and p.startswith("att")]
+    if rows:
+        return list(dict.fromkeys(rows))
+    ids = [cid for d in scope for cid in dict.fromkeys(
+        directory.reference(question if isinstance(question, str) else "", version.docs[d])
+        + directory.reference(u.text, version.docs[d]))]
+    return list(dict.fromkeys(ids))
+
+
 def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:
-    """A question that names a clause by the document's numbering ("第2条第(1)项", "台账第12项") gets it first."""
+    """A question that names a clause by the document's numbering ("第2条第(1)项", "第十七条") gets it first."""
     pinned: list[ClauseHit] = []
-    for path in u.references:
-        for doc_id in version.docs:
-            clause = version.clause(f"{doc_id}#{path}")
-            if clause is None:
-                continue
-            leaves = [clause] if clause.is_leaf else [version.clauses[c] for c in clause.children]
-            pinned += [_pinned(c.clause_id, hits) for c in leaves]
+    for cid in u.references:
+        clause = version.clause(cid)
+        if clause is None:
+            continue
+        leaves = [clause] if clause.is_leaf else [version.clauses[c] for c in clause.children]
+        pinned += [_pinned(c.clause_id, hits) for c in leaves]
     if not pinned:
         return hits
     ids = {h.clause_id for h in pinned}

@@ -25,15 +25,18 @@ __all__ = ["SearchFilters", "ClauseHit", "BM25Search", "DenseSearch", "fuse_rrf"
 @dataclass(frozen=True)
 class SearchFilters:
     doc_id: str | None = None
+    doc_ids: tuple[str, ...] = ()  # the documents a question names (any of them)
     unit: str | None = None
     leader: str | None = None
     section: str | None = None  # "s1" or a section title fragment
 
     def active(self) -> bool:
-        return any((self.doc_id, self.unit, self.leader, self.section))
+        return any((self.doc_id, self.doc_ids, self.unit, self.leader, self.section))
 
     def allows(self, meta: dict) -> bool:
         if self.doc_id and meta.get("doc_id") != self.doc_id:
+            return False
+        if self.doc_ids and meta.get("doc_id") not in self.doc_ids:
             return False
         if self.unit and self.unit not in str(meta.get("units", "")):
             return False

@@ -31,7 +31,7 @@ __all__ = ["ScopeRules", "UnservedRequest"]
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 # jieba's part-of-speech tags of nouns that name things: common nouns, other proper nouns, organisation
 # names, abbreviations, noun-like verbs/adjectives. Person (nr) and place (ns) names are left out: the
-# documents cannot list every citizen or town, and regions have their own rule (corpus/regions.yaml).
+# documents cannot list every citizen or town, and places have their own rule (corpus/places.yaml, assistant.documents).
 _NOUN_TAGS = {"n", "nz", "nt", "ng", "j", "vn", "an", "l"}
 # "做机械加工的", "普通本科的学生", "我是退伍军人，…": the words inside describe who asks
 _PROFILE_PHRASE = re.compile(
@@ -148,6 +148,11 @@ class ScopeRules:
         cached = (corpus_text, _ngrams(corpus_text), _sound_grams(corpus_text))
         self._caches = (cached, *caches[:1])  # the version being served and the one before it
         return cached[1], cached[2]
+
+    @staticmethod
+    def pos_cut(text: str):
+        """(word, part-of-speech flag) pairs of jieba's general dictionary."""
+        return ((w.word, w.flag) for w in _pos_tokenizer().cut(text))
 
     def warm(self, corpus_text: str) -> None:
         """Load jieba's general dictionary and build the tables for a version before it is served (at

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     min_known_share: float = Field(
         0.66, ge=0, le=1, description="share of a topic-less question's words the corpus must contain to answer it"
     )
+    home_region: str | None = Field(
+        None, description="region a question naming no place is read as asked in (default: corpus/deployment.yaml)")
     max_question_chars: int = Field(500, ge=1)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     session_ttl_seconds: int = Field(24 * 3600, ge=60)
@@ -64,6 +66,17 @@ class Settings(BaseSettings):
         if not v.is_dir():
             raise ValueError(f"corpus_dir {v} does not exist")
         return v
+
+    def served_region(self) -> str:
+        """The home region: the setting, else the corpus's deployment.yaml, else none ("")."""
+        if self.home_region is not None:
+            return self.home_region
+        path = self.corpus_dir / "deployment.yaml"
+        if path.exists():
+            import yaml
+
+            return str((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("home_region") or "")
+        return ""
 
     def today(self) -> date:
         return self.as_of or date.today()

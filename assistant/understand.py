@@ -1,6 +1,6 @@
 """Deterministic query understanding: clean the text, find the intent and the slots, expand synonyms.
 
-Nothing here calls a model. Vocabulary lives in corpus/ (synonyms.yaml, regions.yaml); this module
+Nothing here calls a model. Vocabulary lives in corpus/ (synonyms.yaml, places.yaml); this module
 holds only the language cues of question types (多少钱 → amount, 哪个部门 → department, …).
 """
 
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from index.metadata import load_grammar
 import zhconv
 from pypinyin import lazy_pinyin
 
@@ -136,6 +138,13 @@ class Lexicon:
     industries: list[str]
     topic_terms: list[str] = field(default_factory=list)
     document_words: str = ""  # the corpus text, set by the assistant once an index is open
+    # subjects the documents name for themselves (titles, defined terms, recurring nouns), per index version
+    corpus_terms: list[str] = field(default_factory=list)
+
+    def use_corpus_terms(self, terms: list[str]) -> None:
+        """Take the policy subjects of the served documents (built per index version)."""
+        self.corpus_terms = list(terms)
+        self._topics_by_length = sorted(set(self.topic_terms) | set(self.corpus_terms), key=len, reverse=True)
 
     def is_variant(self, word: str) -> bool:
         return word in self._variant_set
@@ -170,7 +179,7 @@ class Lexicon:
 
     def has_topic(self, text: str) -> bool:
         """Whether the text names a policy subject of its own (a dictionary term or a synonym)."""
-        return any(t in text for t in self.topic_terms)
+        return any(t in text for t in self.topic_terms) or any(t in text for t in self.corpus_terms)
 
     def subjects_in(self, text: str) -> list[str]:
         """The policy subjects the text names beyond who the asker is (饭店, 国企 describe the asker)."""
@@ -187,13 +196,12 @@ class Lexicon:
     @classmethod
     def load(cls, corpus_dir: Path) -> Lexicon:
         syn = yaml.safe_load((corpus_dir / "synonyms.yaml").read_text(encoding="utf-8")) or {}
-        reg_path = corpus_dir / "regions.yaml"
-        reg = yaml.safe_load(reg_path.read_text(encoding="utf-8")) if reg_path.exists() else {}
+        places = load_grammar(corpus_dir).place_names()
         return cls(
             synonyms=[(g["canonical"], list(g.get("variants", []))) for g in syn.get("synonyms", [])],
             typos=dict(syn.get("typos") or {}),
-            provinces=list(reg.get("other_regions", [])),
-            home_regions=list(reg.get("home_regions", [])),
+            provinces=places,
+            home_regions=[],
             industries=list(syn.get("industries", [])),
             topic_terms=_topic_terms(corpus_dir, syn),
         )
@@ -324,10 +332,16 @@ _CONFIRM_CUE = re.compile(r"对吧|没错吧|是吗|是不是|对不对|这么�
 _MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块)")
 
 
+# "工伤认定申请要在多少天内提出": a number of days asked is a time limit, not an amount
+_DAYS_ASKED = re.compile(r"(?:多少|几)\s*个?\s*(?:天|日|工作日)|多长时间内|多久内|几天内")
+
+
 def _intent(text: str) -> str:
     # "帮扶基地吸纳30个人就奖励10万，没错吧？" checks an amount: answer it with the calculation
     if _CONFIRM_CUE.search(text) and _MONEY_IN_TEXT.search(text):
         return "amount"
+    if _DAYS_ASKED.search(text) and not _INTENT_CUES[0][1].search(text):
+        return "deadline"
     for intent, cue in _INTENT_CUES:
         if cue.search(text):
             return intent
@@ -511,17 +525,14 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
                       synonyms=lexicon.canonical_terms(text, all_variants=True))
     u.slots = _slots(text, lexicon, expansions)
     u.strong_expansions = [e for e in expansions if not lexicon.shares_with_variant(e, text)]
-    u.foreign_region = next((r for r in lexicon.provinces if r in text), None)
-    if u.foreign_region and any(h in text for h in lexicon.home_regions):
-        u.foreign_region = None  # "山西和北京…": the home region is asked about too
     u.references = _references(text)
     u.has_subject = lexicon.has_subject(text)
     # "2024年的新政策": a year the question asks the rules *of*, not a date it mentions in passing
-    # "2025年山西留工培训补助每人发多少": a year that opens the question, or names the province's rules, is
+    # "2025年全省留工培训补助每人发多少": a year that opens the question, or names the province's rules, is
     # the time the rules are asked for; "现在都2026年了" and "延长到2025年了" only mention one
     u.years = [int(a or b) for a, b in re.findall(
         r"(?:^|[，,。？?！!；;])\s*(20\d\d)\s*年\s*(?!\d|了|底|初|前|后|毕业|招|开始)"
-        r"|(20\d\d)\s*年\s*(?:的|新|最新|出台|发布|有哪些|有什么|山西|全省|我省|省里)", text)]
+        r"|(20\d\d)\s*年\s*(?:的|新|最新|出台|发布|有哪些|有什么|全省|我省|省里|本省|本市)", text)]
     u.search_text = search_text_for(u, text)
     u.topic_text = text
 

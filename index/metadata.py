@@ -43,6 +43,8 @@ class DocumentGrammar:
     kinds: list[dict] = field(default_factory=list)
     forms: list[str] = field(default_factory=list)
     validity: dict[str, str] = field(default_factory=dict)
+    hotline: str = ""
+    elsewhere: list[str] = field(default_factory=list)
     provinces: list[Place] = field(default_factory=list)
 
     def kind_of(self, title: str, issuer: str, number: str) -> str:
@@ -61,17 +63,23 @@ class DocumentGrammar:
         title = title.rstrip("》）)")
         return next((f for f in sorted(self.forms, key=len, reverse=True) if title.endswith(f)), "")
 
+    def place_names(self) -> list[str]:
+        """Every name of every place (two characters or more), longest first."""
+        names = {n for p in self.provinces for n in (p.full, *p.names, *p.places) if len(n) >= 2}
+        return sorted(names | set(self.elsewhere), key=len, reverse=True)
+
     def place_of(self, text: str) -> tuple[str, str]:
-        """(province, city) a name at the start of `text` belongs to: "河南省人民代表大会…" → (河南省, "")."""
+        """(province, city) the longest place name at the start of `text` belongs to:
+        "河南省人民代表大会…" → (河南省, ""), "吉林市人民政府…" → (吉林省, 吉林市)."""
+        best: tuple[int, str, str] = (0, "", "")
         for p in self.provinces:
             for name in (p.full, *(n for n in p.names if len(n) >= 2)):
-                if text.startswith(name):
-                    return p.full, ""
-        for p in self.provinces:
+                if text.startswith(name) and len(name) > best[0]:
+                    best = (len(name), p.full, "")
             for city in p.places:
-                if len(city) >= 2 and text.startswith(city):
-                    return p.full, city
-        return "", ""
+                if len(city) >= 2 and text.startswith(city) and len(city) > best[0]:
+                    best = (len(city), p.full, city)
+        return best[1], best[2]
 
 
 def load_grammar(corpus_dir: Path) -> DocumentGrammar:
@@ -85,8 +93,10 @@ def load_grammar(corpus_dir: Path) -> DocumentGrammar:
             grammar.kinds = list(data.get("kinds") or [])
             grammar.forms = [str(f) for f in data.get("forms") or []]
             grammar.validity = {str(k): str(v) for k, v in (data.get("validity") or {}).items()}
+            grammar.hotline = str(data.get("default_hotline") or "")
         if places_path.exists():
             data = yaml.safe_load(places_path.read_text(encoding="utf-8")) or {}
+            grammar.elsewhere = [str(w) for w in data.get("elsewhere") or []]
             grammar.provinces = [
                 Place(str(p["full"]), tuple(str(n) for n in p.get("short") or []),
                       tuple(str(n) for n in p.get("places") or []))
@@ -175,6 +185,10 @@ def infer_metadata(doc: ParsedDocument, grammar: DocumentGrammar) -> dict:
     kind = grammar.kind_of(title, out_issuer, number)
     if kind:
         out["kind"] = kind
+        if kind in grammar.validity:
+            out["validity_rule"] = grammar.validity[kind]
+    if grammar.hotline:
+        out["hotline"] = grammar.hotline
     form = grammar.form_of(title)
     if form:
         out["form"] = form

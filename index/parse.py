@@ -28,13 +28,14 @@ from pathlib import Path
 import yaml
 
 from index.errors import CorpusError
+from index.formats import SUPPORTED_SUFFIXES, read_text
 from index.metadata import DocumentGrammar, infer_metadata, load_grammar
-from index.grammar import LEGAL_HEADINGS, RESP_LINE_RE, UNIT_SPLIT_RE, match_marker, responsibility_tail, to_cn
+from index.grammar import LEGAL_HEADINGS, MARKERS, RESP_LINE_RE, UNIT_SPLIT_RE, match_marker, responsibility_tail, to_cn
 from index.periods import find_periods
 from index.types import Clause, ClausePart, DocumentMeta, MetaLine, ParsedDocument, Period
 
 __all__ = ["parse_document", "parse_text", "read_document", "repair_span", "split_sentences", "locate_quote",
-           "load_corpus", "coverage"]
+           "load_corpus", "coverage", "describe_document"]
 
 ATTACH_LIST_RE = re.compile(r"^附件\s*[：:]")
 ATTACH_HEAD_RE = re.compile(r"^附件\s*(\d+)\s*$")
@@ -139,6 +140,7 @@ def _join_paragraphs(lines: list[Line]) -> list[Para]:
             paras
             and paras[-1].text[-1] not in PARA_END
             and not _is_marker(line.text)
+            and not RESP_LINE_RE.match(paras[-1].text)  # a 责任单位 line ends at its line end
             and _continues(paras[-1].text)
         ):
             paras[-1].add(line)
@@ -454,10 +456,23 @@ def parse_text(raw: str, meta: DocumentMeta) -> ParsedDocument:
 # ---------------------------------------------------------------- GB/T 9704 documents
 
 
-def _straight_through(paras: list[Para], name: str) -> bool:
-    """Whether a level is numbered straight through the document (1…N once) rather than per parent."""
-    numbers = [hit[1] for p in paras if (hit := match_marker(p.text)) and hit[0].name == name]
-    return bool(numbers) and numbers == list(range(1, len(numbers) + 1))
+def _straight_through(paras: list[Para], name: str) -> str:
+    """How a level is numbered: "straight" when its numbers run on across a part of a higher level (1.…32.
+    through 一、…七、), "restart" when they start again at 1 there, "unknown" when no higher marker falls
+    between two of its numbers."""
+    rank = next(m.rank for m in MARKERS if m.name == name)
+    seen = crossed = False
+    for p in paras:
+        hit = match_marker(p.text)
+        if not hit or hit[0].name not in _GBT_PREFIX:
+            continue
+        if hit[0].name == name:
+            if seen and crossed:
+                return "restart" if hit[1] == 1 else "straight"
+            seen, crossed = True, False
+        elif hit[0].rank < rank and seen:
+            crossed = True
+    return "unknown"
 
 
 _GBT_PREFIX = {"cn1": "s", "cn2": "i", "ar1": "", "ar2": "", "circ": ""}
@@ -498,8 +513,8 @@ def _parse_gbt(tb: _TreeBuilder, paras: list[Para]) -> None:
             marker, n, rest, off = hit
             parent = parent_for(marker.rank)
             key = (marker.name, parent.clause_id if parent else None)
-            expected = {last.get(key, 0) + 1, last_global.get(marker.name, 0) + 1} if straight[marker.name] \
-                else {last.get(key, 0) + 1}
+            expected = {last.get(key, 0) + 1, last_global.get(marker.name, 0) + 1} \
+                if straight[marker.name] == "straight" else {last.get(key, 0) + 1}
             if n in expected:
                 close(marker.rank)
                 last[key] = n
@@ -519,6 +534,7 @@ def _parse_gbt(tb: _TreeBuilder, paras: list[Para]) -> None:
             group = parent if parent is not None and parent.kind in ("item", "subitem") else owner
             fld = "leaders" if m.group(1) == "责任领导" else _RESP_FIELD[m.group(1)[:2]]
             resp.setdefault(group.clause_id, []).append((owner, fld, _units(m.group(2)), para.start, para.end))
+            closed.add(owner.clause_id)  # the responsibility block ends its item
             continue
         top = stack[-1][1] if stack else None
         at_end = i > last_marker and top is not None and top.clause_id not in heading_only and top.is_leaf
@@ -538,7 +554,8 @@ def _parse_gbt(tb: _TreeBuilder, paras: list[Para]) -> None:
 
 
 def _add_gbt_node(tb: _TreeBuilder, name: str, n: int, numeral: str, body: Para, parent: Clause | None,
-                  straight: bool) -> Clause:
+                  numbering: str) -> Clause:
+    straight = numbering == "straight"
     cn = to_cn(n)
     if name == "cn1":
         path, kind, label = f"s{n}", "section", f"第{cn}部分"
@@ -549,8 +566,10 @@ def _add_gbt_node(tb: _TreeBuilder, name: str, n: int, numeral: str, body: Para,
         if parent is not None and parent.kind != "section":
             kind, label = "subitem", f"{parent.label}（{cn}）"
     elif name == "ar1" and (straight or parent is None or parent.kind == "section"):
-        path, kind, label = (str(n) if straight or parent is None else f"{parent.path}.{n}"), "item", f"第{n}条"
-        if not straight and parent is not None:
+        # 1. items of a plan's parts are its articles (第2条), addressed by their own number unless it restarts
+        bare = straight or parent is None or numbering == "unknown"
+        path, kind, label = (str(n) if bare else f"{parent.path}.{n}"), "item", f"第{n}条"
+        if not bare:
             label = f"{_gbt_number(parent)}{n}."
     else:
         assert parent is not None or name in ("ar1", "ar2", "circ")
@@ -762,27 +781,48 @@ def coverage(doc: ParsedDocument) -> tuple[float, list[tuple[int, int]]]:
     return (1.0 if not total else (total - missed_n) / total), [(s, e) for s, e in missed]
 
 
+_FAMILY_NAMES = {"legal": "法条体（章/条/款/项）", "gbt": "公文体（一、/（一）/1./（1））", "paragraphs": "段落（未识别编号）"}
+_COUNTED = (("book", "编"), ("chapter", "章"), ("division", "节"), ("article", "条"), ("section", "部分"),
+            ("item", "项"), ("subitem", "子项"), ("attachment", "附件"), ("closing", "结尾段"))
+
+
+def describe_document(doc: ParsedDocument) -> dict:
+    """What a build reports per document: its structure, clause counts, coverage and what was missed."""
+    counts: dict[str, int] = {}
+    for c in doc.clauses.values():
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    parts = sum(1 for c in doc.clauses.values() for p in c.parts if p.kind == "item")
+    share, missed = coverage(doc)
+    shown = [f"{n}{unit}" for kind, unit in _COUNTED if (n := counts.get(kind))]
+    if parts:
+        shown.append(f"{parts}项（条内）")
+    warnings = []
+    if doc.family == "paragraphs":
+        warnings.append("未识别出编号结构，按段落切分")
+    if missed:
+        warnings.append("以下文字不在任何条款或元数据中：" + "；".join(
+            f"第{s}–{e}字“{doc.raw[s:e][:30]}”" for s, e in missed[:5]))
+    return {
+        "doc_id": doc.meta.doc_id,
+        "file": doc.meta.path,
+        "title": doc.meta.title,
+        "doc_number": doc.meta.doc_number,
+        "kind": doc.meta.kind,
+        "structure": _FAMILY_NAMES[doc.family],
+        "family": doc.family,
+        "counts": shown,
+        "clauses": len(doc.clauses),
+        "leaves": len(doc.leaves()),
+        "coverage": round(share, 4),
+        "missed": [(s, e) for s, e in missed],
+        "warnings": warnings,
+    }
+
+
 def read_document(path: Path) -> tuple[str, DocumentMeta]:
-    """Read a corpus text file and its `.meta.yaml`; raise CorpusError naming the file if unusable."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"无法读取文件 {path.name}：{exc.strerror}") from exc
-    if not data.strip():
-        raise CorpusError(f"文件 {path.name} 是空的，无法入库", code="corpus_empty_file")
-    if b"\x00" in data:
-        raise CorpusError(f"文件 {path.name} 不是文本文件（含二进制内容），无法入库", code="corpus_not_text")
-    try:
-        raw = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"文件 {path.name} 不是 UTF-8 编码（第 {exc.start} 字节处无法解码），请转成 UTF-8 后再入库",
-            code="corpus_not_utf8",
-        ) from exc
-    raw = raw.removeprefix("\ufeff")
-    controls = sum(1 for ch in raw if ord(ch) < 32 and ch not in "\n\r\t")
-    if controls > max(3, len(raw) // 100):
-        raise CorpusError(f"文件 {path.name} 不是文本文件（控制字符过多），无法入库", code="corpus_not_text")
+    """Read a corpus document (.txt .md .docx .pdf .html) and its `.meta.yaml`; CorpusError names the file."""
+    raw = read_text(path)  # every format → one normalised text; offsets point into it
+    data = path.read_bytes()
     meta_path = path.with_suffix(".meta.yaml")
     fields: dict = {}
     if meta_path.exists():
@@ -840,11 +880,13 @@ def load_corpus(corpus_dir: Path) -> dict[str, ParsedDocument]:
         raise CorpusError(f"语料目录 {docs_dir} 不存在", code="corpus_missing")
     docs: dict[str, ParsedDocument] = {}
     grammar = load_grammar(Path(corpus_dir))
-    for path in sorted(docs_dir.glob("*.txt")):
+    paths = sorted(p for p in docs_dir.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                   and not p.name.startswith("."))
+    for path in paths:
         doc = parse_document(path, grammar)
         if doc.meta.doc_id in docs:
             raise CorpusError(f"文件 {path.name} 的 doc_id {doc.meta.doc_id} 与另一文件重复", code="corpus_duplicate_id")
         docs[doc.meta.doc_id] = doc
     if not docs:
-        raise CorpusError(f"语料目录 {docs_dir} 中没有 .txt 文档", code="corpus_missing")
+        raise CorpusError(f"语料目录 {docs_dir} 中没有可读的文档（支持 {'、'.join(SUPPORTED_SUFFIXES)}）", code="corpus_missing")
     return docs

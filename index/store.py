@@ -181,10 +181,13 @@ def index_status(index_dir: Path, corpus_dir: Path, model: str) -> dict:
     manifest = _read_manifest(index_dir / "versions" / version)
     docs = load_corpus(corpus_dir)
     current = _corpus_hash(docs, _model_name(model), DEFAULT_MAX_CHARS, corpus_dir)
+    from index.parse import describe_document
+
     return {
         "built": True,
         "fresh": current == manifest.corpus_hash,
         **manifest.model_dump(),
+        "document_reports": [describe_document(d) for d in docs.values()],
     }
 
 

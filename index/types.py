@@ -138,6 +138,8 @@ class DocumentMeta(BaseModel):
     revisions: list[dict[str, str]] = Field(default_factory=list)  # {"date", "text"} of 修订/修正 lines
     replaces: list[str] = Field(default_factory=list)  # texts this one repeals (…同时废止 / 停止执行)
     city: str = ""
+    validity_rule: str = "stated_periods"  # in_force: a rule of law in force from its effective date
+    hotline: str = ""  # the service line answers point to (corpus/doc_kinds.yaml default_hotline)
     declared: list[str] = Field(default_factory=list)  # fields the .meta.yaml set (they override inference)
 
     @property

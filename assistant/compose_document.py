@@ -1,0 +1,158 @@
+"""Questions about a document itself — its 文号, issuer, dates, revisions, structure, attachments —
+answered from its metadata and clause tree, each fact quoting the line of the text that states it.
+
+What people say for each field is data (`corpus/document_questions.yaml`); which document is meant
+comes from `assistant.documents` (named, or the conversation's, or the only one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from assistant.contract import Citation, Validity
+from assistant.documents import document_name
+from assistant.validity import document_validity, format_date
+from index.metadata import DocumentGrammar
+from index.types import MetaLine, ParsedDocument
+
+__all__ = ["DocumentQuestions", "compose_document"]
+
+_EFFECTIVE_RE = re.compile(r"(?:自|从)[^。；]{0,20}?(?:起|之日起)?(?:施行|实施|执行)")
+
+
+@dataclass
+class DocumentQuestions:
+    """Which field of a document a question asks for (data: corpus/document_questions.yaml)."""
+
+    fields: dict[str, dict] = field(default_factory=dict)
+    pointer_re: re.Pattern[str] | None = None
+
+    @classmethod
+    def load(cls, corpus_dir: Path, grammar: DocumentGrammar) -> DocumentQuestions:
+        path = Path(corpus_dir) / "document_questions.yaml"
+        if not path.exists():
+            return cls()
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        nouns = [*grammar.forms, *(data.get("document_nouns") or [])]
+        pointers = data.get("pointers") or []
+        pointer_re = None
+        if nouns and pointers:
+            pointer_re = re.compile(
+                "(?:" + "|".join(map(re.escape, pointers)) + ")(?:" +
+                "|".join(map(re.escape, sorted(nouns, key=len, reverse=True))) + ")")
+        return cls(fields=dict(data.get("fields") or {}), pointer_re=pointer_re)
+
+    def points_at_document(self, text: str) -> bool:
+        return bool(self.pointer_re and self.pointer_re.search(text))
+
+    def asked(self, text: str, *, names_document: bool) -> str | None:
+        """The field asked for, or None; fields that fit measures too need the document named or pointed at."""
+        pointed = names_document or self.points_at_document(text)
+        for name, spec in self.fields.items():
+            if spec.get("needs_document") and not pointed:
+                continue
+            if any(w in text for w in spec.get("asks") or []):
+                return name
+        return None
+
+
+def _cite(doc: ParsedDocument, line: MetaLine, n: int, label: str) -> Citation:
+    return Citation(n=n, doc_id=doc.meta.doc_id, document=document_name(doc.meta), clause_id=f"{doc.meta.doc_id}#meta",
+                    label=label, title=doc.meta.title, quote=line.text, start=line.start, end=line.end)
+
+
+_LABELS = {"title": "标题", "doc_number": "文号", "history": "题注", "issuer": "落款", "date": "落款日期",
+           "effective": "题注", "attachments_list": "附件说明", "disclosure": "落款"}
+
+
+@dataclass
+class DocumentAnswer:
+    text: str
+    citations: list[Citation]
+    validity: Validity | None
+    clause_ids: list[str]
+
+
+def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> DocumentAnswer:
+    """The answer to a question about `doc` itself: the fact first, then the line that states it."""
+    meta = doc.meta
+    name = f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number else "")
+    cites: list[Citation] = []
+    clause_ids: list[str] = []
+
+    def cite(fields: tuple[str, ...], pred=lambda t: True) -> str:
+        marks = ""
+        for line in doc.meta_lines:
+            if line.field in fields and pred(line.text):
+                cites.append(_cite(doc, line, len(cites) + 1, _LABELS.get(line.field, "文件头")))
+                marks += f"[{len(cites)}]"
+        return marks
+
+    history = [m for m in doc.meta_lines if m.field == "history"]
+    if field_name == "doc_number":
+        if meta.doc_number:
+            text = f"{name}的文号是{meta.doc_number}" + cite(("doc_number", "history"), lambda t: meta.doc_number in t.replace(" ", "")) + "。"
+        else:
+            text = f"《{meta.title}》的文本没有写文号。" + (
+                "它的来历是：" + "；".join(h.text for h in history) + cite(("history",)) + "。" if history else "")
+    elif field_name == "issuer":
+        lines = ("issuer", "history") if not history else ("history",)
+        text = (f"{name}由{meta.issuer}" + ("发布" if history else "印发") + cite(lines) + "。") if meta.issuer else \
+            f"{name}的文本没有写明发文机关。"
+    elif field_name in ("issue_date", "revisions", "effective_date"):
+        parts = []
+        if field_name == "effective_date" and meta.effective_date:
+            parts.append(f"{name}自{format_date(meta.effective_date)}起施行")
+            stating = next((c for c in doc.clauses.values() if c.is_leaf and _EFFECTIVE_RE.search(c.text)), None)
+            if stating is not None:
+                m = _EFFECTIVE_RE.search(stating.text)
+                s0, e0 = stating.start + m.start(), stating.start + m.end()
+                sent = next(((a, b) for a, b in stating.sentences if a <= s0 and e0 <= b), (stating.start, stating.end))
+                cites.append(Citation(n=len(cites) + 1, doc_id=meta.doc_id, document=document_name(meta),
+                                      clause_id=stating.clause_id, label=stating.label, title=stating.title,
+                                      quote=doc.quote(*sent), start=sent[0], end=sent[1]))
+                clause_ids.append(stating.clause_id)
+                parts[-1] += f"[{len(cites)}]"
+            if not clause_ids:
+                parts[-1] += cite(("effective", "history"), lambda t: "施行" in t or "发布" in t)
+        elif field_name == "revisions":
+            revs = [h for h in history if re.search(r"修订|修正", h.text)]
+            parts.append(f"{name}" + ("经过修订/修正：" + "；".join(h.text for h in revs) + cite(("history",), lambda t: bool(re.search(r"修订|修正", t)))
+                                      if revs else "的文本没有写明修订或修正"))
+        if not parts or field_name == "issue_date":
+            if history:
+                parts.append(f"{name}：" + "；".join(h.text for h in history) + cite(("history",)))
+            elif meta.issue_date:
+                parts.append(f"{name}于{format_date(meta.issue_date)}印发" + cite(("date",)))
+            else:
+                parts.append(f"{name}的文本没有写明印发日期")
+        text = "。".join(parts) + "。"
+    elif field_name == "structure":
+        text = f"{name}{_structure(doc)}" + cite(("title",)) + "。"
+    else:  # attachments
+        atts = [m.text for m in doc.meta_lines if m.field == "attachments_list"]
+        text = (f"{name}有附件：" + "；".join(atts) + cite(("attachments_list",)) + "。") if atts else f"{name}没有附件。"
+    return DocumentAnswer(text=text, citations=cites, validity=document_validity(meta, as_of), clause_ids=clause_ids)
+
+
+def _structure(doc: ParsedDocument) -> str:
+    kinds: dict[str, int] = {}
+    for c in doc.clauses.values():
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    if doc.family == "legal":
+        chapters = [c for c in doc.clauses.values() if c.kind == "chapter"]
+        head = f"共{len(chapters)}章、{kinds.get('article', 0)}条" if chapters else f"共{kinds.get('article', 0)}条"
+        names = "、".join(f"{c.label}{c.title}" for c in chapters)
+        return head + (f"：{names}" if names else "")
+    sections = [c for c in doc.clauses.values() if c.kind == "section"]
+    items = kinds.get("item", 0)
+    head = f"正文分{len(sections)}个部分" + (f"、共{items}项" if items else "")
+    if sections and any(s.children for s in sections):
+        head += "：" + "、".join(f"{s.label}{s.title}" for s in sections)
+    atts = kinds.get("attachment", 0)
+    return head + (f"，另有{atts}个附件" if atts else "")
