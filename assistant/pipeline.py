@@ -216,6 +216,11 @@ class Assistant:
         # the asker names others
         docs = directory.named(u.text)
         u.foreign_region = None if docs else directory.foreign_place(u.text)
+        if not docs and not u.foreign_region and rules is not None and not _LEDGER_CUE.search(u.text):
+            # a measure named by its rule-book name ("留工补助") names the document whose rule book holds it
+            from assistant.compose_rules import named_rules
+
+            docs = list(dict.fromkeys(r.doc_id for r in named_rules(rules, u.text) if r.doc_id in version.docs))
         if not docs and session and session.last and u.follow_up:
             docs = [d for d in session.last.get("docs") or [] if d in version.docs]
         u.references = _clause_references(version, directory, u, docs or directory.served_in(self.home_region),

@@ -29,10 +29,10 @@ def known(assistant):
     [
         ("社保卡怎么激活", "社保卡"),  # names 社保, asks about a card
         ("公积金怎么提取", "公积金"),
-        ("饭店营业执照怎么办", "营业执照"),  # the asker's business is known, the licence is not
+        ("饭店房贷利率怎么算", "房贷利率"),  # the asker's business is known, the mortgage is not
         ("社保断缴了对买房有影响吗", "买房"),
         ("高校毕业生落户太原需要什么材料", "落户"),
-        ("个人所得税专项附加扣除怎么填", "个人所得税"),
+        ("护照过期了怎么换", "护照"),
     ],
 )
 def test_a_noun_the_documents_never_use_is_found(scope, corpus_text, known, question, noun):
@@ -144,7 +144,8 @@ def test_the_askers_own_business_is_not_a_subject(assistant):
     assert b.status != "no_answer"
 
 
-@pytest.mark.parametrize("question", ["工伤认定咋申请", "离婚后社保怎么处理", "我在山西交的社保，要转到陕西去，咋转"])
+# (工伤认定咋申请 is answered since the corpus holds 工伤保险条例: its 第十七条 says who applies, where and when)
+@pytest.mark.parametrize("question", ["护照咋申请", "医保卡丢了咋补办", "我在山西交的社保，要转到陕西去，咋转"])
 def test_a_how_to_question_the_documents_do_not_answer_is_refused(assistant, question):
     a = assistant.ask(question, as_of=AS_OF)
     assert a.status == "no_answer" and "12333" in a.answer

@@ -88,8 +88,15 @@ class TestSlots:
         assert "稳岗返还" in understand("稳岗反还比例", lexicon).text
 
     def test_other_province_is_detected(self, lexicon):
-        assert understand("北京的稳岗返还比例是多少", lexicon).foreign_region == "北京"
-        assert understand("太原的稳岗返还比例是多少", lexicon).foreign_region is None
+        from index.metadata import load_grammar
+        from index.parse import load_corpus
+        from assistant.documents import DocumentDirectory
+
+        directory = DocumentDirectory(load_corpus(REPO / "corpus"), load_grammar(REPO / "corpus"))
+        assert directory.foreign_place("北京的稳岗返还比例是多少") == "北京"
+        assert directory.foreign_place("太原的稳岗返还比例是多少") is None  # 山西省 has a document
+        assert directory.foreign_place("郑州的失业保险金多少") is None  # so has 河南省
+        assert directory.named("郑州的失业保险金多少") == ["ha-sybx-tiaoli-2001"]
 
     def test_document_numbering_references(self, lexicon):
         assert understand("第2条第(1)项讲了什么", lexicon).references == ["2.1"]

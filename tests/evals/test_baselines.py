@@ -22,9 +22,9 @@ def docs():
 class TestChunking:
     def test_raw_splits_are_at_most_250_characters_and_map_to_leaves(self, docs):
         chunks = split_raw(docs)
-        leaves = {c.clause_id for c in docs[DOC].leaves()}
+        leaves = {c.clause_id for d in docs.values() for c in d.leaves()}
         assert all(len(c.text) <= CHUNK_SIZE for c in chunks)
-        assert all(docs[DOC].raw[c.start : c.end] == c.text for c in chunks)
+        assert all(docs[c.doc_id].raw[c.start : c.end] == c.text for c in chunks)
         mapped = [c.clause_id for c in chunks]
         assert all(cid in leaves or "#raw@" in cid for cid in mapped)
         # the split holding "每名参保职工 500 元" is mapped to the 留工补助 sub-item
@@ -54,7 +54,7 @@ class TestBaselines:
         assert [b.name for b in baselines] == ["langchain-chroma", "jieba-bm25", "ragflow-laws"]
 
     def test_every_baseline_returns_corpus_clause_ids(self, baselines, docs):
-        known = set(docs[DOC].clauses)
+        known = {cid for d in docs.values() for cid in d.clauses}
         for b in baselines:
             a = b.answer("企业招用毕业年度高校毕业生，一次性扩岗补助每人多少钱？")
             assert len(a.retrieved) == len(set(a.retrieved)) >= 5
