@@ -49,8 +49,8 @@ def _print_answer(answer) -> None:
     if answer.validity and answer.validity.lapsed:
         console.print(Text(f"⚠ {answer.validity.note}", style="bold yellow"))
     for c in answer.citations:
-        line = Text(f"[{c.n}] {c.label} ", style="bold")
-        line.append(f"({c.clause_id}, 字符 {c.start}–{c.end})\n", style="dim")
+        line = Text(f"[{c.n}] {c.document + ' ' if c.document else ''}{c.label} ", style="bold")
+        line.append(f"(字符 {c.start}–{c.end})\n", style="dim")
         line.append(c.quote, style="italic")
         console.print(line)
     console.print(Text(f"{answer.timing_ms:.0f} ms · 索引 {answer.index_version}", style="dim"))

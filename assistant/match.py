@@ -466,7 +466,7 @@ def _warnings(book: RuleBook, measures: list[MatchedMeasure], as_of: date) -> li
     dated = [m for m in measures if m.lapsed is not None]
     if dated and all(m.lapsed for m in dated):
         out.append(
-            f"按{format_date(as_of)}计，以上有执行期限的措施均已到期；本文件是往年印发的工作方案，现行政策请拨打{HOTLINE}咨询。"
+            f"按{format_date(as_of)}计，以上有执行期限的措施均已到期；现行政策请拨打{HOTLINE}咨询。"
         )
     elif any(m.lapsed for m in dated):
         out.append(f"部分措施的执行期已于{format_date(as_of)}前届满，已逐项标注；现行政策请拨打{HOTLINE}咨询。")

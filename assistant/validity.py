@@ -35,24 +35,20 @@ def _doc_name(meta: DocumentMeta) -> str:
 
 
 def _undated(meta: DocumentMeta | None, as_of: date) -> Validity:
+    """No period in the clause: a rule of law is in force once its effective date has come; a plan's measure
+    is undated. The notes state no date of their own (the dates live in the document's metadata)."""
     hotline = hotline_of(meta)
     if meta is not None and meta.validity_rule == "in_force":
         since = meta.effective_date or meta.issue_date
-        start = f"自{format_date(since)}起施行，" if since else ""
-        revised = f"（{format_date(date.fromisoformat(meta.revisions[-1]['date']))}修订/修正）" if meta.revisions else ""
         if since and since > as_of:
-            return Validity(period=None, as_of=as_of, lapsed=None,
-                            note=f"{_doc_name(meta)}{start.rstrip('，')}，截至{format_date(as_of)}尚未施行。")
+            return Validity(period=None, as_of=as_of, lapsed=None, note=f"{_doc_name(meta)}尚未施行。")
         return Validity(
             period=None, as_of=as_of, lapsed=False,
-            note=f"{_doc_name(meta)}{revised}{start}现有文件中未见其废止或被取代；该条款无单独的期限。"
+            note=f"{_doc_name(meta)}现行有效（现有文件中未见其废止或被取代），该条款没有单独的期限；"
                  f"如需确认最新修订，请拨打{hotline}咨询。",
         )
-    issued = f"该文件于{format_date(meta.issue_date)}印发，" if meta is not None and meta.issue_date else ""
-    return Validity(
-        period=None, as_of=as_of, lapsed=None,
-        note=f"文件未写明该项措施的期限；{issued}现行规定请拨打{hotline}咨询。",
-    )
+    return Validity(period=None, as_of=as_of, lapsed=None,
+                    note=f"文件未写明该项措施的期限；现行规定请拨打{hotline}咨询。")
 
 
 def document_validity(meta: DocumentMeta, as_of: date) -> Validity:

@@ -189,6 +189,9 @@ def claimed_text(answer: Answer) -> str:
             text = re.sub(r"\s*".join(re.escape(ch) for ch in form), " ", text)
     for pattern in _REFERENCE_RES:
         text = pattern.sub(" ", text)
+    # a document named as it is cited (晋人社党组字〔2022〕19号) refers, like a clause label
+    for doc in sorted({c.document for c in answer.citations if c.document}, key=len, reverse=True):
+        text = text.replace(doc, " ")
     return text
 
 
