@@ -151,3 +151,16 @@ def test_a_second_build_while_one_runs_is_refused(corpus, tmp_path, embedder):
     assert active_version(index_dir) == manifest.version
     _, built = build_index(corpus, index_dir, embedder, force=True)  # the lock is free again
     assert built
+
+
+@pytest.mark.parametrize("name,content", [("scan.pdf", b"%PDF-1.4\n%broken"), ("notice.docx", b"not a zip"),
+                                          ("page.html", b"")])
+def test_an_unreadable_new_document_fails_the_build_by_name_and_the_old_index_keeps_serving(
+        corpus, tmp_path, embedder, name, content):
+    index_dir = tmp_path / "index"
+    manifest, _ = build_index(corpus, index_dir, embedder)
+    (corpus / "documents" / name).write_bytes(content)
+    with pytest.raises(CorpusError, match=name.replace(".", r"\.")):
+        build_index(corpus, index_dir, embedder)
+    assert active_version(index_dir) == manifest.version
+    assert open_index(index_dir).manifest.chunk_count == 82
