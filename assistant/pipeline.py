@@ -215,6 +215,7 @@ class Assistant:
         # the documents the question names (文号, title, region); a conversation keeps its documents until
         # the asker names others
         docs = directory.named(u.text)
+        named_document = bool(docs)  # by its own name, 文号 or place — not through one of its measures
         u.foreign_region = None if docs else directory.foreign_place(u.text)
         if not docs and not u.foreign_region and rules is not None and not _LEDGER_CUE.search(u.text):
             # a measure named by its rule-book name ("留工补助") names the document whose rule book holds it
@@ -226,7 +227,7 @@ class Assistant:
         u.references = _clause_references(version, directory, u, docs or directory.served_in(self.home_region),
                                           question)
 
-        if (field := self.document_questions.asked(u.text, names_document=bool(docs))) is not None:
+        if (field := self.document_questions.asked(u.text, names_document=named_document)) is not None:
             target = docs or ([next(iter(version.docs))] if len(version.docs) == 1 else [])
             if not target:  # "这个条例什么时候施行": the document the question's words fit best
                 found = search.search(u.search_text, k=1)
@@ -289,7 +290,8 @@ class Assistant:
                 index_version=version.version,
             )
         if session is not None:
-            session.remember(u, retrieved, docs)
+            # the conversation keeps the documents it named, or else the one its answer came from
+            session.remember(u, retrieved, docs or ([retrieved[0].split("#")[0]] if retrieved and refusal is None else []))
         return answer
 
     def _named_clauses(self, u: Understanding, version: IndexVersion, rules: Any) -> list[str]:
