@@ -102,7 +102,12 @@ class DocumentDirectory:
             self.entries.append(e)
         self.home_places = sorted({p for e in self.entries for p in e.places}, key=len, reverse=True)
         # a place the documents themselves speak of (京津冀 partners, a pilot city) is not foreign to them
-        self._text = "\n".join(doc.raw for doc in docs.values())
+        text = "\n".join(doc.raw for doc in docs.values())
+        self._foreign_names = [
+            name for p in grammar.provinces if p.full not in {e.region for e in self.entries}
+            for name in (p.full, *(n for n in p.names if len(n) >= 2), *(c for c in p.places if len(c) >= 2))
+            if name not in text
+        ]
 
     # -------------------------------------------------------------- naming a document
     def named(self, text: str) -> list[str]:
@@ -163,13 +168,8 @@ class DocumentDirectory:
         text = re.sub(r"[《》\s]", "", text)
         for home in self.home_places:  # "山西安排…" holds no 西安 once 山西 is read
             text = text.replace(home, "|")
-        for p in self.grammar.provinces:
-            if p.full in (e.region for e in self.entries):
-                continue
-            for name in (p.full, *(n for n in p.names if len(n) >= 2), *(c for c in p.places if len(c) >= 2)):
-                if name in text and name not in self._text:
-                    return name
-        return next((w for w in self.grammar.elsewhere if w in text), None)
+        found = next((name for name in self._foreign_names if name in text), None)
+        return found or next((w for w in self.grammar.elsewhere if w in text), None)
 
     def served_in(self, region: str) -> list[str]:
         """The documents a question naming no place reaches where `region` is served: the national texts

@@ -100,8 +100,10 @@ class ScopeRules:
         profile = {w for m in _PROFILE_PHRASE.finditer(text) for w in m.groups() if w}
         covered = _covered(text, self._grams(corpus_text))
         for term in known_terms:
-            for m in re.finditer(re.escape(term), text):
-                covered[m.start() : m.end()] = [True] * len(term)
+            start = text.find(term)  # plain search: hundreds of terms would thrash re's pattern cache
+            while start != -1:
+                covered[start : start + len(term)] = [True] * len(term)
+                start = text.find(term, start + 1)
         out: list[str] = []
         pos = 0
         previous = ""
