@@ -13,6 +13,7 @@ the places data (`corpus/places.yaml`): nothing here names a document, a provinc
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -228,6 +229,16 @@ class DocumentDirectory:
 _DEFINED_RE = re.compile(r"(?:本(?:条例|法|办法|规定|意见)所称|所称)([\u4e00-\u9fff]{2,12})[，,]?(?:是指|指)")
 
 
+@functools.lru_cache(maxsize=65536)
+def _nouns_cached(text: str, pos_cut) -> frozenset[str]:
+    return frozenset(w for w, flag in pos_cut(text) if len(w) >= 2 and flag in ("n", "nz", "vn", "nr", "nt"))
+
+
+def _nouns(text: str, pos_cut) -> frozenset[str]:
+    """The nouns of a clause (cached by its text: a new index version re-cuts only the clauses that changed)."""
+    return _nouns_cached(text, pos_cut)
+
+
 def corpus_topic_terms(docs: dict[str, ParsedDocument], pos_cut, *, min_clauses: int = 2,
                        max_share: float = 0.08) -> list[str]:
     """Policy subjects every document names for itself, for the question side's topic check:
@@ -250,8 +261,7 @@ def corpus_topic_terms(docs: dict[str, ParsedDocument], pos_cut, *, min_clauses:
             terms.update(t for t in document_terms(c.text) if len(t) <= 8)
     counts: dict[str, int] = {}
     for c in leaves:
-        seen = {w for w, flag in pos_cut(c.text) if len(w) >= 2 and flag in ("n", "nz", "vn", "nr", "nt")}
-        for w in seen:
+        for w in _nouns(c.text, pos_cut):
             counts[w] = counts.get(w, 0) + 1
     ceiling = max(min_clauses, int(len(leaves) * max_share))
     terms.update(w for w, n in counts.items() if min_clauses <= n <= ceiling and len(w) >= 4)
