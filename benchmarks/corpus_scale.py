@@ -14,9 +14,11 @@ Below the table: documents that parsed as plain paragraphs or with characters ou
 
 How DIR was made (the documents are not committed; this recreates them):
 
-    # a public repository of Chinese laws in markdown, fetched with git
+    # a public repository of Chinese laws in markdown, fetched with git (measured at HEAD 2f4c5c2)
     git clone --bare https://github.com/LawRefBook/Laws /work/scale-docs/Laws.git
     .venv/bin/python benchmarks/corpus_scale.py /work/scale-docs --export-from /work/scale-docs/Laws.git
+    # then: build once (about 30 min on 2 cores, 27.5k chunks at "all"), keeping the indexes
+    .venv/bin/python benchmarks/corpus_scale.py /work/scale-docs --keep /work/scale-docs/work
 
 `--export-from` takes `--count` files (default 499, so "all" is 500 with the seed) from the bare repo's
 HEAD: 法律 (constitution, civil, administrative, economic, social, criminal and procedural laws),
@@ -27,6 +29,11 @@ newest is kept; 案例 (cases) and index pages are skipped. Each file is convert
 DIR/documents/<kind>-<NNNN>.txt, because `load_corpus` reads `*.txt`; DIR/SOURCES.tsv maps each file to
 its path in the repo and the commit. The published documents carry no `.meta.yaml`: their metadata is
 read from the text, as for any document dropped into corpus/documents.
+
+Timings need the cores to themselves: while another process runs on this 2-core machine the bare query
+embedding jumps from ~17 ms to ~350 ms (torch's two threads wait on each other), and ask with it. With
+`--keep`, rerun on a quiet machine: the kept indexes are reused (build figures marked *, as timed when
+they were built) and only `Assistant.open`, ask and the gold set are measured again, in minutes.
 """
 
 from __future__ import annotations
