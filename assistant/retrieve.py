@@ -33,6 +33,10 @@ class SearchFilters:
     def active(self) -> bool:
         return any((self.doc_id, self.doc_ids, self.unit, self.leader, self.section))
 
+    def documents_only(self) -> bool:
+        """Only documents are filtered (the question's or the served region's): the fast path."""
+        return bool(self.doc_ids) and not any((self.doc_id, self.unit, self.leader, self.section))
+
     def allows(self, meta: dict) -> bool:
         if self.doc_id and meta.get("doc_id") != self.doc_id:
             return False
@@ -97,9 +101,12 @@ class DenseSearch:
     def __init__(self, version: IndexVersion) -> None:
         self.version = version
 
-    def run(self, vector: np.ndarray, k: int, allowed_ids: list[str] | None = None) -> list[tuple[str, float]]:
+    def run(self, vector: np.ndarray, k: int, allowed_ids: list[str] | None = None,
+            doc_ids: tuple[str, ...] = ()) -> list[tuple[str, float]]:
         kwargs = {}
-        if allowed_ids is not None:
+        if doc_ids:  # a few documents: one small filter instead of every clause id they hold
+            kwargs["where"] = {"doc_id": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc_id": doc_ids[0]}
+        elif allowed_ids is not None:
             if not allowed_ids:
                 return []
             kwargs["where"] = {"clause_id": {"$in": sorted({i.split("~")[0] for i in allowed_ids})}}
@@ -126,6 +133,8 @@ class HybridSearch:
         # a rule alias is exact but one name can fit several clauses: it breaks ties, it does not outvote
         self.named_weight = named_weight
         self.bm25_margin_weight = bm25_margin_weight
+        # the document of every chunk, so a filter by document is one vectorised comparison per question
+        self._chunk_docs = np.array([c.doc_id for c in version.chunks])
 
     def search(
         self,
@@ -147,13 +156,18 @@ class HybridSearch:
         """
         chunks = self.version.chunks
         mask = allowed = None
+        doc_ids: tuple[str, ...] = ()
         if filters and filters.active():
-            mask = np.array([filters.allows(c.metadata) for c in chunks])
-            allowed = [c.chunk_id for c, ok in zip(chunks, mask) if ok]
+            if filters.documents_only():
+                doc_ids = filters.doc_ids
+                mask = np.isin(self._chunk_docs, doc_ids)
+            else:
+                mask = np.array([filters.allows(c.metadata) for c in chunks])
+                allowed = [c.chunk_id for c, ok in zip(chunks, mask) if ok]
         tokens = tokens if tokens is not None else self.tokenizer.tokens(text)
         sparse = self.bm25.run(tokens, self.candidate_k, mask)
         vector = vector if vector is not None else self.embedder.encode_one(text)
-        dense = self.dense.run(vector, self.candidate_k, allowed)
+        dense = self.dense.run(vector, self.candidate_k, allowed, doc_ids)
 
         def clause_ranking(chunk_ids: list[str]) -> list[str]:
             seen: list[str] = []
