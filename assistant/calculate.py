@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 NOT_STATED = "本文件未规定具体金额"
+UNREVIEWED = "（此计算规则由系统从原文起草，尚未经人工核对。）"
 
 
 class ParamError(PolicyQAError):
@@ -88,6 +89,7 @@ class CalcOutcome(BaseModel):
         None, description="False: the document names the benefit but no amount; None: no money involved"
     )
     eligible: bool | None = Field(None, description="False when a stated threshold is not met; None when unchecked")
+    reviewed: bool = Field(True, description="False: the rule was drafted from the text and no person has checked it yet")
     facts: list[FactOut] = Field(default_factory=list)
 
 
@@ -128,12 +130,22 @@ def _pct(r: Decimal) -> str:
     return f"{_plain(r * 100)}%"
 
 
+def _times(r: Decimal) -> str:
+    """A rate as the document writes it: a share as a percentage, a multiple (3倍, 27个月的工资) as a number."""
+    return _pct(r) if r < 1 else _plain(r)
+
+
+def _amount_text(rule: Rule, d: Decimal) -> str:
+    """An amount in the rule's own unit: money as 元, a schedule's value as 12个月."""
+    return format_yuan(d) if rule.unit == "元" else f"{_grouped(d)}{rule.unit}"
+
+
 def _count(d: Decimal, unit: str) -> str:
     return f"{_grouped(d)}{unit}"
 
 
 # ---------------------------------------------------------------- parameters
-_NUMBER_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(万)?\s*(元|人|名|个月|月|年|本|个|张)?$")
+_NUMBER_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(万)?\s*(元|人|名|个月|月|年|天|日|本|个|张|%|％)?$")
 
 
 def _parse_number(spec: ParamSpec, raw: Any) -> Decimal:
@@ -157,6 +169,8 @@ def _parse_number(spec: ParamSpec, raw: Any) -> Decimal:
             raise bad from None
         if m.group(2):
             value *= 10000
+        if m.group(3) in ("%", "％"):
+            value /= 100
     else:
         raise bad
     if not value.is_finite():
@@ -190,6 +204,11 @@ def coerce_param(book: RuleBook, spec: ParamSpec, raw: Any, *, allow_zero: bool 
             param=spec.name,
             code="too_large",
         )
+    if spec.type == "share" and value > 1:
+        if value <= 100 and isinstance(raw, str) and raw.strip().endswith(("%", "％")):
+            value = value / 100
+        else:
+            raise ParamError(f"参数 {spec.display} 是比例，不能超过 100%，收到 {raw}", param=spec.name, code="too_large")
     if spec.type == "count" and value != value.to_integral_value():
         raise ParamError(f"参数 {spec.display} 必须是整数（人数不能有小数），收到 {raw}", param=spec.name, code="fractional")
     if spec.min is not None and value < spec.min and not (allow_zero and value == 0):
@@ -304,11 +323,13 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
             by_rate: dict[Decimal, list[str]] = {}
             for k, v in rule.rate_by.values.items():
                 by_rate.setdefault(v, []).append(book.value_label(spec.vocabulary or spec.name, k))
-            return "，".join(f"{'、'.join(ks)} {_pct(v)}" for v, ks in by_rate.items()) + f"（× {book.param(rule.base).label}）"
-        text = _pct(rule.rate) if rule.minus_rate is None else f"({_pct(rule.rate)} − {_pct(rule.minus_rate)})"
-        return f"{book.param(rule.base).label} × {text}"
+            return "，".join(f"{'、'.join(ks)} {_times(v)}" for v, ks in by_rate.items()) + f"（× {book.param(rule.base).label}）"
+        text = _times(rule.rate) if rule.minus_rate is None else f"({_times(rule.rate)} − {_times(rule.minus_rate)})"
+        every = f"，按{book.param(rule.times.param).label}计，最长{_plain(rule.times.max)}{book.param(rule.times.param).unit}" if rule.times and rule.times.max is not None else ""
+        cap = f"，最高{format_yuan(rule.cap.amount)}" if rule.cap else ""
+        return f"{book.param(rule.base).label} × {text}{every}{cap}"
     if rule.kind == "tiered":
-        return "；".join(f"{t.label} {format_yuan(t.amount)}" for t in rule.tiers)
+        return "；".join(f"{t.label} {_amount_text(rule, t.amount)}" for t in rule.tiers)
     if rule.kind in ("fixed", "lump_cap"):
         every = f"每{rule.per_period}" if rule.per_period else ""
         if rule.amount_by:
@@ -392,24 +413,26 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
             rate, _ = _select(book, rule.rate_by.param, values[rule.rate_by.param], rule.rate_by.values)
         else:
             rate = rule.rate
+        shown_base = format_yuan(base, wan=False) if book.param(rule.base).type == "money" else _count(base, book.param(rule.base).unit)
         if rule.minus_rate is not None:
             amount = base * (rate - rule.minus_rate)
-            formula = f"{format_yuan(base, wan=False)} × ({_pct(rate)} − {_pct(rule.minus_rate)}) = {format_yuan(amount)}"
+            formula = f"{shown_base} × ({_times(rate)} − {_times(rule.minus_rate)}) = {format_yuan(amount)}"
         else:
             amount = base * rate
-            formula = f"{format_yuan(base, wan=False)} × {_pct(rate)} = {format_yuan(amount)}"
+            formula = f"{shown_base} × {_times(rate)} = {format_yuan(amount)}"
     elif rule.kind == "tiered":
         n = values[rule.count]
         label = book.param(rule.count).label
         reached = [t for t in rule.tiers if meets_threshold(n, t.min, t.phrase)]
         eligible = bool(reached)
+        unit = book.param(rule.count).unit or rule.per
         if reached:
             tier = reached[-1]
             amount = tier.amount
-            formula = f"{label}{_count(n, rule.per)}，达到“{tier.label}”档 → {format_yuan(tier.amount)}"
+            formula = f"{label}{_count(n, unit)}，达到“{tier.label}”档 → {_amount_text(rule, tier.amount)}"
         else:
             amount = Decimal(0)
-            formula = f"{label}{_count(n, rule.per)}，未达到最低档“{rule.tiers[0].label}” → 0元"
+            formula = f"{label}{_count(n, unit)}，未达到最低档“{rule.tiers[0].label}” → {_amount_text(rule, Decimal(0))}"
     elif rule.kind in ("fixed", "lump_cap"):
         every = f"每{rule.per_period}" if rule.per_period else ""
         prefix = ""
@@ -424,6 +447,18 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     else:
         formula = "；".join(f"{f.label}：{f.value}" for f in rule.facts) or "不涉及补贴金额"
 
+    if amount is not None and not failed and rule.times is not None:
+        # 按月发放: the monthly amount times the months the asker states, at most the document's maximum
+        months = values[rule.times.param]
+        spec = book.param(rule.times.param)
+        used = months if rule.times.max is None or months <= rule.times.max else rule.times.max
+        over = f"（文件规定最长{_plain(rule.times.max)}{spec.unit}，按{_plain(used)}{spec.unit}计）" if used != months else ""
+        per = amount
+        amount = per * used
+        formula = f"{formula.rsplit(' = ', 1)[0]} = {format_yuan(per, wan=False)}/{spec.unit.lstrip('个')}；× {_count(used, spec.unit)}{over} = {format_yuan(amount)}"
+    if amount is not None and not failed and rule.cap is not None and amount > rule.cap.amount:
+        formula += f"，超过文件规定的最高{format_yuan(rule.cap.amount)}，按最高标准 → {format_yuan(rule.cap.amount)}"
+        amount = rule.cap.amount
     if amount is not None:
         # 100000 × 0.9 is Decimal("90000.0"): keep the value exact but drop zeros that only echo the rate
         amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
@@ -560,15 +595,17 @@ def calculate(
         notes.append("文件规定的是最高标准，实际金额以经办机构核定为准。")
     if unused:
         notes.append(f"未使用的参数：{'、'.join(unused)}")
+    if not rule.reviewed:
+        notes.append(UNREVIEWED)
     calc = Calculation(
         rule_id=rule.id,
         inputs={k: _json_value(v) for k, v in res["values"].items()},
         formula=res["formula"],
         amount=res["amount"],
-        unit=f"元/{rule.per_period}" if rule.per_period else rule.unit,
+        unit=f"{rule.unit}/{rule.per_period}" if rule.per_period else rule.unit,
         is_cap=rule.is_cap,
         conditions=conditions,
         exclusions=_exclusion_texts(rule),
         note=" ".join(notes),
     )
-    return CalcOutcome(**head, ok=True, calculation=calc, eligible=res["eligible"])
+    return CalcOutcome(**head, ok=True, calculation=calc, eligible=res["eligible"], reviewed=rule.reviewed)

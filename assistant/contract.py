@@ -11,7 +11,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PlainSerializer
+import re
+
+from pydantic import BaseModel, Field, PlainSerializer, model_validator
 
 __all__ = [
     "CONTRACT_VERSION",
@@ -22,11 +24,13 @@ __all__ = [
     "Calculation",
     "Validity",
     "Answer",
+    "MeasureLine",
+    "conclusion_of",
     "SearchHit",
     "SearchResult",
 ]
 
-CONTRACT_VERSION = "1.1"  # 1.1: Citation.document (文号 or 《title》)
+CONTRACT_VERSION = "1.2"  # 1.1: Citation.document (文号 or 《title》); 1.2: Answer.summary, Answer.measures
 
 Status = Literal["answered", "clarify", "no_answer", "invalid"]
 Intent = Literal["amount", "eligibility", "deadline", "department", "fact", "out_of_scope", "invalid"]
@@ -76,12 +80,26 @@ class Validity(BaseModel):
     note: str = ""
 
 
+class MeasureLine(BaseModel):
+    """One measure of a list answer ("我开饭店，有什么补贴"), with its own verdict, amount and validity."""
+
+    title: str
+    status: Literal["applies", "check", "no"] = "check"
+    amount: Money | None = None
+    formula: str = ""
+    validity: Validity | None = None
+    citations: list[int] = Field(default_factory=list, description="the [n] of the answer's citations this line rests on")
+    note: str = ""
+
+
 class Answer(BaseModel):
     version: str = CONTRACT_VERSION
     question: str
     status: Status
     intent: Intent
-    answer: str = Field(description="Chinese answer text with [1] [2] citation markers")
+    summary: str = Field("", description="the conclusion alone, without quotes or markers: the first sentence of `answer` "
+                         "(a verdict, an amount with its formula, a date, a unit or a fact); faces show it first")
+    answer: str = Field(description="Chinese answer text with [1] [2] citation markers; starts with the conclusion")
     citations: list[Citation] = Field(default_factory=list)
     calculation: Calculation | None = None
     validity: Validity | None = None
@@ -89,8 +107,26 @@ class Answer(BaseModel):
     retrieved: list[str] = Field(default_factory=list, description="ranked clause ids the retriever returned")
     slots: dict[str, Any] = Field(default_factory=dict, description="what the question was understood to say")
     missing: list[str] = Field(default_factory=list, description="slots to ask for when status is clarify")
+    measures: list[MeasureLine] = Field(default_factory=list, description="for a list of measures: one line each, "
+                                          "with its own amount and validity")
     index_version: str = ""
     session_id: str | None = None
+
+    @model_validator(mode="after")
+    def _summary_from_answer(self) -> "Answer":
+        if not self.summary and self.answer:
+            self.summary = conclusion_of(self.answer)
+        return self
+
+
+_MARKER = re.compile(r"\[\d+\]")
+_FIRST_SENTENCE = re.compile(r"^.*?(?:[。！？!?](?![”’）)])|\n|$)", re.S)
+
+
+def conclusion_of(text: str) -> str:
+    """The first sentence of an answer text, without its [n] markers (an answer starts with its conclusion)."""
+    first = _FIRST_SENTENCE.match(text.strip())
+    return _MARKER.sub("", first.group(0) if first else text).strip()
 
 
 class SearchHit(Citation):

@@ -153,7 +153,7 @@ QuoteIn = Annotated[QuoteSpec, BeforeValidator(_quote_from_str)]
 RuleKind = Literal[
     "per_head", "cap_per_head", "rate", "tiered", "fixed", "lump_cap", "eligibility_only", "not_stated"
 ]
-ParamType = Literal["count", "money", "number", "choice"]
+ParamType = Literal["count", "money", "share", "duration", "number", "choice"]
 
 
 class ParamSpec(BaseModel):
@@ -168,7 +168,10 @@ class ParamSpec(BaseModel):
     max: Num | None = None
     decimals: int | None = None
     vocabulary: str | None = None
+    # what people call it: the nouns a question binds a number to ("参保职工", "职工")
     aliases: list[str] = Field(default_factory=list)
+    classifiers: list[str] = Field(default_factory=list)  # 人 / 名 / 位 …: the words counting it
+    part_of: str | None = None  # a count that is part of another parameter's count (其中…)
     description: str = ""
 
     @property
@@ -205,10 +208,28 @@ class Tier(BaseModel):
     phrase: str = "及以上"
     amount: Num
     quote: QuoteIn
+    unit: str = ""  # the counted parameter's unit (filled in on loading: 人, 年 …)
 
     @property
     def label(self) -> str:
-        return f"{_plain(self.min)}人{self.phrase}"
+        return f"{_plain(self.min)}{self.unit or '人'}{self.phrase}"
+
+
+class CapSpec(BaseModel):
+    """最高不超过X元: the result is at most this amount."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: Num
+    quote: QuoteIn
+
+
+class TimesSpec(BaseModel):
+    """A per-period amount times a duration the asker states (按月发放 × 月数), at most `max` (最长不超过…)."""
+
+    model_config = ConfigDict(extra="forbid")
+    param: str
+    max: Num | None = None
+    quote: QuoteIn | None = None
 
 
 class Threshold(BaseModel):
@@ -295,6 +316,7 @@ class VocabField(BaseModel):
 class FlagSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str
+    aliases: list[str] = Field(default_factory=list)  # words that state the fact ("帮扶车间", "扶贫车间")
 
 
 class GroupSpec(BaseModel):
@@ -337,6 +359,10 @@ class RuleSpec(BaseModel):
     eligibility: list[Alternative] | None = None
     note: str = ""
     included_in: str | None = None
+    cap: CapSpec | None = None
+    times: TimesSpec | None = None
+    # drafted by `policy-qa rules draft` and not yet checked by a person against the text
+    reviewed: bool = True
 
     @model_validator(mode="after")
     def _shape_fits_kind(self) -> RuleSpec:
@@ -377,7 +403,7 @@ class RuleSpec(BaseModel):
         if len(self.terms) == 1:
             names.append(self.terms[0].param)
         for n in (self.base, self.rate_by.param if self.rate_by else None, self.count,
-                  self.amount_by.param if self.amount_by else None):
+                  self.amount_by.param if self.amount_by else None, self.times.param if self.times else None):
             if n:
                 names.append(n)
         names += self.params
@@ -399,6 +425,7 @@ class RuleFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     doc_id: str
     version: int = 1
+    reviewed: bool = True  # False: every rule of the file is a draft
     vocabulary: dict[str, VocabField] = Field(default_factory=dict)
     flags: dict[str, FlagSpec] = Field(default_factory=dict)
     parameters: dict[str, ParamSpec] = Field(default_factory=dict)
@@ -739,6 +766,7 @@ def _resolve(
     citations = [loc(q) for q in spec.quotes]
     extra = [loc(t.quote) for t in spec.tiers] + [loc(t.quote) for t in spec.thresholds]
     extra += [loc(x.quote) for x in spec.exclusions]
+    extra += [loc(q) for q in (spec.cap.quote if spec.cap else None, spec.times.quote if spec.times else None) if q]
     fact_quotes = [loc(f.quote) if f.quote else None for f in spec.facts]
 
     _check_params(spec, parameters, vocabulary, owner)
@@ -754,8 +782,13 @@ def _resolve(
             if not inside:
                 raise RuleDataError(f"{owner}：期限引文“{q.text}”中没有可解析的日期", code="rule_period_unparsed")
             periods += inside
+    data = spec.model_dump(by_alias=True)
+    data["reviewed"] = spec.reviewed and rf.reviewed
+    if spec.count and spec.count in parameters:
+        for t in data["tiers"]:
+            t["unit"] = t["unit"] or parameters[spec.count].unit
     return Rule(
-        **spec.model_dump(by_alias=True),
+        **data,
         doc_id=doc_id,
         clause_id=cid,
         citations=citations,
@@ -800,9 +833,14 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         checks += [(v, False) for v in spec.amount_by.values.values()]
     for r in (spec.rate, spec.minus_rate):
         if r is not None:
-            checks.append((r, True))
+            # a multiple (3倍, 27个月的本人工资) is written as a plain number, a share as a percentage
+            checks.append((r, r < 1))
+    if spec.cap:
+        checks.append((spec.cap.amount, False))
+    if spec.times and spec.times.max is not None:
+        checks.append((spec.times.max, False))
     if spec.rate_by:
-        checks += [(v, True) for v in spec.rate_by.values.values()]
+        checks += [(v, v < 1) for v in spec.rate_by.values.values()]
     for value, as_rate in checks:
         if not _number_in(value, quoted, as_rate=as_rate):
             shown = _plain(value * 100) + "%" if as_rate else _plain(value)
