@@ -33,8 +33,23 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     sys.exit(code)
 
 
+_LOADED: dict[str, tuple[RuleBook, date]] = {}
+
+
 def _load() -> tuple[RuleBook, date]:
-    """Settings, corpus and rules, once per command; the rules book and today's as-of date."""
+    """Settings, corpus and rules, once per process and corpus; the rules book and today's as-of date."""
+    from assistant.settings import Settings
+
+    try:
+        key = str(Settings().corpus_dir)
+    except Exception:
+        key = ""
+    if key not in _LOADED:
+        _LOADED[key] = _load_once()
+    return _LOADED[key]
+
+
+def _load_once() -> tuple[RuleBook, date]:
     from assistant.settings import Settings
     from index.parse import load_corpus
 
@@ -73,7 +88,7 @@ def _parse_assignments(items: tuple[str, ...]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            _fail(f"参数应写成 名称=数值（如 insured_employees=25），收到“{item}”")
+            _fail(f"参数应写成 名称=数值（如 参保职工人数=25），收到“{item}”")
         params[key.strip()] = value.strip()
     return params
 
@@ -166,7 +181,7 @@ def calc_command(
     rule_id: str | None, assignments: tuple[str, ...], list_rules: bool, show: bool,
     params: tuple[str, ...], as_json: bool, as_of: str | None,
 ) -> None:
-    """按文件规定精确计算一项补贴/奖励/返还，例如：policy-qa calc job_retention_training_subsidy insured_employees=25"""
+    """按文件规定精确计算一项补贴/奖励/返还：policy-qa calc 规则 名称=数值 …（规则与参数见 policy-qa calc --list）"""
     book, today = _load()
     day = _as_of(as_of, today)
     if list_rules:
@@ -257,39 +272,55 @@ def _print_match(result: MatchResult, show_all: bool) -> None:
         out.print(f"[yellow]提示：{escape(w)}[/yellow]")
 
 
-@click.command("match")
-@click.option("--industry", default=None, help="行业，如 餐饮、饭店、超市、制造业")
-@click.option("--size", default=None, help="企业规模：micro/small/medium/large 或 微型/小型/小微/中型/大型")
-@click.option("--region-risk", default=None, help="所在县（市、区）疫情风险：high/medium/low/none 或 中高风险/低风险")
-@click.option("--lockdown/--no-lockdown", "region_lockdown", default=None, help="所在县（市、区）是否采取封控管理措施")
-@click.option("--org-type", default=None, help="申请主体，缺省为企业；如 个体工商户、社会团体、职业院校、高校毕业生")
-@click.option("--employees", "--insured-employees", "insured_employees", default=None, help="参保职工人数")
-@click.option("--total-employees", default=None, help="企业职工总数（用工人数）")
-@click.option("--graduates", "graduates_hired", default=None, help="招用毕业年度高校毕业生人数")
-@click.option("--poverty-labourers", "poverty_labourers_hired", default=None, help="吸纳脱贫劳动力人数")
-@click.option("--trained-employees", default=None, help="组织参加培训的职工人数")
-@click.option("--unemployment-insurance-paid", "unemployment_insurance_paid_last_year", default=None,
-              help="上年度实际缴纳的失业保险费（元）")
-@click.option("--helping-workshop", "is_helping_workshop", is_flag=True, default=None, help="经认定的帮扶车间")
-@click.option("--employment-base", "is_employment_base", is_flag=True, default=None, help="各地认定的就业帮扶基地")
-@click.option("--labour-intensive", "is_labour_intensive", is_flag=True, default=None, help="劳动密集型企业")
-@click.option("--platform", "is_platform_enterprise", is_flag=True, default=None, help="平台企业")
-@click.option("--refunded-at-old-rate/--not-refunded-at-old-rate", "refunded_at_old_rate", default=None,
-              help="今年已按 30% 比例领取稳岗返还（大型企业）")
-@click.option("--set", "extra", multiple=True, metavar="名称=数值", help="其他规则参数，如 trainees=10、park_level=省级")
+class _ProfileCommand(click.Command):
+    """`match` takes one option per field the rule book defines (its vocabulary fields, yes/no flags and
+    parameters, named as in the rules files, plus their ASCII aliases): the options come from the data,
+    so a new rules file adds its own with no code change. They are built when the command is parsed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not any(getattr(p, "generated", False) for p in self.params):
+            self.params[:0] = _profile_options(_load()[0])
+        return super().parse_args(ctx, args)
+
+
+def _profile_options(book: RuleBook) -> list[click.Option]:
+    used: set[str] = {"--set", "--profile-json", "--json", "--all", "--as-of", "--help"}
+    options = []
+    for f in book.profile_fields():
+        names = [n for n in (f.name, *f.aliases) if n.isascii() and n.replace("_", "").isalnum()]
+        flags = [f"--{n.replace('_', '-')}" for n in dict.fromkeys(names)]
+        flags = [x for x in flags if x not in used]
+        if not flags:
+            continue
+        used.update(flags)
+        what = f.label + (f"（{f.unit}）" if f.unit else "")
+        if f.choices:
+            what += "：" + "、".join(label for _, label in f.choices[:10])
+        if f.type == "flag":
+            decls = [f"{x}/--no-{x[2:]}" for x in flags]
+            opt = click.Option([*decls, f.name], default=None, help=what)
+        else:
+            opt = click.Option([*flags, f.name], default=None, metavar="值", help=what)
+        opt.generated = True  # type: ignore[attr-defined]
+        options.append(opt)
+    return options
+
+
+@click.command("match", cls=_ProfileCommand)
+@click.option("--set", "extra", multiple=True, metavar="名称=数值", help="任一规则参数或条件，名称可用中文，如 参保职工人数=10")
 @click.option("--profile-json", default=None, metavar="FILE|-", help="从 JSON 文件（- 为标准输入）读入企业情况")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.option("--all", "show_all", is_flag=True, help="同时列出不适用的措施及原因")
 @click.option("--as-of", default=None, metavar="YYYY-MM-DD", help="按哪一天判断是否过期（默认今天）")
 def match_command(extra: tuple[str, ...], profile_json: str | None, as_json: bool, show_all: bool,
                   as_of: str | None, **fields: Any) -> None:
-    """列出符合企业情况的全部政策措施，例如：policy-qa match --industry 餐饮 --size small --employees 25"""
+    """列出符合申请人情况的全部政策措施；可用的字段来自规则文件（policy-qa match --help 列出）。"""
     book, today = _load()
     day = _as_of(as_of, today)
     data: dict[str, Any] = _read_profile_json(profile_json) if profile_json else {}
     data.update({k: v for k, v in fields.items() if v is not None})
     if extra:
-        data["extra"] = {**(data.get("extra") or {}), **_parse_assignments(extra)}
+        data.update(_parse_assignments(extra))
     try:
         result = match_profile(book, parse_profile(book, data), as_of=day)
     except ProfileError as exc:

@@ -184,6 +184,12 @@ def coerce_param(book: RuleBook, spec: ParamSpec, raw: Any, *, allow_zero: bool 
     `allow_zero` lets a profile say "none hired" where a calculation needs at least one.
     """
     if spec.type == "choice":
+        if isinstance(raw, (list, tuple, set, frozenset)) and raw:
+            # canonical values already (what the question reader found: 小微 → [micro, small])
+            known = book.vocabulary[spec.vocabulary or spec.name].values if (spec.vocabulary or spec.name) in book.vocabulary else {}
+            if all(isinstance(v, str) and v in known for v in raw):
+                return frozenset(raw)
+            raise ParamError(f"参数 {spec.display} 的取值无法识别：{sorted(map(str, raw))}", param=spec.name, code="unknown_choice")
         if not isinstance(raw, str) or not raw.strip():
             raise ParamError(f"参数 {spec.display} 应为文字选项，收到“{raw}”", param=spec.name, code="unknown_choice")
         try:

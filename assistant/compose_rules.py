@@ -20,52 +20,32 @@ from assistant.validity import HOTLINE
 from index.errors import PolicyQAError
 from index.types import Clause
 
-__all__ = ["named_rules", "names_a_measure", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "compose_amount", "compose_eligibility"]
+__all__ = ["named_rules", "names_a_measure", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "profile_keys", "describes_asker", "compose_amount", "compose_eligibility"]
 
-#: the size words of the question → the size vocabulary of the rules
-_SIZE_WORDS = {"small": "小微", "sme": "中小微", "medium": "medium", "large": "large"}
 _COMBINE_CUE = re.compile(r"同时|一起|都能|都可以|重复|兼得|叠加|又能|还能再|再拿|再领|两个都|二者|两项")
 _LIST_CUE = re.compile(r"有什么|有哪些|有啥|哪些政策|什么政策|能享受|可以享受|享受什么|能拿哪些|都能拿|能领哪些|补贴吗|政策吗")
 
 
-def slot_params(slots: dict[str, Any]) -> dict[str, Any]:
-    """Calculator parameters from understood slots (keys the rules' parameter names accept)."""
-    p: dict[str, Any] = {}
-    employees = slots.get("insured_employees", slots.get("employees"))
-    if employees is not None:
-        p["insured_employees"] = employees
-    if "employees" in slots or "total_employees" in slots:
-        p["total_employees"] = slots.get("total_employees", slots.get("employees"))
-    for key in ("graduates_hired", "poverty_labourers_hired", "training_months", "jobs_created",
-                "intermediate_certificates", "advanced_certificates", "trainees"):
-        if key in slots:
-            p[key] = slots[key]
-    if "trainees" in slots:
-        p["trained_employees"] = slots["trainees"]
-    if "unemployment_insurance_paid" in slots:
-        p["unemployment_insurance_paid_last_year"] = slots["unemployment_insurance_paid"]
-    if "size" in slots:
-        p["size"] = _SIZE_WORDS.get(slots["size"], slots["size"])
-    if "park_level" in slots:
-        p["park_level"] = slots["park_level"]
-    return p
+def slot_params(book: RuleBook, slots: dict[str, Any]) -> dict[str, Any]:
+    """Calculator parameters among the understood slots (the slots are in the rule book's own names)."""
+    return {k: v for k, v in slots.items() if k in book.parameters}
+
+
+def profile_keys(book: RuleBook) -> set[str]:
+    """The fields that say who the asker is: the rule book's vocabulary fields and yes/no flags."""
+    return {*book.vocabulary, *book.flags}
+
+
+def describes_asker(book: RuleBook, slots: dict[str, Any]) -> bool:
+    """Whether the question says who the asker is beyond defaults (行业, 规模, 主体类型, a flag)."""
+    return any(k in slots for k in profile_keys(book))
 
 
 def profile_from_slots(book: RuleBook, slots: dict[str, Any]) -> Profile | None:
     """The matcher's profile from understood slots; None when a slot value is unusable."""
-    params = slot_params(slots)
-    data: dict[str, Any] = {k: v for k, v in params.items() if k in Profile.model_fields}
-    extra = {k: v for k, v in params.items() if k not in Profile.model_fields}
-    for key in ("industry", "region_risk", "org_type"):
-        if key in slots:
-            data[key] = slots[key]
-    for flag in ("region_lockdown", "is_helping_workshop", "is_employment_base", "is_labour_intensive", "is_platform_enterprise"):
-        if slots.get(flag):
-            data[flag] = True
-    if extra:
-        data["extra"] = extra
+    fields = {f.name for f in book.profile_fields()}
     try:
-        return parse_profile(book, data)
+        return parse_profile(book, {k: v for k, v in slots.items() if k in fields})
     except PolicyQAError:
         return None
 
@@ -141,7 +121,8 @@ def _unmet_thresholds(book: RuleBook, rule: Rule, params: dict[str, Any]) -> tup
         lowest = min(rule.tiers, key=lambda t: Decimal(str(t.min)))
         value = values[rule.count]
         if not meets_threshold(value, Decimal(str(lowest.min)), lowest.phrase):
-            out.append(f"要求吸纳人数达到最低一档{lowest.label}，您的情况为{value.normalize():f}{rule.per or ''}")
+            counted = book.param(rule.count)
+            out.append(f"要求{counted.label}达到最低一档{lowest.label}，您的情况为{value.normalize():f}{counted.unit or rule.per or ''}")
             inputs[rule.count] = params[rule.count]
     return out, inputs
 
@@ -156,7 +137,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     text = ctx.u.search_text
     retrieved = [c.clause_id for c in ctx.clauses[:3]]
     named = named_rules(book, text)
-    params = slot_params(ctx.u.slots)
+    params = slot_params(book, ctx.u.slots)
     for rule in named:
         if rule.clause_id in retrieved:
             # "厂里800个工人，一半是脱贫户，能享受帮扶车间…补贴吗": the numbers test 12(4)'s thresholds (1000人,
@@ -199,7 +180,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
 def _computable_for_profile(ctx: Context, book: RuleBook) -> Rule | None:
     """"我开饭店…25个员工都参保了，能领多少？" names no measure: the one the profile qualifies for and
     whose amount its numbers compute, preferring measures the retriever ranked higher."""
-    if named_rules(book, ctx.u.search_text) or not any(k in ctx.u.slots for k in ("industry", "size", "org_type")):
+    if named_rules(book, ctx.u.search_text) or not any(k in ctx.u.slots for k in book.vocabulary):
         return None
     result = _match(book, ctx.u.slots, ctx.as_of)
     if result is None:
@@ -239,19 +220,40 @@ def _rule_quote(ctx: Context, rule: Rule, outcome: CalcOutcome) -> str:
     return f"文件规定{marks}：" + "".join(f"“{q}”" for q in quotes[:2])
 
 
-_COUNT_PARAMS = ("insured_employees", "graduates_hired", "poverty_labourers_hired", "trained_employees", "trainees")
-
-
-def _rule_params(rule: Rule, slots: dict[str, Any]) -> dict[str, Any]:
-    """Slots bound to this rule's inputs; a plain head count ("40个工人") fills the one count it needs."""
+def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
+    """Slots bound to this rule's inputs. When the rule still needs one number, a number the question
+    gives elsewhere fills it if there is exactly one candidate: a number next to no known noun ("10
+    staff"), or one bound to parameters this rule does not use ("40个工人参加了培训" → the trainees).
+    A number the rule's own quotes state ("最高是4000还是8000") is the document's figure, not the asker's."""
     names = set(rule.all_names())
-    params = {k: v for k, v in slot_params(slots).items() if k in names}
-    needed = [n for n in rule.required_names() if n in _COUNT_PARAMS and n not in params]
-    generic = slots.get("employees")
-    # "1200个职工" already bound to the workforce (total_employees) does not also count the people hired
-    if generic is not None and len(needed) == 1 and not any(k in params for k in slot_params({"employees": generic})):
-        params[needed[0]] = generic
+    params = {k: v for k, v in slot_params(book, u.slots).items() if k in names}
+    needed = [n for n in rule.required_names() if n not in params and book.param(n).type != "choice"]
+    if len(needed) != 1:
+        return params
+    spec = book.param(needed[0])
+    if _MINIMUM_CUE.search(u.text) and any(th.ratio and th.ratio[0] == spec.name for th in rule.thresholds or []):
+        return params  # "1200个职工，脱贫劳动力最少要招多少": the missing count is what is asked (solved below)
+    quoted = " ".join(q.quote for q in rule.citations).replace(" ", "")
+    values: set[Decimal] = set()
+    for q in getattr(u, "unbound", []) or []:
+        if q.negative or not (q.kind == spec.type or (q.kind == "number" and spec.type in ("count", "money"))):
+            continue
+        values.add(q.value)
+    for k, v in slot_params(book, u.slots).items():
+        if k not in names and isinstance(v, (int, float)) and not isinstance(v, bool) and book.param(k).type == spec.type:
+            values.add(Decimal(str(v)))
+    # a number already given to one of this rule's own inputs ("1200个职工" is the workforce) counts nobody else
+    values -= {Decimal(str(v)) for v in params.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    values = {v for v in values if not re.search(rf"(?<![\d.]){re.escape(_plain_number(v))}(?![\d])", quoted)}
+    if len(values) == 1:
+        v = values.pop()
+        if not (spec.type == "count" and v == 1):  # "1个人补多少" asks per person
+            params[needed[0]] = int(v) if v == v.to_integral_value() else float(v)
     return params
+
+
+def _plain_number(d: Decimal) -> str:
+    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
 
 
 _MINIMUM_CUE = re.compile(r"最少|至少|起码|最低|多少人才|几个人才|要达到多少|达到多少")
@@ -296,8 +298,8 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     rule = _computable_for_profile(ctx, book) or select_rule(book, ctx)
     if rule is None:
         return None
-    params = _rule_params(rule, ctx.u.slots)
-    unmet, _ = _unmet_thresholds(book, rule, slot_params(ctx.u.slots))
+    params = _rule_params(book, rule, ctx.u)
+    unmet, _ = _unmet_thresholds(book, rule, {**slot_params(book, ctx.u.slots), **params})
     if unmet and ctx.u.intent == "amount" and rule.eligibility:
         # "800个工人…能不能按帮扶车间的标准享受": the numbers given already fail the measure's thresholds
         composed = compose_eligibility(ctx, book, rule=rule)
@@ -374,7 +376,7 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
     parts, formulas, amounts, missing = [], [], [], []
     validity = None
     for rule in rules:
-        outcome = calculate(book, rule.id, _rule_params(rule, ctx.u.slots), as_of=ctx.as_of)
+        outcome = calculate(book, rule.id, _rule_params(book, rule, ctx.u), as_of=ctx.as_of)
         # the most cautionary period wins: one lapsed measure in the answer is worth the notice
         if validity is None or (outcome.validity is not None and outcome.validity.lapsed and not validity.lapsed):
             validity = outcome.validity
@@ -411,13 +413,9 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
                        validity=validity, missing=[m for m in missing if m])
 
 
-_PROFILE_SLOTS = ("industry", "size", "org_type", "region_risk", "region_lockdown", "is_helping_workshop",
-                  "is_employment_base", "is_labour_intensive", "is_platform_enterprise")
-
-
 def _fit_sentence(ctx: Context, book: RuleBook, rule: Rule) -> str:
     """Whom the rule is for, judged on what the asker said: fits, must confirm, or does not fit."""
-    if not rule.eligibility or not any(k in ctx.u.slots for k in _PROFILE_SLOTS):
+    if not rule.eligibility or not describes_asker(book, ctx.u.slots):
         return ""  # the asker said nothing about who they are: nothing to judge
     result = _match(book, ctx.u.slots, ctx.as_of)
     if result is None:
@@ -464,7 +462,7 @@ def compose_eligibility(ctx: Context, book: RuleBook, *, rule: Rule | None = Non
         combined = _exclusion_answer(ctx, book, (named + nearby)[:4])
         if combined is not None:
             return combined
-    has_profile = any(k in ctx.u.slots for k in ("industry", "size", "org_type", "region_risk"))
+    has_profile = any(k in ctx.u.slots for k in book.vocabulary)
     if _LIST_CUE.search(ctx.u.text) and has_profile and not named:
         return _compose_profile_list(ctx, book)
     rule = select_rule(book, ctx)
@@ -488,8 +486,8 @@ def _eligibility_of(ctx: Context, book: RuleBook, rule: Rule) -> Composition | N
 
     # the rule's own period (what the rules file quotes for this measure), not whichever sentence was quoted
     validity = rule_validity(book, rule, ctx.as_of)
-    told = any(k in ctx.u.slots for k in (*_PROFILE_SLOTS, *_COUNT_SLOTS, "person"))
-    unmet, inputs = _unmet_thresholds(book, rule, slot_params(ctx.u.slots))
+    told = describes_asker(book, ctx.u.slots) or bool(slot_params(book, ctx.u.slots))
+    unmet, inputs = _unmet_thresholds(book, rule, slot_params(book, ctx.u.slots))
     if unmet:
         # "厂里800个工人，一半是脱贫户": the numbers the asker gave fail the measure's own thresholds; the
         # comparison is a calculation, so every number in the verdict traces to it
@@ -519,10 +517,6 @@ def _eligibility_of(ctx: Context, book: RuleBook, rule: Rule) -> Composition | N
     return Composition("answered", text, ctx.book.items, validity=validity)
 
 
-_COUNT_SLOTS = ("employees", "insured_employees", "graduates_hired", "poverty_labourers_hired", "trainees",
-                "unemployment_insurance_paid", "intermediate_certificates", "advanced_certificates", "jobs_created")
-
-
 def _eligibility_quote(ctx: Context, clause: Clause, rule: Rule) -> str:
     """The clause sentence closest to the question and the sentences the rules file quotes for the
     measure ("要怎样才给社保补贴": 12(2)'s social-insurance sentence, not only its 1500元 one), in order."""
@@ -549,7 +543,7 @@ _QUESTION_CUE = re.compile(r"[?？吗呢]|什么|多少|怎么|哪|几|谁|是�
 
 def compose_profile_statement(ctx: Context, book: RuleBook) -> Composition | None:
     """"我开饭店，在低风险地区" tells who the asker is and asks nothing yet: show what may apply."""
-    has_profile = any(k in ctx.u.slots for k in ("industry", "size", "org_type"))
+    has_profile = any(k in ctx.u.slots for k in book.vocabulary)
     if not has_profile or _QUESTION_CUE.search(ctx.u.text) or _has_subject(ctx, book):
         return None
     return _compose_profile_list(ctx, book)
@@ -575,7 +569,8 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
         if clause is None:
             continue
         mark = ctx.book.cite_clause(clause)
-        state = "符合" if m.status == "applies" else "可能符合，需确认条件"
+        state = "符合" if m.status == "applies" else (
+            f"可能符合，{m.conditions[0]}" if m.conditions else "可能符合，需确认条件")
         lapsed = (f"（已过期：{m.period}）" if m.period else "（已过期）") if m.lapsed else ""
         lapsed_any = lapsed_any or bool(m.lapsed)
         lines.append(f"· {m.title}{lapsed}：{state}{mark}")

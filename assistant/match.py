@@ -33,20 +33,6 @@ __all__ = [
     "match_profile",
 ]
 
-# Profile fields whose values are words of the rules' vocabulary (normalised through it).
-_VOCAB_FIELDS = ("industry", "size", "region_risk", "org_type")
-_DEFAULT_ORG_TYPE = "enterprise"  # the matcher is mostly asked about businesses; individuals say so
-# Short keys people and agents use for profile fields.
-_KEY_ALIASES = {
-    "employees": "insured_employees",
-    "graduates": "graduates_hired",
-    "poverty_labourers": "poverty_labourers_hired",
-    "paid": "unemployment_insurance_paid_last_year",
-    "unemployment_insurance_paid": "unemployment_insurance_paid_last_year",
-    "lockdown": "region_lockdown",
-    "region": "region_risk",
-    "risk": "region_risk",
-}
 _TRUE = {"true", "yes", "y", "1", "是", "有", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "不是", "没有"}
 # More excluded measures than this in one conflict group and the best combination is not searched.
@@ -64,31 +50,14 @@ class ProfileError(PolicyQAError):
 
 
 class Profile(BaseModel):
-    """What an applicant says about itself; anything not said stays None (unknown), never guessed."""
+    """What an applicant says about itself, keyed by the rule book's own fields (its vocabulary fields,
+    yes/no flags and calculation parameters); anything not said is absent (unknown), never guessed."""
 
     model_config = ConfigDict(extra="forbid")
-    industry: str | None = Field(None, description="行业，自由文字，如 餐饮、饭店、超市")
-    size: str | None = Field(None, description="企业规模：micro/small/medium/large 或 微型/小型/小微/中型/大型")
-    region_risk: str | None = Field(None, description="所在县（市、区）疫情风险：high/medium/low/none 或 中高风险/低风险")
-    region_lockdown: bool | None = Field(None, description="所在县（市、区）是否为应对疫情采取了封控管理措施")
-    org_type: str | None = Field(None, description="申请主体类型，缺省为企业；如 个体工商户、社会团体、职业院校、高校毕业生")
-    insured_employees: int | None = Field(None, description="参保职工人数")
-    total_employees: int | None = Field(None, description="企业职工总数（用工人数）")
-    graduates_hired: int | None = Field(None, description="招用毕业年度高校毕业生人数")
-    poverty_labourers_hired: int | None = Field(None, description="吸纳脱贫劳动力人数")
-    trained_employees: int | None = Field(None, description="组织参加培训的职工人数")
-    unemployment_insurance_paid_last_year: Decimal | None = Field(None, description="上年度实际缴纳的失业保险费（元）")
-    is_helping_workshop: bool = Field(False, description="是否经认定的帮扶车间")
-    is_employment_base: bool = Field(False, description="是否各地认定的就业帮扶基地")
-    is_labour_intensive: bool = Field(False, description="是否劳动密集型企业")
-    is_platform_enterprise: bool = Field(False, description="是否平台企业")
-    refunded_at_old_rate: bool | None = Field(None, description="今年是否已按 30% 比例领取稳岗返还（大型企业）")
-    extra: dict[str, Any] = Field(default_factory=dict, description="其他规则参数或条件，如 trainees、park_level")
+    values: dict[str, Any] = Field(default_factory=dict)
 
     def value(self, key: str) -> Any:
-        if key in Profile.model_fields and key != "extra":
-            return getattr(self, key)
-        return self.extra.get(key)
+        return self.values.get(key)
 
 
 class MatchedMeasure(BaseModel):
@@ -156,65 +125,79 @@ def _as_bool(raw: Any, key: str, label: str) -> bool | None:
     raise ProfileError(f"{label}（{key}）应为 是/否（true/false），收到“{raw}”", field=key)
 
 
+def field_names(book: RuleBook, key: str) -> str | None:
+    """The profile field a key means: a field's own name, its Chinese label or one of its aliases."""
+    table = getattr(book, "_profile_keys", None)
+    if table is None:
+        table = {}
+        for f in book.profile_fields():
+            for word in (f.name, f.label, *f.aliases):
+                table.setdefault(word, f.name)  # a word two fields share goes to the first the rule book defines
+        book._profile_keys = table  # type: ignore[attr-defined]
+    return table.get(str(key).strip())
+
+
 def parse_profile(book: RuleBook, data: Mapping[str, Any]) -> Profile:
-    """Build a Profile from loose input (CLI options, JSON, an agent's arguments); ProfileError in Chinese."""
+    """Build a Profile from loose input (CLI options, JSON, an agent's arguments, understood slots);
+    the fields are the rule book's, so a new rules file brings its own; ProfileError in Chinese."""
     if not isinstance(data, Mapping):
         raise ProfileError("企业情况应为“字段: 值”的键值对（JSON 对象）", field=None)
-    clean: dict[str, Any] = {}
-    extra_in = data.get("extra") or {}
-    if not isinstance(extra_in, Mapping):
-        raise ProfileError("extra 应为“参数名: 值”的键值对", field="extra")
-    extra: dict[str, Any] = {}
-    for key, raw in extra_in.items():
-        name = _KEY_ALIASES.get(key, key)
-        if name not in book.parameters and name not in book.flags:
-            raise ProfileError(f"未知的规则参数“{key}”", field=str(key), code="unknown_field")
-        extra[name] = raw
-    labels = {book.field_label(f): f for f in (*book.vocabulary, *book.flags, *book.parameters)}
-    for key, raw in data.items():
-        if key == "extra" or raw is None or (isinstance(raw, str) and not raw.strip()):
+    items = list(data.items())
+    extra_in = data.get("extra")
+    if extra_in is not None:  # the older nested form {"extra": {...}}
+        if not isinstance(extra_in, Mapping):
+            raise ProfileError("extra 应为“参数名: 值”的键值对", field="extra")
+        items = [(k, v) for k, v in items if k != "extra"] + list(extra_in.items())
+    values: dict[str, Any] = {}
+    for key, raw in items:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
-        name = _KEY_ALIASES.get(key, labels.get(key, key))
-        if name in Profile.model_fields:
-            clean[name] = raw
-        elif name in book.parameters or name in book.flags:
-            extra[name] = raw
-        else:
+        name = field_names(book, key)
+        if name is None:
             raise ProfileError(f"未知的企业情况字段“{key}”", field=str(key), code="unknown_field")
-    for name, raw in list(clean.items()) + list(extra.items()):
-        target = clean if name in clean else extra
-        label = book.field_label(name)
-        annotation = Profile.model_fields[name].annotation if name in Profile.model_fields else None
-        if name in book.flags or annotation in (bool, bool | None):
-            target[name] = _as_bool(raw, name, label)
-        elif name in _VOCAB_FIELDS or (name in book.parameters and book.param(name).type == "choice"):
-            if not isinstance(raw, str):
-                raise ProfileError(f"{label}（{name}）应为文字，收到“{raw}”", field=name)
-            vocab = name if name in _VOCAB_FIELDS else (book.param(name).vocabulary or name)
-            if vocab in book.vocabulary:
-                try:
-                    book.normalise(vocab, raw)
-                except VocabularyError as exc:
-                    raise ProfileError(exc.message, field=name) from None
-            target[name] = raw.strip()
-        elif name in book.parameters:
+        values[name] = _coerce_field(book, name, raw)
+    return Profile(values=values)
+
+
+def _coerce_field(book: RuleBook, name: str, raw: Any) -> Any:
+    label = book.field_label(name)
+    if name in book.flags:
+        return _as_bool(raw, name, label)
+    vocab = name if name in book.vocabulary else (
+        book.param(name).vocabulary or name if name in book.parameters and book.param(name).type == "choice" else None
+    )
+    if vocab is not None:
+        if isinstance(raw, (list, tuple, set, frozenset)):  # canonical values already (the question reader's)
+            known = set(book.vocabulary[vocab].values) if vocab in book.vocabulary else set()
+            if not raw or any(v not in known for v in raw):
+                raise ProfileError(f"{label}（{name}）的取值无法识别：{sorted(map(str, raw))}", field=name)
+            return frozenset(raw)
+        if not isinstance(raw, str):
+            raise ProfileError(f"{label}（{name}）应为文字，收到“{raw}”", field=name)
+        if vocab in book.vocabulary:
             try:
-                value = coerce_param(book, book.param(name), raw, allow_zero=True)
-            except ParamError as exc:
-                raise ProfileError(exc.message, field=name, code=exc.code) from None
-            target[name] = int(value) if book.param(name).type == "count" else value
-    clean["extra"] = extra
-    return Profile(**clean)
+                book.normalise(vocab, raw)
+            except VocabularyError as exc:
+                raise ProfileError(exc.message, field=name) from None
+        return raw.strip()
+    try:
+        value = coerce_param(book, book.param(name), raw, allow_zero=True)
+    except ParamError as exc:
+        raise ProfileError(exc.message, field=name, code=exc.code) from None
+    return int(value) if book.param(name).type == "count" else value
 
 
 def _normalised(book: RuleBook, profile: Profile) -> dict[str, frozenset[str] | None]:
     out: dict[str, frozenset[str] | None] = {}
-    for f in _VOCAB_FIELDS:
+    for f, vf in book.vocabulary.items():
         raw = profile.value(f)
-        if f == "org_type" and raw is None:
-            raw = _DEFAULT_ORG_TYPE
-        if raw is None or f not in book.vocabulary:
+        if raw is None:
+            raw = vf.default  # who asks when nobody says (a rules file's applicant default, e.g. 企业)
+        if raw is None:
             out[f] = None
+            continue
+        if isinstance(raw, frozenset):
+            out[f] = raw
             continue
         try:
             out[f] = book.normalise(f, raw)
@@ -229,6 +212,8 @@ def _criterion(book: RuleBook, field: str, crit: Any, profile: Profile, norm: Ma
     label = book.field_label(field)
     if isinstance(crit, bool):
         value = profile.value(field)
+        if value is None and field in book.flags:
+            value = book.flags[field].default  # a status one would mention (帮扶车间) is absent when not said
         if value is None:
             return None, f"需确认：{label}" if crit else f"需确认：不属于{label}"
         return (value == crit), (f"不是{label}" if crit else f"属于{label}")
@@ -323,7 +308,7 @@ def _params_for(book: RuleBook, rule: Rule, profile: Profile) -> tuple[dict[str,
 def match_profile(book: RuleBook, profile: Profile, *, as_of: date) -> MatchResult:
     """Every measure that fits the profile, with amounts where computable and choices between exclusive ones."""
     norm = _normalised(book, profile)
-    for name in (*Profile.model_fields, *profile.extra):
+    for name in profile.values:
         value = profile.value(name)
         if name in book.parameters and book.param(name).type != "choice" and value is not None:
             try:
@@ -483,15 +468,10 @@ def _plain(v: Any) -> Any:
 
 def _profile_summary(book: RuleBook, profile: Profile, norm: Mapping) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in Profile.model_fields:
-        if name == "extra":
-            continue
-        value = profile.value(name)
+    for name, value in profile.values.items():
         if name in norm and norm[name] is not None:
             values = sorted(norm[name])
             out[name] = values[0] if len(values) == 1 else values
         elif value is not None and value is not False:
             out[name] = _plain(value)
-    for k, v in profile.extra.items():
-        out[k] = _plain(v)
     return out

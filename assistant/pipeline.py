@@ -205,13 +205,20 @@ class Assistant:
         try:
             u = understand(
                 question, self.lexicon, max_chars=self.settings.max_question_chars,
-                previous=(session.last if session and session.last else None),
+                previous=(session.last if session and session.last else None), book=rules,
             )
         except QuestionRejected as exc:
             return Answer(question=_printable(question), status="invalid", intent="invalid", answer=exc.message,
                           timing_ms=_ms(t0), index_version=version.version)
         if session and not session.last and session.slots:
             u.slots = {**session.slots, **u.slots}
+        if u.refused:
+            # "-25个员工", "1e308元": an impossible number is asked back, never computed with
+            answer = Answer(question=u.text, status="clarify", intent=u.intent, answer="\n".join(dict.fromkeys(u.refused)),
+                            slots=u.slots, timing_ms=_ms(t0), index_version=version.version)
+            if session is not None:
+                session.remember(u, [], [])
+            return answer
         # the documents the question names (文号, title, region); a conversation keeps its documents until
         # the asker names others
         docs = directory.named(u.text)
@@ -303,7 +310,7 @@ class Assistant:
         ids = [r.clause_id for r in named_rules(rules, u.text)]
         # the kind of applicant the asker says it is (平台企业, 帮扶车间 …) names the measures for that kind
         # when the question asks what it can get ("平台公司招骑手能拿补贴吗"), not what a rule says
-        flags = {k for k, v in u.slots.items() if v is True and k.startswith("is_")}
+        flags = {k for k, v in u.slots.items() if v is True and k in rules.flags}
         if flags and u.intent in ("amount", "eligibility"):
             ids += [r.clause_id for r in rules
                     if any(alt.where.get(f) is True for alt in r.eligibility or [] for f in flags)]
@@ -417,6 +424,21 @@ class Assistant:
         version, search = self.handle.current()
         u = understand(query, self.lexicon, max_chars=self.settings.max_question_chars)
         hits = search.search(u.search_text, k=k, filters=filters)
+
+        # A 附件 ledger row restating a body clause of its document (40% or more of its character pairs lie
+        # in that clause) ranks after the body clauses: staff cite the clause, not the task list repeating it.
+        def pairs(text: str) -> set[str]:
+            text = "".join(text.split())
+            return {text[i : i + 2] for i in range(len(text) - 1)}
+
+        def restates_body(clause: Clause) -> bool:
+            row = pairs(clause.text)
+            return bool(row) and any(len(row & pairs(c.text)) >= 0.4 * len(row) for c in version.docs[clause.doc_id].leaves()
+                                     if c.kind not in ("ledger_row", "roster_entry"))
+
+        restating = {h.clause_id for h in hits if (c := version.clause(h.clause_id)) is not None
+                     and c.kind == "ledger_row" and restates_body(c)}
+        hits = [h for h in hits if h.clause_id not in restating] + [h for h in hits if h.clause_id in restating]
         terms = [w for w in search.tokenizer.words(u.search_text) if len(w) >= 2]
         results = []
         for h in hits:

@@ -308,6 +308,11 @@ class VocabValue(BaseModel):
 class VocabField(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str
+    aliases: list[str] = Field(default_factory=list)  # other keys people use for the field itself
+    default: str | None = None  # the value when nobody says (e.g. the applicant is an 企业)
+    # words that, right before one of this field's words, say the asker is its object, not it
+    # ("招了大学生": the asker hires graduates, it is not one)
+    object_cues: list[str] = Field(default_factory=list)
     free_text: bool = False
     values: dict[str, VocabValue]
     groups: dict[str, list[str]] = Field(default_factory=dict)
@@ -317,6 +322,21 @@ class FlagSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str
     aliases: list[str] = Field(default_factory=list)  # words that state the fact ("帮扶车间", "扶贫车间")
+    default: bool | None = None  # what an applicant who says nothing is taken to be (None: unknown, ask)
+
+
+class ProfileField(BaseModel):
+    """One thing an applicant can say about itself, as the rule book defines it (for forms and schemas)."""
+
+    name: str
+    label: str
+    type: str  # choice | flag | count | money | share | duration | number
+    unit: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    choices: list[tuple[str, str]] | None = None
+    free_text: bool = False
+    min: Num | None = None
+    max: Num | None = None
 
 
 class GroupSpec(BaseModel):
@@ -559,6 +579,25 @@ class RuleBook:
         return self.docs[doc_id]
 
     # ------------------------------------------------------------ vocabulary
+    def profile_fields(self) -> list["ProfileField"]:
+        """Every field a profile (a question, a form, an agent) can state: the vocabulary's fields, the
+        yes/no flags and the calculation parameters, in the order the rules files define them."""
+        out: list[ProfileField] = []
+        for name, vf in self.vocabulary.items():
+            out.append(ProfileField(name=name, label=vf.label, type="choice", aliases=vf.aliases,
+                                    choices=[(k, v.label) for k, v in vf.values.items()], free_text=vf.free_text))
+        for name, fs in self.flags.items():
+            out.append(ProfileField(name=name, label=fs.label, type="flag", aliases=fs.aliases))
+        for name, ps in self.parameters.items():
+            if name in self.vocabulary:
+                continue
+            choices = None
+            if ps.type == "choice" and ps.vocabulary in self.vocabulary:
+                choices = [(k, v.label) for k, v in self.vocabulary[ps.vocabulary].values.items()]
+            out.append(ProfileField(name=name, label=ps.label, type=ps.type, unit=ps.unit, aliases=ps.aliases,
+                                    choices=choices, min=ps.min, max=ps.max))
+        return out
+
     def field_label(self, field: str) -> str:
         if field in self.vocabulary:
             return self.vocabulary[field].label
@@ -670,7 +709,11 @@ def build_rulebook(files: list[tuple[str, Any]], docs: Mapping[str, ParsedDocume
             parameters[pname] = spec
         for fname, vf in rf.vocabulary.items():
             vocabulary[fname] = _merge_vocab(vocabulary.get(fname), vf, name, fname)
-        flags.update(rf.flags)
+        for fname, fs in rf.flags.items():
+            if fname in flags:
+                fs = FlagSpec(label=flags[fname].label, aliases=list(dict.fromkeys([*flags[fname].aliases, *fs.aliases])),
+                              default=flags[fname].default if flags[fname].default is not None else fs.default)
+            flags[fname] = fs
         for gname, g in rf.groups.items():
             if gname in groups:
                 raise RuleDataError(f"规则文件 {name}：互斥组 {gname} 重复定义")
@@ -720,7 +763,9 @@ def _merge_vocab(old: VocabField | None, new: VocabField, file: str, field: str)
             raise RuleDataError(f"规则文件 {file}：词表 {field}.{k} 与其他规则文件不一致")
         values[k] = VocabValue(label=v.label, aliases=list(dict.fromkeys([*values.get(k, v).aliases, *v.aliases])))
     return VocabField(
-        label=old.label, free_text=old.free_text or new.free_text, values=values, groups={**old.groups, **new.groups}
+        label=old.label, free_text=old.free_text or new.free_text, values=values, groups={**old.groups, **new.groups},
+        aliases=list(dict.fromkeys([*old.aliases, *new.aliases])), default=old.default or new.default,
+        object_cues=list(dict.fromkeys([*old.object_cues, *new.object_cues])),
     )
 
 
@@ -814,9 +859,11 @@ def _check_params(spec: RuleSpec, parameters: dict[str, ParamSpec], vocabulary: 
         options = set(vocabulary[p.vocabulary].values)
         if set(sel.values) != options:
             raise RuleDataError(f"{owner}：{sel.param} 的取值表应恰好覆盖 {sorted(options)}")
+    # names and labels are keys of the calculator's input and must be unique; the nouns people use
+    # (aliases) may be shared on purpose ("员工" states both 参保职工人数 and 职工总数)
     keys: dict[str, str] = {}
     for n in names:
-        for word in (n, parameters[n].label, *parameters[n].aliases):
+        for word in (n, parameters[n].label):
             if keys.get(word, n) != n:
                 raise RuleDataError(f"{owner}：参数别名“{word}”同时指向 {keys[word]} 和 {n}")
             keys[word] = n

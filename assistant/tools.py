@@ -13,14 +13,14 @@ from datetime import date
 from typing import Any, Callable
 
 from langchain_core.tools import StructuredTool
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from assistant.calculate import calculate, describe_amount
-from assistant.match import Profile, ProfileError, match_profile, parse_profile
+from assistant.match import ProfileError, match_profile, parse_profile
 from assistant.rules import RuleBook
 from index.errors import PolicyQAError
 
-__all__ = ["CalculatorArgs", "MatcherArgs", "calculator_tool", "matcher_tool", "error_result"]
+__all__ = ["CalculatorArgs", "matcher_args", "calculator_tool", "matcher_tool", "error_result"]
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class CalculatorArgs(BaseModel):
     rule_id: str = Field(description="规则 id（见工具说明中的列表），也可用中文名称，如 留工补助")
     params: dict[str, Any] = Field(
         default_factory=dict,
-        description="参数名 → 数值，如 {\"insured_employees\": 25}；参数名可用 id 或中文名称",
+        description="参数名 → 数值；参数名可用 id 或中文名称（见工具说明中每条规则的参数）",
     )
     as_of: str | None = Field(None, description="判断是否过期所用的日期 YYYY-MM-DD；缺省为今天")
 
@@ -100,27 +100,25 @@ def calculator_tool(book: RuleBook, as_of_fn: Callable[[], date]) -> StructuredT
     )
 
 
-class MatcherArgs(BaseModel):
-    """Find every measure that fits an applicant's profile."""
-
-    industry: str | None = Field(None, description="行业，如 餐饮、零售、制造业")
-    size: str | None = Field(None, description="企业规模：微型/小型/小微/中型/大型")
-    region_risk: str | None = Field(None, description="所在县（市、区）疫情风险：高风险/中风险/低风险/无")
-    region_lockdown: bool | str | None = Field(None, description="所在县（市、区）是否采取封控管理措施")
-    org_type: str | None = Field(None, description="申请主体，缺省为企业；如 个体工商户、职业院校、高校毕业生")
-    insured_employees: int | float | str | None = Field(None, description="参保职工人数")
-    total_employees: int | float | str | None = Field(None, description="企业职工总数")
-    graduates_hired: int | float | str | None = Field(None, description="招用毕业年度高校毕业生人数")
-    poverty_labourers_hired: int | float | str | None = Field(None, description="吸纳脱贫劳动力人数")
-    trained_employees: int | float | str | None = Field(None, description="组织参加培训的职工人数")
-    unemployment_insurance_paid_last_year: int | float | str | None = Field(None, description="上年度实际缴纳失业保险费（元）")
-    is_helping_workshop: bool | str | None = Field(None, description="是否帮扶车间")
-    is_employment_base: bool | str | None = Field(None, description="是否就业帮扶基地")
-    is_labour_intensive: bool | str | None = Field(None, description="是否劳动密集型企业")
-    is_platform_enterprise: bool | str | None = Field(None, description="是否平台企业")
-    refunded_at_old_rate: bool | str | None = Field(None, description="今年是否已按 30% 领取稳岗返还")
-    extra: dict[str, Any] | None = Field(None, description="其他规则参数，如 {\"trainees\": 10}")
-    as_of: str | None = Field(None, description="判断是否过期所用的日期 YYYY-MM-DD；缺省为今天")
+def matcher_args(book: RuleBook) -> type[BaseModel]:
+    """The matcher's argument schema, generated from the rule book: one optional field per thing an
+    applicant can say (vocabulary fields, yes/no flags, calculation parameters), described in the rules
+    files' own Chinese labels — a new rules file brings its fields with no code change."""
+    fields: dict[str, Any] = {}
+    for f in book.profile_fields():
+        if f.type == "flag":
+            annotation: Any = bool | str | None
+        elif f.type == "choice":
+            annotation = str | list[str] | None
+        else:
+            annotation = int | float | str | None
+        what = f.label + (f"（{f.unit}）" if f.unit else "")
+        if f.choices:
+            what += "；可选：" + "、".join(label for _, label in f.choices[:12])
+        fields[f.name] = (annotation, Field(None, description=what))
+    fields["extra"] = (dict[str, Any] | None, Field(None, description="其他字段，名称可用中文：{\"名称\": 值}"))
+    fields["as_of"] = (str | None, Field(None, description="判断是否过期所用的日期 YYYY-MM-DD；缺省为今天"))
+    return create_model("MatcherArgs", __doc__="Find every measure that fits an applicant's profile.", **fields)
 
 
 def matcher_tool(book: RuleBook, as_of_fn: Callable[[], date]) -> StructuredTool:
@@ -128,7 +126,7 @@ def matcher_tool(book: RuleBook, as_of_fn: Callable[[], date]) -> StructuredTool
 
     def run(**kwargs: Any) -> dict[str, Any]:
         as_of = kwargs.pop("as_of", None)
-        data = {k: v for k, v in kwargs.items() if v is not None and k in Profile.model_fields}
+        data = {k: v for k, v in kwargs.items() if v is not None}
         try:
             profile = parse_profile(book, data)
             result = match_profile(book, profile, as_of=_as_of(as_of, as_of_fn))
@@ -145,10 +143,10 @@ def matcher_tool(book: RuleBook, as_of_fn: Callable[[], date]) -> StructuredTool
         func=run,
         name="policy_matcher",
         description=(
-            "根据申请人的情况（行业、规模、所在地区风险、参保人数、招用高校毕业生人数等）列出可能适用的全部政策措施，"
+            "根据申请人的情况（字段见参数说明，来自各文件的规则）列出可能适用的全部政策措施，"
             "能算的给出金额，列出还需确认的条件、是否过期，以及不能同时享受、需二选一的措施（choices）。"
             "没有提到的情况请留空，不要猜测。"
         ),
-        args_schema=MatcherArgs,
+        args_schema=matcher_args(book),
         handle_validation_error=_schema_error,
     )

@@ -21,6 +21,7 @@ import zhconv
 from pypinyin import lazy_pinyin
 
 from index.errors import PolicyQAError
+from assistant.read_profile import read_profile
 
 __all__ = [
     "QuestionRejected",
@@ -284,30 +285,6 @@ _INTENT_CUES: list[tuple[str, re.Pattern]] = [
 ]
 
 
-_SIZE_CUES: list[tuple[str, re.Pattern]] = [
-    ("large", re.compile(r"大型企业|大型|大企业|大公司|大厂")),
-    ("medium", re.compile(r"中型企业|中型")),
-    ("sme", re.compile(r"中小微")),
-    ("small", re.compile(r"小微|小型|微型|小企业|小公司|小店|个体|小饭店|小餐馆|小超市")),
-]
-
-_COUNT_NOUNS: list[tuple[str, str]] = [
-    ("graduates_hired", r"[\u4e00-\u9fff]{0,4}?(?:高校毕业生|毕业生|大学生|应届生|研究生|本科生|大专生)"),
-    ("poverty_labourers_hired", r"[\u4e00-\u9fff]{0,3}?(?:脱贫劳动力|脱贫人口|贫困户|贫困劳动力|建档立卡户?|脱贫户)"),
-    ("certificates", r"(?:中级工|高级工)?(?:证书|证)"),
-    ("trainees", r"(?:职工|员工|人)?(?:参加)?培训"),
-    ("insured_employees", r"参保职工|参保员工|参保人员|参保的|参了保的|交社保的(?:员工|职工)?|缴社保的(?:员工|职工)?|交了社保的"),
-    ("employees", r"[\u4e00-\u9fff]{0,2}?(?:员工|职工|工人|雇员|伙计|服务员)|人"),
-]
-_NUM = r"(\d+(?:\.\d+)?)\s*(万)?"
-_CLASSIFIER = r"\s*(?:个|名|位|人)?\s*"
-
-
-def _to_number(value: str, wan: str | None) -> float:
-    n = float(value)
-    return n * 10000 if wan else n
-
-
 @dataclass
 class Understanding:
     text: str  # cleaned question
@@ -324,6 +301,8 @@ class Understanding:
     chinese: bool = True
     has_subject: bool = False  # names a policy subject beyond who the asker is
     references: list[str] = field(default_factory=list)  # clause paths the question names ("2.1", "att2.12")
+    refused: list[str] = field(default_factory=list)  # impossible numbers, each with a question back
+    unbound: list[Any] = field(default_factory=list)  # numbers next to no noun the rule book knows ("40个人")
     years: list[int] = field(default_factory=list)  # four-digit years the question names
     topic_text: str = ""  # this question, or for a follow-up the conversation's topic so far and this one
 
@@ -351,122 +330,26 @@ def _intent(text: str) -> str:
     return "fact"
 
 
-def _slots(text: str, lexicon: Lexicon, expansions: list[str]) -> dict[str, Any]:
+def _slots(text: str, book: Any) -> tuple[dict[str, Any], list[str], list[Any]]:
+    """Slots in the rule book's own field names (see assistant.read_profile), the refusals of impossible
+    numbers, and the numbers next to no known noun; the date a question names."""
     slots: dict[str, Any] = {}
-    industries = lexicon.industries  # data: corpus/synonyms.yaml
-    for term in [*expansions, *industries]:
-        if term in industries and (term in text or term in expansions):
-            slots["industry"] = term
-            break
-    if "industry" not in slots and re.search(r"制造|工厂|加工厂|生产企业", text):
-        slots["industry"] = "制造业"
-    for size, cue in _SIZE_CUES:
-        if cue.search(text):
-            slots["size"] = size
-            break
-    if re.search(r"未出现中高风险|不是中高风险|非中高风险|低风险|没有疫情|没出现疫情|没有封控|常态化地区", text):
-        slots["region_risk"] = "low"
-    elif re.search(r"中高风险|高风险|中风险", text):
-        slots["region_risk"] = "high"
-    if re.search(r"已经?按\s*30\s*%|返过|已返还|补发|补差", text):
-        slots["refunded_at_old_rate"] = True
-    if re.search(r"封控|封城|被封|静默管理", text):
-        slots["region_lockdown"] = True
-    m = (
-        re.search(r"(\d+(?:\.\d+)?)\s*(万)?\s*(?:元|块)", text)
-        or re.search(r"(\d+(?:\.\d+)?)\s*(万)(?![人个名位])", text)
-        or re.search(r"(?:交了|缴了|缴纳了|交的|缴的)\s*(\d{3,}(?:\.\d+)?)()(?!\s*[个名位人%％])", text)
-    )
-    if m and re.search(r"失业保险|失业险|保费|社保费|缴纳|交了|缴了|交的|缴的|缴费", text):
-        slots["unemployment_insurance_paid"] = _to_number(m.group(1), m.group(2))
-    for level in ("中级工", "高级工"):
-        if level in text:
-            slots["certificate_level"] = level
-    m = re.search(r"(\d+)\s*个?\s*月", text)
-    if m and "培训" in text:
-        slots["training_months"] = int(m.group(1))
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:%|％|成)", text)
-    if m and re.search(r"脱贫|贫困", text):
-        slots["poverty_share_percent"] = float(m.group(1)) * (10 if "成" in m.group(0) else 1)
-    elif re.search(r"一半", text) and re.search(r"脱贫|贫困", text):
-        slots["poverty_share_percent"] = 50.0
-    for slot, noun in _COUNT_NOUNS:
-        if slot in slots:
-            continue
-        pattern = re.compile(_NUM + _CLASSIFIER + f"(?:{noun})")
-        m = pattern.search(text)
-        if m is None:
-            # "员工有25个" / "吸纳了30名" word orders
-            m = re.search(f"(?:{noun})" + r"\s*(?:有|共|一共|总共|是)?\s*" + _NUM + r"\s*(?:个|名|位|人)", text)
-        if m:
-            value = _to_number(m.group(1), m.group(2))
-            if slot == "employees" and value == 1:
-                continue  # "1个人补多少" asks per person, it counts nobody
-            if (
-                slot == "employees"
-                and not re.search(r"员工|职工|工人|雇员", m.group(0))  # "1200个职工" is the workforce
-                and re.search(r"脱贫|贫困|帮扶基地|帮扶车间", text)
-                and "poverty_labourers_hired" not in slots
-                and "poverty_share_percent" not in slots  # "1200人，脱贫劳动力占25%": 1200 is the total
-            ):
-                slot = "poverty_labourers_hired"
-            slots.setdefault(slot, int(value) if float(value).is_integer() else value)
-    if "poverty_share_percent" in slots and "employees" in slots and "poverty_labourers_hired" not in slots:
-        # "1200人，脱贫劳动力占25%": the count the rules need, derived from the share the asker gave
-        slots["poverty_labourers_hired"] = int(slots["employees"] * slots["poverty_share_percent"] / 100)
-    if "graduates_hired" not in slots and re.search(r"应届|毕业生|大学生", text):
-        # "招用应届生……招了10个": the head count comes after the noun it counts
-        if m := re.search(r"招(?:了|用了?|收了?)?\s*(\d+)\s*(?:个|名|位)", text):
-            slots["graduates_hired"] = int(m.group(1))
-    if "employees" in slots and "insured_employees" not in slots and re.search(r"参保|社保|都交|缴纳", text):
-        slots["insured_employees"] = slots["employees"]
-    for level, key in (("中级工", "intermediate_certificates"), ("高级工", "advanced_certificates")):
-        # "中级工证的有20人", "中级工考下来10个": up to four words between the level and its count
-        m = re.search(level + r"[证书]*\s*(?:的)?\s*[\u4e00-\u9fff]{0,4}?\s*(\d+)\s*(?:个|名|位|人|本|张)", text) or re.search(
-            r"(\d+)\s*(?:个|名|位|人|本|张)[\u4e00-\u9fff]{0,10}?" + level, text
-        )
-        if m:
-            slots[key] = int(m.group(1))
-    m = re.search(r"带动\s*(?:了)?\s*(\d+)\s*(?:个|名|位)?\s*人", text)
-    if m:
-        slots["jobs_created"] = int(m.group(1))
-        if slots.get("employees") == slots["jobs_created"]:
-            slots.pop("employees")
-    if "国家级" in text:
-        slots["park_level"] = "national"
-    elif "省级" in text and "产业园" in text:
-        slots["park_level"] = "provincial"
-    for flag, cue in (
-        ("is_helping_workshop", r"帮扶车间|扶贫车间"),
-        ("is_employment_base", r"就业帮扶基地|帮扶基地"),
-        ("is_labour_intensive", r"劳动密集型"),
-        ("is_platform_enterprise", r"平台企业|平台公司|外卖平台|网约车平台|互联网平台|电商平台|配送平台"),
-    ):
-        if re.search(cue, text):
-            slots[flag] = True
-    for org, cue in (
-        ("graduate", r"(?:毕业生|大学生|应届生)[\u4e00-\u9fff，,]{0,8}?(?:创业|开公司|开店|开了|开个|自己开|自己干|当老板|做生意)"),
-        ("individual_business", r"个体户|个体工商户|个体经营"),
-        ("vocational_school", r"职业院校|职业学校|技工学校|技校"),
-        ("social_group", r"社会团体|协会|商会"),
-        ("law_firm", r"律师事务所|律所"),
-        ("accounting_firm", r"会计师事务所"),
-    ):
-        if re.search(cue, text):
-            slots["org_type"] = org
-            break
+    refused: list[str] = []
+    unbound: list[Any] = []
+    if book is not None:
+        reading = read_profile(text, book)
+        slots.update(reading.slots)
+        refused = [r.message for r in reading.refused]
+        unbound = reading.unbound
     m = re.search(r"(20\d\d)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?", text)
-    if m:
-        slots["date"] = date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)).isoformat()
-    if re.search(r"毕业年度|应届|今年毕业|刚毕业", text):
-        slots["person"] = "graduate_this_year"
-    elif re.search(r"毕业两年|毕业2年|往届", text):
-        slots["person"] = "graduate_two_years"
-    return slots
+    if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3) or 1) <= 31:
+        try:
+            slots["date"] = date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)).isoformat()
+        except ValueError:
+            pass
+    return slots, refused, unbound
 
 
-_NUMBER_SLOTS = {"employees", "insured_employees", "graduates_hired", "poverty_labourers_hired", "trainees",
-                 "unemployment_insurance_paid", "intermediate_certificates", "advanced_certificates", "jobs_created"}
 _FOLLOW_UP_START = re.compile(r"^(?:那|那么|那如果|如果是|要是|假如|换成|还有|另外|再问|然后|同样|这个|这项|这条|该|它|他|她|刚才|上面|你刚才|我们)")
 _COREF = re.compile(r"这个|这项|这条|该项|该政策|上面|刚才|前面说的|它|那个")
 
@@ -513,17 +396,21 @@ _TOPIC_CHARS = 200
 _FOLLOW_UP_END = re.compile(r"(?:呢|的话)[?？]?$")
 
 
-def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previous: dict | None = None) -> Understanding:
-    """Intent, slots and retrieval text of a question; `previous` carries the last turn's understanding."""
+def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previous: dict | None = None,
+               book: Any = None) -> Understanding:
+    """Intent, slots and retrieval text of a question; `previous` carries the last turn's understanding;
+    `book` (the rule book) says which fields and parameters a question can state and what people call them."""
     text = clean_question(question, max_chars)
-    text = cn_numerals_to_digits(lexicon.fix_typos(text))
+    raw_text = lexicon.fix_typos(text)
+    text = cn_numerals_to_digits(raw_text)
     # "ignore all previous instructions … OK 10万": a stray 万 does not make an English question Chinese
     latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
     chinese = bool(_CJK.search(text)) and latin_words <= len(_CJK.findall(text))
     expansions = lexicon.canonical_terms(text)
     u = Understanding(text=text, intent=_intent(text), expansions=expansions, chinese=chinese,
                       synonyms=lexicon.canonical_terms(text, all_variants=True))
-    u.slots = _slots(text, lexicon, expansions)
+    # the quantity reader sees the question as written (it reads 二十五, 三成, 一万五 itself)
+    u.slots, u.refused, u.unbound = _slots(raw_text, book)
     u.strong_expansions = [e for e in expansions if not lexicon.shares_with_variant(e, text)]
     u.references = _references(text)
     u.has_subject = lexicon.has_subject(text)
@@ -553,7 +440,8 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
             if u.intent == "fact" and previous.get("intent") not in (None, "out_of_scope", "invalid"):
                 u.intent = previous["intent"]
             # "我们吸纳了60个脱贫劳动力呢？" after "就业帮扶基地有奖励吗": new numbers ask for the amount
-            new_numbers = [k for k in own_slots if k in _NUMBER_SLOTS and k not in carried]
+            new_numbers = [k for k, v in own_slots.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+                           and k not in carried]
             if new_numbers and u.intent in ("fact", "eligibility"):
                 u.intent = "amount"
             u.search_text = " ".join([search_text_for(u, previous.get("text", "")), u.search_text])

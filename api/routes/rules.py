@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.deps import STAFF, RuleBookDep, SettingsDep
 from api.errors import RequestRejected, error_responses
@@ -37,27 +37,33 @@ class RuleOut(BaseModel):
     parameters: list[ParamOut]
 
 
+class ProfileFieldOut(BaseModel):
+    name: str
+    label: str
+    type: str = Field(description="choice | flag | count | money | share | duration | number")
+    unit: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    choices: list[tuple[str, str]] | None = Field(None, description="[[取值, 说明], ...] for choice fields")
+    free_text: bool = False
+
+
+class ProfileSchema(BaseModel):
+    fields: list[ProfileFieldOut] = Field(description="everything /api/match accepts, from the rules files")
+
+
 class RuleList(BaseModel):
     rules: list[RuleOut]
+    profile: ProfileSchema
 
 
 class CalcRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"rule_id": "job_retention_training_subsidy", "params": {"insured_employees": 25}, "as_of": None},
-        {"rule_id": "job_retention_refund", "params": {"unemployment_insurance_paid_last_year": 80000, "size": "small"}},
-    ]})
-
-    rule_id: str = Field(min_length=1, max_length=200, description="规则 id、名称或别名")
-    params: JsonObject = Field(default_factory=dict, description="参数名 → 数值，如 {\"insured_employees\": 25}")
+    rule_id: str = Field(min_length=1, max_length=200, description="规则 id、名称或别名（见 GET /api/rules）")
+    params: JsonObject = Field(default_factory=dict, description="参数名（id、中文名称或别名）→ 数值，见 GET /api/rules 每条规则的 parameters")
     as_of: date | None = None
 
 
 class MatchRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"profile": {"industry": "餐饮", "size": "small", "region_risk": "low", "insured_employees": 25}, "as_of": None},
-    ]})
-
-    profile: JsonObject = Field(description="企业情况：industry、size、region_risk、insured_employees、graduates_hired…")
+    profile: JsonObject = Field(description="申请人情况：字段名（或中文名称、别名）→ 值，可用字段见 GET /api/rules 的 profile.fields")
     as_of: date | None = None
 
 
@@ -75,7 +81,8 @@ def rules(book: RuleBookDep) -> RuleList:
             for p in describe_params(book, rule.id)
         ]
         out.append(RuleOut(rule_id=rule.id, title=rule.title, clause_id=rule.clause_id, kind=rule.kind, parameters=params))
-    return RuleList(rules=out)
+    fields = [ProfileFieldOut(**f.model_dump(include=set(ProfileFieldOut.model_fields))) for f in book.profile_fields()]
+    return RuleList(rules=out, profile=ProfileSchema(fields=fields))
 
 
 @router.post("/calc", response_model=CalcOutcome, responses=error_responses(401))

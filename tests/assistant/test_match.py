@@ -213,13 +213,13 @@ class TestBadProfiles:
 
     def test_directly_built_profile_is_checked_too(self, book: RuleBook) -> None:
         with pytest.raises(ProfileError, match="参保职工人数"):
-            match_profile(book, Profile(insured_employees=-1), as_of=IN_FORCE)
+            match_profile(book, Profile(values={"insured_employees": -1}), as_of=IN_FORCE)
         with pytest.raises(ProfileError, match="企业规模"):
-            match_profile(book, Profile(size="巨型"), as_of=IN_FORCE)
+            match_profile(book, Profile(values={"size": "巨型"}), as_of=IN_FORCE)
 
     def test_chinese_keys_and_yes_no_words(self, book: RuleBook) -> None:
         p = parse_profile(book, {"行业": "饭店", "企业规模": "小微", "参保职工人数": "25人", "经认定的帮扶车间": "否"})
-        assert (p.industry, p.size, p.insured_employees, p.is_helping_workshop) == ("饭店", "小微", 25, False)
+        assert [p.value(k) for k in ("industry", "size", "insured_employees", "is_helping_workshop")] == ["饭店", "小微", 25, False]
 
 
 # ---------------------------------------------------------------- properties

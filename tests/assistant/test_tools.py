@@ -14,7 +14,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import StructuredTool
 
 from assistant.rules import RuleBook, load_rules
-from assistant.tools import CalculatorArgs, MatcherArgs, calculator_tool, matcher_tool
+from assistant.tools import CalculatorArgs, calculator_tool, matcher_tool
 from index.parse import load_corpus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,8 +126,13 @@ class TestCalculatorTool:
 
 
 class TestMatcherTool:
-    def test_is_a_structured_tool(self, match_tool: StructuredTool) -> None:
-        assert match_tool.name == "policy_matcher" and match_tool.args_schema is MatcherArgs
+    def test_is_a_structured_tool(self, match_tool: StructuredTool, book: RuleBook) -> None:
+        assert match_tool.name == "policy_matcher"
+        # the schema is the rule book's: every field a rules file defines, described by its own label
+        schema = match_tool.args_schema.model_json_schema()["properties"]
+        book_fields = {f.name: f.label for f in book.profile_fields()}
+        assert set(book_fields) <= set(schema)
+        assert all(book_fields[n] in schema[n]["description"] for n in book_fields)
         assert {"industry", "size", "insured_employees", "graduates_hired"} <= set(match_tool.args)
 
     def test_small_restaurant(self, match_tool: StructuredTool) -> None:

@@ -1,0 +1,176 @@
+"""What a question says about the asker, read with the rule book's own words.
+
+Every field a rules file defines — its vocabulary fields (行业, 企业规模, 申请主体类型 …), its yes/no
+flags (帮扶车间 …) and its calculation parameters (参保职工人数, 本人工资, 缴费年限 …) — declares what
+people call it. This module finds those words in a question and binds the numbers next to them with
+the one quantity reader (`assistant.quantities`), so a new rules file is understood with no code
+change: nothing here names a field, a parameter or a document.
+
+Language, not domain, is all the code holds: that 不是/没有/非 before a word negates it, and that a
+verb of hiring before a kind of person makes that person the object of the question, not the asker
+(the verbs are the vocabulary field's `object_cues`, data too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from assistant.quantities import NounSpec, Quantity, Refusal, bind, check_value, read_quantities
+from assistant.rules import RuleBook
+
+__all__ = ["ProfileReading", "read_profile", "noun_specs"]
+
+# a word right before a term that says the opposite of it ("不是中高风险地区", "没有封控")
+_NEGATIONS = ("不属于", "不是", "并非", "没有", "没被", "未被", "不在", "非", "未", "无", "没")
+_NEGATION_REACH = 3  # characters between the negation and the term ("不是在中高风险")
+
+
+@dataclass
+class ProfileReading:
+    """Slots keyed by rule-book field names: vocabulary values as sorted lists of canonical keys
+    (a free-text field keeps the word), flags as booleans, parameters as numbers (int when whole)."""
+
+    slots: dict[str, Any] = field(default_factory=dict)
+    refused: list[Refusal] = field(default_factory=list)
+    unbound: list[Quantity] = field(default_factory=list)  # numbers next to no known noun ("40个人")
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each slot was read
+
+
+def _negated(text: str, start: int, word: str) -> bool:
+    if word.startswith(_NEGATIONS):
+        return False  # the word carries its own negation (未出现中高风险)
+    before = text[max(0, start - _NEGATION_REACH - 3) : start]
+    return any(n in before[-(len(n) + _NEGATION_REACH) :] for n in _NEGATIONS)
+
+
+def _terms(book: RuleBook) -> list[tuple[str, str, Any]]:
+    """(word, field, meaning) for every Chinese word of the rule book's vocabulary and flags, longest
+    first; built once per book. Meaning: canonical keys for a vocabulary word, True for a flag."""
+    cached = getattr(book, "_profile_terms", None)
+    if cached is not None:
+        return cached
+    out: list[tuple[str, str, Any]] = []
+    for fname, vf in book.vocabulary.items():
+        table = book._aliases[fname]
+        for word, keys in table.items():
+            if len(word) >= 2 and not word.isascii():
+                out.append((word, fname, keys))
+    for fname, fs in book.flags.items():
+        for word in fs.aliases:
+            if len(word) >= 2:
+                out.append((word, fname, True))
+    out.sort(key=lambda t: -len(t[0]))
+    book._profile_terms = out  # type: ignore[attr-defined]
+    return out
+
+
+def noun_specs(book: RuleBook) -> list[NounSpec]:
+    """The quantity reader's view of the rule book's numeric parameters; built once per book."""
+    cached = getattr(book, "_noun_specs", None)
+    if cached is not None:
+        return cached
+    specs = []
+    for name, p in book.parameters.items():
+        if p.type == "choice":
+            continue
+        nouns = tuple(dict.fromkeys(w for w in (p.label, *p.aliases) if not w.isascii() and len(w) >= 2))
+        kind = "duration" if p.type == "duration" else ("number" if p.type == "number" and p.unit in ("", "元") else p.type)
+        if p.type == "number" and p.unit in ("年", "个月", "月", "天", "日"):
+            kind = "duration"
+        specs.append(NounSpec(
+            name=name, kind=kind, nouns=nouns, unit=p.unit, classifiers=tuple(p.classifiers),
+            min=p.min, max=p.max, integer=p.type == "count", part_of=p.part_of,
+        ))
+    book._noun_specs = specs  # type: ignore[attr-defined]
+    return specs
+
+
+_CLAUSE_END = "，,。；;？?！!、"
+_OBJECT_REACH = 8  # "招了3个应届大学生": the verb, a count and a modifier before the person
+
+
+def _clause_before(text: str, start: int) -> str:
+    """The text of the same clause before `start`, at most a few characters."""
+    window = text[max(0, start - _OBJECT_REACH) : start]
+    cut = max(window.rfind(ch) for ch in _CLAUSE_END)
+    return window[cut + 1 :]
+
+
+def _number(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def read_profile(text: str, book: RuleBook) -> ProfileReading:
+    """The rule-book fields a question states, with the numbers bound to their nouns."""
+    reading = ProfileReading()
+    taken: list[tuple[int, int]] = []
+    for word, fname, meaning in _terms(book):
+        start = text.find(word)
+        while start != -1:
+            end = start + len(word)
+            if not any(s < end and start < e for s, e in taken):
+                break
+            start = text.find(word, end)
+        if start == -1:
+            continue
+        end = start + len(word)
+        taken.append((start, end))
+        if fname in reading.slots:
+            continue  # the first (longest) word of a field decides it
+        vf = book.vocabulary.get(fname)
+        if vf is not None and any(c in _clause_before(text, start) for c in vf.object_cues):
+            continue  # "招了大学生": the asker hires graduates, it is not one
+        negated = _negated(text, start, word)
+        if meaning is True:
+            reading.slots[fname] = not negated
+        elif vf is not None and vf.free_text and not negated:
+            reading.slots[fname] = word
+        else:
+            keys = set(meaning)
+            if negated:
+                keys = set(vf.values) - keys if vf is not None else set()
+            if not keys or (vf is not None and keys == {vf.default}):
+                continue  # "劳动密集型企业": naming the default applicant says nothing about the asker
+            reading.slots[fname] = sorted(keys)
+        reading.spans[fname] = (start, end)
+
+    specs = noun_specs(book)
+    if specs:
+        result = bind(text, specs)
+        by_name = {s.name: s for s in specs}
+        for name, b in result.bound.items():
+            # a noun several parameters share ("职工") states each of them: the rule that needs one picks it
+            sharing = [s for s in specs if b.noun in s.nouns and s.kind == by_name[name].kind] or [by_name[name]]
+            for s in sharing:
+                if s.name in reading.slots:
+                    continue
+                if check_value(s, b.quantity.value) is not None:
+                    continue
+                reading.slots[s.name] = _number(b.quantity.value)
+                reading.spans[s.name] = (b.quantity.start, b.quantity.end)
+        unbound = list(result.unbound)
+        refused = []
+        for r in result.refused:
+            # "厂里1200人，脱贫劳动力占25%": a share of a part whose total was said without its noun; the one
+            # count next to no noun is that total
+            spec = by_name.get(r.name or "")
+            loose = [q for q in unbound if q.kind == "count" and not q.negative and q.start < r.quantity.start]
+            total = by_name.get(spec.part_of) if spec and spec.part_of else None
+            if r.quantity.kind == "share" and total is not None and total.name in reading.slots:
+                # the total was said with a noun the part's total shares ("800个工人，一半是脱贫户")
+                whole = Decimal(str(reading.slots[total.name]))
+                reading.slots.setdefault(spec.name, _number((whole * r.quantity.value).to_integral_value(rounding="ROUND_FLOOR")))
+                continue
+            if (r.quantity.kind == "share" and total is not None and total.name not in reading.slots
+                    and len(loose) == 1 and check_value(total, loose[0].value) is None):
+                reading.slots[total.name] = _number(loose[0].value)
+                part = (loose[0].value * r.quantity.value).to_integral_value(rounding="ROUND_FLOOR")
+                reading.slots.setdefault(spec.name, _number(part))
+                unbound.remove(loose[0])
+                continue
+            refused.append(r)
+        reading.refused = refused
+        reading.unbound = unbound
+    return reading
