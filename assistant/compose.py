@@ -35,6 +35,7 @@ class Composition:
     calculation: Calculation | None = None
     validity: Validity | None = None
     missing: list[str] = field(default_factory=list)
+    measures: list = field(default_factory=list)  # MeasureLine, one per measure of a list answer
 
 
 class CitationBook:
@@ -343,7 +344,7 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
                 ctx.clauses.insert(0, clause)
                 return None
     text, _ = quote_clause(ctx, top, limit=1, lead="文件提到了相关内容")
-    text += f"\n但文件没有规定具体的金额、比例或标准，我不能替文件给出数字。具体标准请拨打{HOTLINE}咨询。"
+    text = f"文件没有规定具体的金额、比例或标准，我不能替文件给出数字。具体标准请拨打{HOTLINE}咨询。\n{text}"
     return Composition("no_answer", text, ctx.book.items)
 
 
@@ -477,9 +478,28 @@ def compose_deadline(ctx: Context) -> Composition:
     validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, [span for span, _ in dated[:2]]), ctx.meta(clause))
     if validity.lapsed is not True and validity.ends is None:
         text, spans = quote_clause(ctx, clause, limit=2)
-        text += "\n" + (validity.note if validity.lapsed is False else f"文件未写明该项措施的截止期限。{validity.note}")
-        return Composition("answered", text, ctx.book.items, validity=validity)
+        first = validity.note if validity.lapsed is False else f"文件未写明该项措施的截止期限。{validity.note}"
+        return Composition("answered", first + "\n依据：" + text.removeprefix("根据"), ctx.book.items, validity=validity)
     sentences = dated
     mark = ctx.book.cite_clause(clause)
-    head = f"关于{_topic(clause)}，{ctx.doc_name(clause)}规定{mark}：{quote_text(sentences[:2])}"
-    return Composition("answered", "\n".join([head, validity_sentence(validity)]), ctx.book.items, validity=validity)
+    basis = f"依据：{ctx.doc_name(clause)}规定{mark}：{quote_text(sentences[:2])}"
+    return Composition("answered", "\n".join([deadline_conclusion(clause, validity), basis, validity_tail(validity)]),
+                       ctx.book.items, validity=validity)
+
+
+def deadline_conclusion(clause: Clause, validity: Validity) -> str:
+    """The date first and whether it has passed: "已过期：…的期限是“至2022年12月31日”，截至2026年12月1日已届满。"."""
+    when = format_date(validity.as_of)
+    topic = _topic(clause)
+    if validity.lapsed:
+        ends = validity.ends
+        period_numbers = set(re.findall(r"\d+", validity.period or ""))
+        spelled = ends is not None and {str(ends.year), str(ends.month), str(ends.day)} <= period_numbers
+        end = f"（{format_date(ends)}）" if spelled else ""
+        return f"已过期：{topic}的期限是“{validity.period}”{end}，截至{when}已届满。"
+    return f"仍在期限内：{topic}的期限是“{validity.period}”，截至{when}尚未届满。"
+
+
+def validity_tail(validity: Validity) -> str:
+    """What follows a lapsed date: where to ask about the policy in force now."""
+    return f"现在可能已无法申请；现行政策请拨打{HOTLINE}咨询。" if validity.lapsed else ""

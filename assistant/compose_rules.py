@@ -11,8 +11,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from assistant.calculate import CalcOutcome, calculate, rule_validity, threshold_value
-from assistant.contract import Calculation
+from assistant.calculate import UNREVIEWED, CalcOutcome, calculate, format_yuan, rule_validity, threshold_value
+from assistant.contract import Calculation, MeasureLine
 from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from assistant.rules import Rule, RuleBook, meets_threshold
@@ -23,7 +23,9 @@ from index.types import Clause
 __all__ = ["named_rules", "names_a_measure", "compose_profile_statement", "select_rule", "slot_params", "profile_from_slots", "profile_keys", "describes_asker", "compose_amount", "compose_eligibility"]
 
 _COMBINE_CUE = re.compile(r"同时|一起|都能|都可以|重复|兼得|叠加|又能|还能再|再拿|再领|两个都|二者|两项")
-_LIST_CUE = re.compile(r"有什么|有哪些|有啥|哪些政策|什么政策|能享受|可以享受|享受什么|能拿哪些|都能拿|能领哪些|补贴吗|政策吗")
+_LIST_CUE = re.compile(r"有什么|有哪些|有啥|哪些政策|什么政策|能享受|可以享受|享受什么|能拿哪些|都能拿|能领哪些|补贴吗|政策吗"
+                       # "能领什么补贴", "可以拿哪些补助": a question word before a generic benefit noun
+                       r"|(?:什么|哪些|哪几种|啥)(?:样的)?(?:补贴|补助|政策|优惠|扶持|待遇|奖励|好处|钱)")
 
 
 def slot_params(book: RuleBook, slots: dict[str, Any]) -> dict[str, Any]:
@@ -238,13 +240,15 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
     for q in getattr(u, "unbound", []) or []:
         if q.negative or not (q.kind == spec.type or (q.kind == "number" and spec.type in ("count", "money"))):
             continue
+        # a bare number the rule's own quotes state ("最高是4000还是8000") is the document's figure
+        if q.kind == "number" and re.search(rf"(?<![\d.]){re.escape(_plain_number(q.value))}(?![\d])", quoted):
+            continue
         values.add(q.value)
     for k, v in slot_params(book, u.slots).items():
         if k not in names and isinstance(v, (int, float)) and not isinstance(v, bool) and book.param(k).type == spec.type:
             values.add(Decimal(str(v)))
     # a number already given to one of this rule's own inputs ("1200个职工" is the workforce) counts nobody else
     values -= {Decimal(str(v)) for v in params.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    values = {v for v in values if not re.search(rf"(?<![\d.]){re.escape(_plain_number(v))}(?![\d])", quoted)}
     if len(values) == 1:
         v = values.pop()
         if not (spec.type == "count" and v == 1):  # "1个人补多少" asks per person
@@ -295,6 +299,8 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     several = _several_rules(ctx, book)
     if len(several) > 1:
         return _compose_several(ctx, book, several)
+    if _asks_for_measures(ctx, book, named_rules(book, ctx.u.search_text)) and _computable_for_profile(ctx, book) is None:
+        return _compose_profile_list(ctx, book)
     rule = _computable_for_profile(ctx, book) or select_rule(book, ctx)
     if rule is None:
         return None
@@ -310,35 +316,49 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     validity = outcome.validity
     note = validity_sentence(validity)
     if outcome.amount_stated is False:
-        text = f"关于“{rule.title}”，{lead}\n但文件没有规定具体金额，我不能替文件给出数字；具体标准请拨打{HOTLINE}咨询。"
+        text = (f"文件没有规定“{rule.title}”的具体金额，我不能替文件给出数字；具体标准请拨打{HOTLINE}咨询。\n"
+                f"依据：{lead}")
         return Composition("no_answer", "\n".join(p for p in (text, note) if p), ctx.book.items, validity=validity)
     if not outcome.ok:
         err = outcome.error
         missing = [err.param] if err and err.param and err.code == "missing_param" else []
         if missing and (solved := _threshold_answer(ctx, rule, params, missing[0])) is not None:
-            text = f"关于“{rule.title}”，{lead}\n按文件的条件（{_ratio_label(rule, missing[0])}），至少需要：{solved.formula}。"
+            text = f"至少需要{solved.formula.rsplit('= ', 1)[-1]}：{solved.formula}（“{rule.title}”的条件：{_ratio_label(rule, missing[0])}）。\n依据：{lead}"
             return Composition("answered", "\n".join(p for p in (text, note) if p), ctx.book.items,
                                calculation=solved, validity=validity)
         needed = re.sub(r"（[A-Za-z_]+）", "", err.message.split("：", 1)[-1]) if err else ""
         ask = (
-            f"要算出具体金额，还需要：{needed}。请告诉我，我来帮您计算。"
+            f"要算出“{rule.title}”的具体金额，还需要：{needed}。请告诉我，我来帮您计算。"
             if missing
             else f"您提供的数字无法计算：{err.message if err else ''}"
         )
-        text = "\n".join(p for p in (f"关于“{rule.title}”，{lead}", ask, note) if p)
+        text = "\n".join(p for p in (ask, f"关于“{rule.title}”，{lead}", note) if p)
         return Composition("clarify", text, ctx.book.items, validity=validity, missing=missing)
     calc = outcome.calculation
     assert calc is not None
-    parts = [f"关于“{rule.title}”，{lead}"]
     if outcome.eligible is False:
-        parts.append(f"按您提供的情况：{calc.note or '不满足文件规定的条件'}")
+        parts = [f"不能领取“{rule.title}”：{calc.note or '不满足文件规定的条件'}", f"依据：{lead}"]
     else:
-        parts.append(f"按您提供的情况计算：{calc.formula}" + ("（文件规定的是最高标准）" if calc.is_cap else "") + "。")
-        parts.append(_fit_sentence(ctx, book, rule))
+        parts = [amount_conclusion(rule.title, calc), f"依据：{lead}", _fit_sentence(ctx, book, rule)]
         if calc.exclusions:
             parts.append("注意：" + "；".join(calc.exclusions[:2]) + "。")
+    if not rule.reviewed:
+        parts.append(UNREVIEWED)
     parts.append(note)
     return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
+
+
+def amount_conclusion(title: str, calc: Calculation) -> str:
+    """"可领“X”12,500元（1.25万元）：25人 × 500元/人 = 12,500元。" — the amount first, then its formula."""
+    if calc.amount is None:
+        return f"“{title}”：{calc.formula}。"
+    unit = calc.unit or "元"
+    shown = format_yuan(calc.amount, wan=False) if unit == "元" else f"{calc.amount:,}{unit}".replace(".0" + unit, unit)
+    verb = "最高可领" if calc.is_cap else ("可领" if unit.startswith("元") else "为")
+    sep = " = " if " = " in calc.formula else " → "
+    how = calc.formula.rsplit(sep, 1)[0] if sep in calc.formula else calc.formula
+    how = how.rstrip("，") + ("；文件规定的是最高标准" if calc.is_cap else "")
+    return f"“{title}”{verb}{shown}（{how}）。"
 
 
 _SEVERAL_CUE = re.compile(
@@ -380,18 +400,18 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
         # the most cautionary period wins: one lapsed measure in the answer is worth the notice
         if validity is None or (outcome.validity is not None and outcome.validity.lapsed and not validity.lapsed):
             validity = outcome.validity
-        parts.append(f"关于“{rule.title}”，{_rule_quote(ctx, rule, outcome)}")
         calc = outcome.calculation
         if outcome.ok and calc is not None and calc.amount is not None and outcome.eligible is not False:
             formulas.append(f"{rule.title}：{calc.formula}")
             amounts.append(calc.amount)
-            parts.append(f"按您提供的情况计算：{calc.formula}" + ("（最高标准）" if calc.is_cap else "") + "。")
+            parts.append(amount_conclusion(rule.title, calc))
         elif outcome.error and outcome.error.code == "missing_param":
             needed = re.sub(r"（[A-Za-z_]+）", "", outcome.error.message.split("：", 1)[-1])
             missing.append(outcome.error.param or "")
-            parts.append(f"要算出这一项，还需要：{needed}。")
+            parts.append(f"要算出“{rule.title}”，还需要：{needed}。")
         elif outcome.amount_stated is False:
-            parts.append("文件没有规定这一项的具体金额。")
+            parts.append(f"文件没有规定“{rule.title}”的具体金额。")
+        parts.append(f"依据：{_rule_quote(ctx, rule, outcome)}")
     calculation = None
     if formulas:
         formula = "；".join(formulas)
@@ -399,7 +419,7 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
         if len(amounts) == len(rules) and _TOTAL_CUE.search(ctx.u.text):
             total = sum(amounts)
             formula += f"；合计 {' + '.join(f'{a:,}' for a in amounts)} = {total:,}元"
-            parts.append(f"合计：{' + '.join(f'{a:,}' for a in amounts)} = {total:,}元。")
+            parts.insert(0, f"合计可领{format_yuan(total)}：{' + '.join(f'{a:,}' for a in amounts)} = {total:,}元。")
         calculation = Calculation(
             rule_id="+".join(r.id for r in rules),
             inputs={},
@@ -462,13 +482,20 @@ def compose_eligibility(ctx: Context, book: RuleBook, *, rule: Rule | None = Non
         combined = _exclusion_answer(ctx, book, (named + nearby)[:4])
         if combined is not None:
             return combined
-    has_profile = any(k in ctx.u.slots for k in book.vocabulary)
-    if _LIST_CUE.search(ctx.u.text) and has_profile and not named:
+    if _asks_for_measures(ctx, book, named):
         return _compose_profile_list(ctx, book)
     rule = select_rule(book, ctx)
     if rule is None or not rule.eligibility:
         return None
     return _eligibility_of(ctx, book, rule)
+
+
+def _asks_for_measures(ctx: Context, book: RuleBook, named: list[Rule]) -> bool:
+    """"我开饭店，25个员工都交了社保，能领什么": the asker says who it is and names no measure or policy
+    subject of its own — the matcher's question: every measure that may apply."""
+    if named or not any(k in ctx.u.slots for k in book.vocabulary):
+        return False
+    return bool(_LIST_CUE.search(ctx.u.text)) or not ctx.u.has_subject
 
 
 def _eligibility_of(ctx: Context, book: RuleBook, rule: Rule) -> Composition | None:
@@ -491,11 +518,11 @@ def _eligibility_of(ctx: Context, book: RuleBook, rule: Rule) -> Composition | N
     if unmet:
         # "厂里800个工人，一半是脱贫户": the numbers the asker gave fail the measure's own thresholds; the
         # comparison is a calculation, so every number in the verdict traces to it
-        verdict = f"按您提供的数字，不符合“{rule.title}”的条件：" + "；".join(unmet) + "。"
+        verdict = f"不能享受“{rule.title}”。按您提供的数字，不符合条件：" + "；".join(unmet) + "。"
         validity = rule_validity(book, rule, ctx.as_of)
         check = Calculation(rule_id=rule.id, inputs=inputs, formula="；".join(unmet), amount=None, unit="",
                             note="不满足文件规定的条件")
-        text = "\n".join(p for p in (quoted, verdict, validity_sentence(validity)) if p)
+        text = "\n".join(p for p in (verdict, _basis(quoted), validity_sentence(validity)) if p)
         return Composition("answered", text, ctx.book.items, calculation=check, validity=validity)
     if not told and (measure is None or measure.status != "applies"):
         # "脱贫劳动力这个说法包括防返贫监测对象吗" says nothing about the asker: state whom the measure is for
@@ -505,16 +532,21 @@ def _eligibility_of(ctx: Context, book: RuleBook, rule: Rule) -> Composition | N
             "条件：" + "；".join(conds[:3]) + "。" if (conds := (measure.conditions if measure is not None else []) or list(rule.conditions or [])) else ""
         )
     elif measure is not None and measure.status == "applies":
-        verdict = f"按您说的情况，符合“{rule.title}”的适用对象。"
+        verdict = f"可以。按您说的情况，符合“{rule.title}”的适用对象。"
         if measure.conditions:
             verdict += "还需确认：" + "；".join(measure.conditions[:3]) + "。"
     elif measure is not None:
-        verdict = "是否符合，还要看以下条件：" + "；".join(measure.conditions[:3] or ["以当地经办机构认定为准"]) + "。"
+        verdict = f"能否享受“{rule.title}”，还要看以下条件：" + "；".join(measure.conditions[:3] or ["以当地经办机构认定为准"]) + "。"
     else:
         reason = next((n.reason for n in result.not_applicable if n.rule_id == rule.id), "")
-        verdict = f"按您说的情况，不符合“{rule.title}”的适用条件" + (f"：{reason}" if reason else "") + "。"
-    text = "\n".join(p for p in (quoted, verdict, validity_sentence(validity)) if p)
+        verdict = f"不能。按您说的情况，不符合“{rule.title}”的适用条件" + (f"：{reason}" if reason else "") + "。"
+    text = "\n".join(p for p in (verdict, _basis(quoted), validity_sentence(validity)) if p)
     return Composition("answered", text, ctx.book.items, validity=validity)
+
+
+def _basis(quoted: str) -> str:
+    """The quote after the conclusion: "依据：文件规定[1]：“…”"."""
+    return f"依据：{quoted.removeprefix('根据')}" if quoted else ""
 
 
 def _eligibility_quote(ctx: Context, clause: Clause, rule: Rule) -> str:
@@ -559,11 +591,14 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
     retrieved = [c.clause_id for c in ctx.clauses]
     relevant = [m for m in result.measures if m.clause_id in retrieved[:5]]
     if relevant and _has_subject(ctx, book):
-        measures = sorted(relevant, key=lambda m: retrieved.index(m.clause_id))
+        # the measures the question is about first, then the others the asker meets
+        first = sorted(relevant, key=lambda m: retrieved.index(m.clause_id))
+        measures = first + [m for m in result.measures if m not in first and m.status == "applies"]
     else:  # "我开饭店，有什么补贴？": the profile is the whole question, so every measure it meets
         measures = sorted(result.measures, key=lambda m: m.status != "applies")
-    lines = []
-    lapsed_any = False
+    lines: list[str] = []
+    out: list[MeasureLine] = []
+    missing: list[str] = []
     for m in measures[:8]:
         clause = ctx.version.clause(m.clause_id)
         if clause is None:
@@ -571,9 +606,21 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
         mark = ctx.book.cite_clause(clause)
         state = "符合" if m.status == "applies" else (
             f"可能符合，{m.conditions[0]}" if m.conditions else "可能符合，需确认条件")
-        lapsed = (f"（已过期：{m.period}）" if m.period else "（已过期）") if m.lapsed else ""
-        lapsed_any = lapsed_any or bool(m.lapsed)
-        lines.append(f"· {m.title}{lapsed}：{state}{mark}")
+        amount = ""
+        if m.amount is not None and m.amount_stated is not False:
+            how = m.formula.rsplit(" = ", 1)[0] if " = " in m.formula else m.formula
+            shown = format_yuan(m.amount, wan=False) if m.unit == "元" else f"{m.amount}{m.unit}"
+            amount = f"{'最高' if m.is_cap else ''}{shown}（{how}）；"
+        elif m.missing:
+            missing += [x for x in m.missing if x not in missing]
+        rule = book.get(m.rule_id)
+        validity = rule_validity(book, rule, ctx.as_of)
+        when = (f"（已过期：{m.period}）" if m.period else "（已过期）") if m.lapsed else (
+            "（未写明期限）" if m.lapsed is None else "")
+        lines.append(f"· {m.title}{when}：{amount}{state}{mark}")
+        out.append(MeasureLine(title=m.title, status=m.status, amount=m.amount if amount else None,
+                               formula=m.formula if amount else "", validity=validity,
+                               citations=[int(mark.strip("[]"))], note=m.note))
     if not lines:
         return Composition(
             "clarify",
@@ -581,9 +628,15 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
             ctx.book.items,
         )
     head = "按您提供的情况，文件中可能适用的措施有："
-    listed = [m for m in measures[:8] if ctx.version.clause(m.clause_id) is not None]
-    validity = rule_validity(book, book.get(listed[0].rule_id), ctx.as_of) if listed else None
-    tail = f"⚠ 标注“已过期”的措施按文件规定已到期，现行政策请拨打{HOTLINE}咨询。" if lapsed_any else ""
+    # one validity for the whole answer only when every listed measure has the same one; else each line says
+    states = {m.validity.lapsed if m.validity else None for m in out}
+    overall = out[0].validity if len(states) == 1 else None
+    tail = ""
+    if any(m.validity and m.validity.lapsed for m in out):
+        tail = f"标注“已过期”的措施按文件规定已到期，现行政策请拨打{HOTLINE}咨询。"
     if result.choices:
         tail += "\n其中有的措施不能同时享受，需择一申请。"
-    return Composition("answered", "\n".join([head, *lines, tail]).strip(), ctx.book.items, validity=validity)
+    if missing:
+        tail += f"\n要算出其余措施的金额，请告诉我：{'、'.join(re.sub(r'（[A-Za-z_]+）', '', x) for x in missing[:4])}。"
+    return Composition("answered", "\n".join([head, *lines, tail.strip()]).strip(), ctx.book.items,
+                       validity=overall, measures=out)

@@ -123,10 +123,14 @@ _MARKER = re.compile(r"\[\d+\]")
 _FIRST_SENTENCE = re.compile(r"^.*?(?:[。！？!?](?![”’）)])|\n|$)", re.S)
 
 
-def conclusion_of(text: str) -> str:
-    """The first sentence of an answer text, without its [n] markers (an answer starts with its conclusion)."""
-    first = _FIRST_SENTENCE.match(text.strip())
-    return _MARKER.sub("", first.group(0) if first else text).strip()
+def conclusion_of(text: str, limit: int = 200) -> str:
+    """The first line of an answer text (its conclusion: the verdict with its deciding fact, the amount
+    with its formula, the date), without [n] markers; a long first line is cut after a sentence."""
+    line = _MARKER.sub("", text.strip().split("\n", 1)[0]).strip()
+    if len(line) <= limit:
+        return line
+    first = _FIRST_SENTENCE.match(line)
+    return (first.group(0) if first else line)[:limit].strip()
 
 
 class SearchHit(Citation):

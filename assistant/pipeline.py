@@ -293,6 +293,7 @@ class Assistant:
                 retrieved=retrieved,
                 slots=u.slots,
                 missing=comp.missing,
+                measures=comp.measures,
                 timing_ms=_ms(t0),
                 index_version=version.version,
             )

@@ -98,6 +98,30 @@ def _clause_before(text: str, start: int) -> str:
     return window[cut + 1 :]
 
 
+# "一个人最高多少", "每人补多少": one of something asked about is the unit of a rate, not a count
+_PER_ONE_ASK = ("多少", "最高", "最多", "几", "补", "给", "能拿", "能领", "发")
+
+
+def _per_one(text: str, q: Quantity) -> bool:
+    if q.kind != "count" or q.value != 1:
+        return False
+    after = text[q.end : q.end + 6]
+    return any(after.lstrip("的").startswith(w) or w in after[:4] for w in _PER_ONE_ASK)
+
+
+# "培训补贴最高是4000": a bare number after a benefit word is the benefit's figure, not a count of the noun
+_BENEFIT_WORDS = ("补贴", "补助", "奖励", "奖补", "标准", "最高", "最多", "金额")
+
+
+def _describes_the_benefit(text: str, b) -> bool:
+    q = b.quantity
+    if q.raw and any(ch in q.raw for ch in "人名位个"):
+        return False
+    at = text.rfind(b.noun, 0, q.start)
+    between = text[at + len(b.noun) : q.start] if at >= 0 else ""
+    return any(w in between for w in _BENEFIT_WORDS)
+
+
 def _number(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
@@ -141,6 +165,8 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
         result = bind(text, specs)
         by_name = {s.name: s for s in specs}
         for name, b in result.bound.items():
+            if _per_one(text, b.quantity) or _describes_the_benefit(text, b):
+                continue
             # a noun several parameters share ("职工") states each of them: the rule that needs one picks it
             sharing = [s for s in specs if b.noun in s.nouns and s.kind == by_name[name].kind] or [by_name[name]]
             for s in sharing:
@@ -171,6 +197,17 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
                 unbound.remove(loose[0])
                 continue
             refused.append(r)
+        # "我们厂一共1200人，里头脱贫劳动力有300个": a part bound, its total said without a noun — the one
+        # larger count next to no noun is that total
+        for spec in specs:
+            total = by_name.get(spec.part_of or "")
+            if spec.name not in reading.slots or total is None or total.name in reading.slots:
+                continue
+            part = Decimal(str(reading.slots[spec.name]))
+            bigger = [q for q in unbound if q.kind == "count" and not q.negative and q.value > part]
+            if len(bigger) == 1 and check_value(total, bigger[0].value) is None:
+                reading.slots[total.name] = _number(bigger[0].value)
+                unbound.remove(bigger[0])
         reading.refused = refused
         reading.unbound = unbound
     return reading

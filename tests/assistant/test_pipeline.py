@@ -51,7 +51,8 @@ def test_amount_comes_from_the_calculator_with_its_formula(assistant):
     assert answer.status == "answered" and answer.intent == "amount"
     assert answer.calculation.rule_id == "job_retention_training_subsidy"
     assert answer.calculation.amount == 12500
-    assert "25人 × 500元/人 = 12,500元" in answer.answer
+    assert answer.answer.startswith("“一次性留工培训补助”可领12,500元（25人 × 500元/人）")  # the amount first
+    assert answer.calculation.formula == "25人 × 500元/人 = 12,500元（1.25万元）"
     assert answer.citations[0].clause_id == "sx-rst-2022-19#2.2"
     assert untraced_numbers(answer)[1] == []
 
