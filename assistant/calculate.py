@@ -468,7 +468,19 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     if amount is not None:
         # 100000 × 0.9 is Decimal("90000.0"): keep the value exact but drop zeros that only echo the rate
         amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    used: list[LocatedQuote] = []
+    if rule.kind == "tiered" and not failed and values.get(rule.count) is not None:
+        reached_i = [i for i, t in enumerate(rule.tiers) if meets_threshold(values[rule.count], t.min, t.phrase)]
+        if reached_i and reached_i[-1] < len(rule.tier_quotes):
+            used.append(rule.tier_quotes[reached_i[-1]])
+        elif rule.tier_quotes:
+            used.append(rule.tier_quotes[0])  # below the lowest tier: the lowest tier's words decide it
+    if "最长" in formula and rule.times_quote is not None:
+        used.append(rule.times_quote)
+    if "按最高标准" in formula and rule.cap_quote is not None:
+        used.append(rule.cap_quote)
     return {
+        "used": used,
         "values": values,
         "amount": amount,
         "formula": formula,
@@ -479,10 +491,11 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
 
 
 # ---------------------------------------------------------------- citations, validity
-def rule_citations(book: RuleBook, rule: Rule) -> list[Citation]:
-    """The rule's quotes (and exclusion quotes from other clauses) as numbered citations, no span twice."""
+def rule_citations(book: RuleBook, rule: Rule, used: list[LocatedQuote] | None = None) -> list[Citation]:
+    """The rule's quotes (and exclusion quotes from other clauses) as numbered citations, no span twice;
+    `used`: the quotes of the numbers a computation used (its tier, cap, limit), cited first."""
     doc = book.doc(rule.doc_id)
-    located: list[LocatedQuote] = list(rule.citations)
+    located: list[LocatedQuote] = [*(used or []), *rule.citations]
     for ref in rule.excludes:
         located += ref.quotes
     out: list[Citation] = []
@@ -603,6 +616,8 @@ def calculate(
         notes.append(f"未使用的参数：{'、'.join(unused)}")
     if not rule.reviewed:
         notes.append(UNREVIEWED)
+    if res["used"]:
+        head["citations"] = rule_citations(book, rule, res["used"])
     calc = Calculation(
         rule_id=rule.id,
         inputs={k: _json_value(v) for k, v in res["values"].items()},

@@ -199,6 +199,9 @@ class Context:
     version: IndexVersion
     tokenizer: PolicyTokenizer
     as_of: date
+    # the documents this question is answered from (named, the conversation's, or the served region's);
+    # None: all of them
+    docs: tuple[str, ...] | None = None
     book: CitationBook = field(init=False)
 
     def __post_init__(self) -> None:

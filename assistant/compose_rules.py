@@ -52,9 +52,9 @@ def profile_from_slots(book: RuleBook, slots: dict[str, Any]) -> Profile | None:
         return None
 
 
-def _match(book: RuleBook, slots: dict[str, Any], as_of) -> MatchResult | None:
+def _match(book: RuleBook, slots: dict[str, Any], as_of, docs: tuple[str, ...] | None = None) -> MatchResult | None:
     profile = profile_from_slots(book, slots)
-    return match_profile(book, profile, as_of=as_of) if profile is not None else None
+    return match_profile(book, profile, as_of=as_of, doc_ids=docs) if profile is not None else None
 
 
 def _distinct_names(book: RuleBook) -> list[tuple[Rule, list[str]]]:
@@ -184,7 +184,7 @@ def _computable_for_profile(ctx: Context, book: RuleBook) -> Rule | None:
     whose amount its numbers compute, preferring measures the retriever ranked higher."""
     if named_rules(book, ctx.u.search_text) or not any(k in ctx.u.slots for k in book.vocabulary):
         return None
-    result = _match(book, ctx.u.slots, ctx.as_of)
+    result = _match(book, ctx.u.slots, ctx.as_of, ctx.docs)
     if result is None:
         return None
     computable = [m for m in result.measures if m.status in ("applies", "check") and m.amount is not None]
@@ -437,7 +437,7 @@ def _fit_sentence(ctx: Context, book: RuleBook, rule: Rule) -> str:
     """Whom the rule is for, judged on what the asker said: fits, must confirm, or does not fit."""
     if not rule.eligibility or not describes_asker(book, ctx.u.slots):
         return ""  # the asker said nothing about who they are: nothing to judge
-    result = _match(book, ctx.u.slots, ctx.as_of)
+    result = _match(book, ctx.u.slots, ctx.as_of, ctx.docs)
     if result is None:
         return ""
     measure = next((m for m in result.measures if m.rule_id == rule.id), None)
@@ -500,7 +500,7 @@ def _asks_for_measures(ctx: Context, book: RuleBook, named: list[Rule]) -> bool:
 
 def _eligibility_of(ctx: Context, book: RuleBook, rule: Rule) -> Composition | None:
     """Whether the asker meets one measure: the measure's own sentences, then the verdict."""
-    result = _match(book, ctx.u.slots, ctx.as_of)
+    result = _match(book, ctx.u.slots, ctx.as_of, ctx.docs)
     if result is None:
         return None
     measure = next((m for m in result.measures if m.rule_id == rule.id), None)
@@ -583,7 +583,7 @@ def compose_profile_statement(ctx: Context, book: RuleBook) -> Composition | Non
 
 def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
     """"我开饭店，有什么补贴？": every measure the profile may qualify for, each with its clause cited."""
-    result = _match(book, ctx.u.slots, ctx.as_of)
+    result = _match(book, ctx.u.slots, ctx.as_of, ctx.docs)
     if result is None:
         return Composition("clarify", "您提供的企业情况有无法识别的内容，请说明行业、规模、参保人数等。", ctx.book.items)
     # measures on the clauses the question retrieved come first: "中型企业招应届毕业生有什么补贴" is

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from itertools import combinations
-from typing import Any, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -305,8 +305,10 @@ def _params_for(book: RuleBook, rule: Rule, profile: Profile) -> tuple[dict[str,
     return params, None
 
 
-def match_profile(book: RuleBook, profile: Profile, *, as_of: date) -> MatchResult:
-    """Every measure that fits the profile, with amounts where computable and choices between exclusive ones."""
+def match_profile(book: RuleBook, profile: Profile, *, as_of: date, doc_ids: Iterable[str] | None = None) -> MatchResult:
+    """Every measure that fits the profile, with amounts where computable and choices between exclusive ones;
+    `doc_ids` limits it to the rules of those documents (the region served, the documents asked about)."""
+    only = set(doc_ids) if doc_ids is not None else None
     norm = _normalised(book, profile)
     for name in profile.values:
         value = profile.value(name)
@@ -318,6 +320,8 @@ def match_profile(book: RuleBook, profile: Profile, *, as_of: date) -> MatchResu
     measures: list[MatchedMeasure] = []
     skipped: list[NotApplicable] = []
     for rule in book:
+        if only is not None and rule.doc_id not in only:
+            continue
         if rule.eligibility is None:
             continue  # no applicant is described (e.g. competition awards): nothing to match on
         state, alts, confirm, reasons = _eligibility(book, rule, profile, norm)

@@ -280,7 +280,7 @@ class Assistant:
                             retrieved=retrieved, slots=u.slots, timing_ms=_ms(t0), index_version=version.version)
         else:
             clauses = [c for c in (version.clause(h.clause_id) for h in hits) if c is not None]
-            ctx = Context(u, clauses, version, search.tokenizer, as_of)
+            ctx = Context(u, clauses, version, search.tokenizer, as_of, docs=tuple(scope) if scope else None)
             comp = self._compose(ctx, rules)
             answer = Answer(
                 question=u.text,

@@ -482,6 +482,11 @@ class Rule(RuleSpec):
     periods: list[Period] = Field(default_factory=list)
     excludes: list[ExclusionRef] = Field(default_factory=list)
     fact_quotes: list[LocatedQuote | None] = Field(default_factory=list)
+    # the quotes of the numbers a computation may use beyond the rule's own quotes, so an answer cites the
+    # clause of every number in its formula: one per tier, and the cap's and the duration limit's
+    tier_quotes: list[LocatedQuote] = Field(default_factory=list)
+    cap_quote: LocatedQuote | None = None
+    times_quote: LocatedQuote | None = None
 
 
 class RuleBook:
@@ -839,6 +844,9 @@ def _resolve(
         citations=citations,
         periods=periods,
         fact_quotes=fact_quotes,
+        tier_quotes=[loc(t.quote) for t in spec.tiers],
+        cap_quote=loc(spec.cap.quote) if spec.cap else None,
+        times_quote=loc(spec.times.quote) if spec.times and spec.times.quote else None,
     )
 
 
