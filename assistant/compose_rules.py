@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from assistant.calculate import UNREVIEWED, CalcOutcome, calculate, format_yuan, rule_validity, threshold_value
+from assistant.calculate import UNREVIEWED, CalcOutcome, calculate, describe_amount, format_yuan, rule_validity, threshold_value
 from assistant.contract import Calculation, MeasureLine
 from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
@@ -299,7 +299,8 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     several = _several_rules(ctx, book)
     if len(several) > 1:
         return _compose_several(ctx, book, several)
-    if _asks_for_measures(ctx, book, named_rules(book, ctx.u.search_text)) and _computable_for_profile(ctx, book) is None:
+    if (_LIST_CUE.search(ctx.u.text) and _asks_for_measures(ctx, book, named_rules(book, ctx.u.search_text))
+            and _computable_for_profile(ctx, book) is None):
         return _compose_profile_list(ctx, book)
     rule = _computable_for_profile(ctx, book) or select_rule(book, ctx)
     if rule is None:
@@ -326,6 +327,10 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
             text = f"至少需要{solved.formula.rsplit('= ', 1)[-1]}：{solved.formula}（“{rule.title}”的条件：{_ratio_label(rule, missing[0])}）。\n依据：{lead}"
             return Composition("answered", "\n".join(p for p in (text, note) if p), ctx.book.items,
                                calculation=solved, validity=validity)
+        if missing and ctx.u.per_one and rule.kind in ("per_head", "cap_per_head"):
+            # "一个人多少钱": the standard for one is the answer, not a question back
+            text = "\n".join(p for p in (f"“{rule.title}”的标准是{describe_amount(book, rule)}。", f"依据：{lead}", note) if p)
+            return Composition("answered", text, ctx.book.items, validity=validity)
         needed = re.sub(r"（[A-Za-z_]+）", "", err.message.split("：", 1)[-1]) if err else ""
         ask = (
             f"要算出“{rule.title}”的具体金额，还需要：{needed}。请告诉我，我来帮您计算。"

@@ -13,6 +13,7 @@ verb of hiring before a kind of person makes that person the object of the quest
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,7 @@ class ProfileReading:
     refused: list[Refusal] = field(default_factory=list)
     unbound: list[Quantity] = field(default_factory=list)  # numbers next to no known noun ("40个人")
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # where each slot was read
+    per_one: bool = False  # "一个人多少钱": the question asks the rate for one, not a total
 
 
 def _negated(text: str, start: int, word: str) -> bool:
@@ -102,6 +104,14 @@ def _clause_before(text: str, start: int) -> str:
 _PER_ONE_ASK = ("多少", "最高", "最多", "几", "补", "给", "能拿", "能领", "发")
 
 
+_EACH = re.compile(r"每(?:一)?(?:个人|人|名|位|个|户|家)")
+
+
+def asks_per_one(text: str) -> bool:
+    """"每人多少", "每名给多少": the rate for one unit is asked."""
+    return any(any(w in text[m.end() : m.end() + 5] for w in _PER_ONE_ASK) for m in _EACH.finditer(text))
+
+
 def _per_one(text: str, q: Quantity) -> bool:
     if q.kind != "count" or q.value != 1:
         return False
@@ -128,7 +138,7 @@ def _number(d: Decimal) -> int | float:
 
 def read_profile(text: str, book: RuleBook) -> ProfileReading:
     """The rule-book fields a question states, with the numbers bound to their nouns."""
-    reading = ProfileReading()
+    reading = ProfileReading(per_one=asks_per_one(text))
     taken: list[tuple[int, int]] = []
     for word, fname, meaning in _terms(book):
         start = text.find(word)
@@ -165,7 +175,10 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
         result = bind(text, specs)
         by_name = {s.name: s for s in specs}
         for name, b in result.bound.items():
-            if _per_one(text, b.quantity) or _describes_the_benefit(text, b):
+            if _per_one(text, b.quantity):
+                reading.per_one = True
+                continue
+            if _describes_the_benefit(text, b):
                 continue
             # a noun several parameters share ("职工") states each of them: the rule that needs one picks it
             sharing = [s for s in specs if b.noun in s.nouns and s.kind == by_name[name].kind] or [by_name[name]]
@@ -176,7 +189,12 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
                     continue
                 reading.slots[s.name] = _number(b.quantity.value)
                 reading.spans[s.name] = (b.quantity.start, b.quantity.end)
-        unbound = list(result.unbound)
+        unbound = []
+        for q in result.unbound:
+            if _per_one(text, q):
+                reading.per_one = True
+            else:
+                unbound.append(q)
         refused = []
         for r in result.refused:
             # "厂里1200人，脱贫劳动力占25%": a share of a part whose total was said without its noun; the one

@@ -303,6 +303,7 @@ class Understanding:
     references: list[str] = field(default_factory=list)  # clause paths the question names ("2.1", "att2.12")
     refused: list[str] = field(default_factory=list)  # impossible numbers, each with a question back
     unbound: list[Any] = field(default_factory=list)  # numbers next to no noun the rule book knows ("40个人")
+    per_one: bool = False  # "一个人给多少": the rate for one is asked
     years: list[int] = field(default_factory=list)  # four-digit years the question names
     topic_text: str = ""  # this question, or for a follow-up the conversation's topic so far and this one
 
@@ -330,24 +331,26 @@ def _intent(text: str) -> str:
     return "fact"
 
 
-def _slots(text: str, book: Any) -> tuple[dict[str, Any], list[str], list[Any]]:
+def _slots(text: str, book: Any) -> tuple[dict[str, Any], list[str], list[Any], bool]:
     """Slots in the rule book's own field names (see assistant.read_profile), the refusals of impossible
     numbers, and the numbers next to no known noun; the date a question names."""
     slots: dict[str, Any] = {}
     refused: list[str] = []
     unbound: list[Any] = []
+    per_one = False
     if book is not None:
         reading = read_profile(text, book)
         slots.update(reading.slots)
         refused = [r.message for r in reading.refused]
         unbound = reading.unbound
+        per_one = reading.per_one
     m = re.search(r"(20\d\d)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?", text)
     if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3) or 1) <= 31:
         try:
             slots["date"] = date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)).isoformat()
         except ValueError:
             pass
-    return slots, refused, unbound
+    return slots, refused, unbound, per_one
 
 
 _FOLLOW_UP_START = re.compile(r"^(?:那|那么|那如果|如果是|要是|假如|换成|还有|另外|再问|然后|同样|这个|这项|这条|该|它|他|她|刚才|上面|你刚才|我们)")
@@ -410,7 +413,7 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
     u = Understanding(text=text, intent=_intent(text), expansions=expansions, chinese=chinese,
                       synonyms=lexicon.canonical_terms(text, all_variants=True))
     # the quantity reader sees the question as written (it reads 二十五, 三成, 一万五 itself)
-    u.slots, u.refused, u.unbound = _slots(raw_text, book)
+    u.slots, u.refused, u.unbound, u.per_one = _slots(raw_text, book)
     u.strong_expansions = [e for e in expansions if not lexicon.shares_with_variant(e, text)]
     u.references = _references(text)
     u.has_subject = lexicon.has_subject(text)
