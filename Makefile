@@ -30,7 +30,7 @@ index: install
 	$(PQA) index build
 
 run: index
-	$(PQA) serve
+	$(PQA) serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 sysdeps:
 	bash scripts/ensure-sysdeps.sh

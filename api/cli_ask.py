@@ -17,12 +17,21 @@ from index.errors import PolicyQAError
 __all__ = ["ask_command", "search_command"]
 
 
+#: exit code of `search` when no clause matched (2 is taken by errors, see api.cli)
+NO_RESULT_EXIT = 1
+
+
 def _open(as_of: str | None):
     from api.cli import _settings, parse_as_of
     from assistant.pipeline import Assistant
 
     settings = _settings(as_of=parse_as_of(as_of))
-    return Assistant.open(settings)
+    if not sys.stderr.isatty():  # piped or logged: no spinner frames in the captured stderr
+        return Assistant.open(settings)
+    from rich.console import Console
+
+    with Console(stderr=True).status("正在加载模型和索引…", spinner="dots"):
+        return Assistant.open(settings)
 
 
 def _lines(batch: Path) -> list[str]:
@@ -97,14 +106,19 @@ def search_command(query, as_json, k, batch, unit, leader, section, doc_id) -> N
     queries = _lines(batch) if batch else [query or ""]
     assistant = _open(None)
     filters = SearchFilters(doc_id=doc_id, unit=unit, leader=leader, section=section)
+    empty = 0
     for q in queries:
         try:
             result = assistant.search(q, k=k, filters=filters)
         except QuestionRejected as exc:
+            empty += 1
             if as_json:
                 click.echo(json.dumps({"query": q, "results": [], "error": exc.message}, ensure_ascii=False))
                 continue
             raise
+        if not result.results:
+            empty += 1
+            click.echo(f"没有找到与“{q}”匹配的条文。", err=True)
         if as_json:
             click.echo(result.model_dump_json())
             continue
@@ -127,3 +141,5 @@ def search_command(query, as_json, k, batch, unit, leader, section, doc_id) -> N
             if hit.leaders:
                 line.append(f"  领导：{'、'.join(hit.leaders)}", style="cyan")
             console.print(line)
+    if empty:
+        sys.exit(NO_RESULT_EXIT)

@@ -160,7 +160,8 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
         if meaning is True:
             reading.slots[fname] = not negated
         elif vf is not None and vf.free_text and not negated:
-            reading.slots[fname] = word
+            # a free-text field keeps the canonical value when the word means one (饭店 → 餐饮)
+            reading.slots[fname] = next(iter(meaning)) if len(meaning) == 1 else word
         else:
             keys = set(meaning)
             if negated:

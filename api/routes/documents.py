@@ -1,17 +1,30 @@
-"""GET /api/documents and GET /api/documents/{doc_id}/clauses/{clause_id}: the clause tree for staff."""
+"""The documents for staff: GET /api/documents (every document with its metadata, structure and coverage),
+GET /api/documents/{doc_id}/clauses/{clause_id} (the clause tree), and the upload of a new document that
+builds a new index version in the background (see `api.uploads`):
+
+    POST /api/documents/uploads                      {filename, size} → {upload_id, part_bytes}
+    PUT  /api/documents/uploads/{upload_id}/parts/{n}  the file's n-th slice (raw bytes, ≤ part_bytes)
+    POST /api/documents/uploads/{upload_id}/commit     → a build job
+    GET  /api/documents/jobs/{job_id}                  its stage, progress, and why it was refused
+
+Parts keep every request under the service's body limit (`max_body_bytes`), so uploads need no
+exception from the guards.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.deps import STAFF, AssistantDep, SettingsDep
 from api.errors import NotFound, error_responses
+from api.routes.uploads import BuildJob, UploadStart, UploadTicket, uploads_of
 from assistant.contract import Validity
 from assistant.validity import clause_validity
+from index.parse import describe_document
 from index.store import IndexVersion
 from index.types import Clause, DocumentMeta
 
@@ -21,13 +34,18 @@ router = APIRouter(prefix="/api", tags=["staff"], dependencies=STAFF)
 
 
 class DocumentOut(DocumentMeta):
-    """A document's metadata as the corpus states it, with how many clauses it parsed into."""
+    """A document's metadata as the corpus states it, with how it parsed: structure, counts, coverage."""
 
     clause_count: int
+    structure: str = Field("", description="the numbering grammar its body follows, e.g. 法条体（章/条/款/项）")
+    counts: list[str] = Field(default_factory=list, description="clauses by kind, e.g. 8章、51条")
+    coverage: float = Field(1.0, description="share of the text's characters inside a clause or metadata line")
+    warnings: list[str] = Field(default_factory=list)
 
 
 class DocumentList(BaseModel):
     documents: list[DocumentOut]
+    index_version: str = ""
 
 
 class ClauseRef(BaseModel):
@@ -73,11 +91,55 @@ class ClauseView(BaseModel):
 def documents(assistant: AssistantDep) -> DocumentList:
     """已收录的政策文件。"""
     version, _ = assistant.handle.current()
-    return DocumentList(
-        documents=[
-            DocumentOut(**doc.meta.model_dump(), clause_count=len(doc.clauses)) for doc in version.docs.values()
-        ]
-    )
+    out = []
+    for doc in version.docs.values():
+        report = _report(version.version, doc)
+        out.append(DocumentOut(**doc.meta.model_dump(), clause_count=len(doc.clauses), structure=report["structure"],
+                               counts=report["counts"], coverage=report["coverage"], warnings=report["warnings"]))
+    return DocumentList(documents=out, index_version=version.version)
+
+
+_reports: dict[tuple[str, str], dict] = {}
+
+
+def _report(version: str, doc) -> dict:
+    """describe_document walks every character (coverage): once per document and index version."""
+    key = (version, doc.meta.doc_id)
+    if key not in _reports:
+        if len(_reports) > 256:
+            _reports.clear()
+        _reports[key] = describe_document(doc)
+    return _reports[key]
+
+
+@router.post("/documents/uploads", response_model=UploadTicket, status_code=201, responses=error_responses(401, 422))
+def start_upload(body: UploadStart, request: Request, settings: SettingsDep) -> UploadTicket:
+    """开始上传一份新文件（.txt .md .docx .pdf .html）：返回 upload_id 与每片字节数；文件名即文件编号。"""
+    return uploads_of(request.app, settings).start(body)
+
+
+@router.put("/documents/uploads/{upload_id}/parts/{n}", status_code=204, responses=error_responses(401, 404, 422),
+            openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}}})
+async def upload_part(upload_id: Annotated[str, Path(max_length=64)], n: Annotated[int, Path(ge=0, le=100_000)],
+                      request: Request, settings: SettingsDep) -> None:
+    """上传文件的第 n 片（从 0 起，原始字节）。"""
+    data = await request.body()
+    uploads_of(request.app, settings).put_part(upload_id, n, data)
+
+
+@router.post("/documents/uploads/{upload_id}/commit", response_model=BuildJob, status_code=202,
+             responses=error_responses(401, 404, 422))
+def commit_upload(upload_id: Annotated[str, Path(max_length=64)], request: Request, assistant: AssistantDep,
+                  settings: SettingsDep) -> BuildJob:
+    """全部分片已上传：在后台检查文件并建立新的索引版本，建成后切换；返回任务，可查询进度。"""
+    return uploads_of(request.app, settings).commit(upload_id, assistant)
+
+
+@router.get("/documents/jobs/{job_id}", response_model=BuildJob, responses=error_responses(401, 404))
+def build_job(job_id: Annotated[str, Path(max_length=64)], request: Request, settings: SettingsDep) -> BuildJob:
+    """上传后建索引任务的阶段与进度；被拒绝或失败时 message 说明原因，原索引继续服务。"""
+    return uploads_of(request.app, settings).job(job_id)
 
 
 @router.get(

@@ -1,21 +1,38 @@
-"""POST /api/feedback: a citizen's verdict on one answer, kept beside the turn it judges."""
+"""POST /api/feedback: a citizen's verdict on one answer, kept beside the turn it judges; and, for staff,
+GET /api/feedback (what citizens judged, with question, answer and citations) and GET /api/feedback.csv.
+
+The store (`api.storage`) has no query for feedback across sessions; `FeedbackQuery` reads its SQLite
+file over a connection of its own opened read-only (`mode=ro`), so this view can never write to it.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import csv
+import io
+import json
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import StoreDep
+from api.deps import STAFF, SettingsDep, StoreDep
 from api.errors import error_responses
 from api.wire import Text
 
-__all__ = ["router", "FeedbackRequest", "FeedbackResponse"]
+__all__ = ["router", "FeedbackRequest", "FeedbackResponse", "FeedbackItem", "FeedbackList", "list_feedback"]
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
 MAX_COMMENT_CHARS = 1000
+#: rows one listing returns at most; the CSV export takes up to MAX_EXPORT_ROWS
+DEFAULT_LIMIT = 200
+MAX_EXPORT_ROWS = 10_000
+# A cell starting with one of these is a formula to Excel and WPS: CSV exports prefix it with '
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FeedbackRequest(BaseModel):
@@ -29,8 +46,145 @@ class FeedbackResponse(BaseModel):
     feedback_id: str
 
 
+class FeedbackCitation(BaseModel):
+    n: int
+    doc_id: str
+    document: str = ""
+    clause_id: str
+    label: str
+    quote: str = ""
+
+
+class FeedbackItem(BaseModel):
+    """One judged answer: the latest verdict on it, every comment, and the turn it judges."""
+
+    answer_id: str
+    created_at: datetime = Field(description="when the latest feedback on this answer arrived")
+    helpful: bool
+    comments: list[str] = Field(default_factory=list)
+    question: str
+    answer: str
+    summary: str = ""
+    status: str
+    intent: str
+    index_version: str
+    citations: list[FeedbackCitation] = Field(default_factory=list)
+
+
+class FeedbackList(BaseModel):
+    items: list[FeedbackItem]
+    total: int = Field(description="items matching the filters (the list may be cut at `limit`)")
+
+
 @router.post("/feedback", response_model=FeedbackResponse, responses=error_responses(404))
 def feedback(body: FeedbackRequest, store: StoreDep) -> FeedbackResponse:
     """对一条回答提交“有帮助/没帮助”及意见；意见中的身份证号、手机号在保存前隐藏。"""
     feedback_id = store.add_feedback(body.answer_id, body.helpful, body.comment)
     return FeedbackResponse(feedback_id=feedback_id)
+
+
+Verdict = Literal["unhelpful", "helpful", "all"]
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+
+
+def list_feedback(db_path: Path, *, verdict: Verdict = "unhelpful", q: str = "", doc_id: str = "",
+                  since: date | None = None, until: date | None = None) -> list[FeedbackItem]:
+    """Judged answers, newest first, one item per answer (a rating and its later comment are one item)."""
+    conn = _read_only(db_path)
+    try:
+        rows = conn.execute(
+            "SELECT f.answer_id, f.helpful, f.comment, f.created_at, t.question, t.answer_json, t.status, t.intent,"
+            " t.index_version FROM feedback f JOIN turns t ON t.id = f.answer_id ORDER BY f.created_at, f.rowid"
+        ).fetchall()
+    finally:
+        conn.close()
+    items: dict[str, FeedbackItem] = {}
+    for answer_id, helpful, comment, created, question, answer_json, status, intent, version in rows:
+        item = items.get(answer_id)
+        if item is None:
+            answer = _json(answer_json)
+            item = items[answer_id] = FeedbackItem(
+                answer_id=answer_id, created_at=datetime.fromisoformat(created), helpful=bool(helpful),
+                question=question, answer=str(answer.get("answer", "")), summary=str(answer.get("summary", "")),
+                status=status, intent=intent, index_version=version,
+                citations=[FeedbackCitation.model_validate(c) for c in answer.get("citations", [])
+                           if isinstance(c, dict) and {"n", "doc_id", "clause_id", "label"} <= c.keys()],
+            )
+        item.created_at = datetime.fromisoformat(created)
+        item.helpful = bool(helpful)  # the latest verdict counts
+        if comment:
+            item.comments.append(comment)
+    found = [i for i in items.values() if _matches(i, verdict, q, doc_id, since, until)]
+    return sorted(found, key=lambda i: i.created_at, reverse=True)
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _matches(item: FeedbackItem, verdict: Verdict, q: str, doc_id: str, since: date | None, until: date | None) -> bool:
+    if verdict != "all" and item.helpful != (verdict == "helpful"):
+        return False
+    if doc_id and all(c.doc_id != doc_id for c in item.citations):
+        return False
+    day = item.created_at.date()
+    if (since and day < since) or (until and day > until):
+        return False
+    if q:
+        text = "\n".join([item.question, item.answer, *item.comments, *(c.label + c.document for c in item.citations)])
+        return q.casefold() in text.casefold()
+    return True
+
+
+VerdictQuery = Annotated[Verdict, Query(description="unhelpful（默认，没帮助）、helpful 或 all")]
+TextQuery = Annotated[Text, Query(max_length=200, description="问题、回答、意见或引用中包含的文字")]
+DocQuery = Annotated[Text, Query(max_length=200, description="只看引用了该文件的回答")]
+DateQuery = Annotated[date | None, Query(description="反馈日期（含），YYYY-MM-DD")]
+
+
+@router.get("/feedback", response_model=FeedbackList, tags=["staff"], dependencies=STAFF,
+            responses=error_responses(401))
+def feedback_list(store: StoreDep, verdict: VerdictQuery = "unhelpful", q: TextQuery = "", doc_id: DocQuery = "",
+                  since: DateQuery = None, until: DateQuery = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_LIMIT) -> FeedbackList:
+    """市民评价过的回答（默认只看“没帮助”）：问题、回答、引用和意见，最新的在前。"""
+    found = list_feedback(store.path, verdict=verdict, q=q, doc_id=doc_id, since=since, until=until)
+    return FeedbackList(items=found[:limit], total=len(found))
+
+
+CSV_COLUMNS = ("反馈时间", "评价", "问题", "结论", "回答", "引用", "意见", "状态", "意图", "索引版本", "answer_id")
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def feedback_csv(items: list[FeedbackItem]) -> str:
+    """The items as CSV (UTF-8 with BOM, so Excel and WPS open the Chinese text correctly)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for i in items:
+        cites = "；".join(f"[{c.n}] {c.document} {c.label}".replace("  ", " ") for c in i.citations)
+        writer.writerow([_cell(v) for v in (
+            i.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), "有帮助" if i.helpful else "没帮助", i.question,
+            i.summary, i.answer, cites, "\n".join(i.comments), i.status, i.intent, i.index_version, i.answer_id)])
+    return "\ufeff" + out.getvalue()
+
+
+@router.get("/feedback.csv", tags=["staff"], dependencies=STAFF, response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "CSV"}, **error_responses(401)})
+def feedback_export(store: StoreDep, settings: SettingsDep, verdict: VerdictQuery = "unhelpful", q: TextQuery = "",
+                    doc_id: DocQuery = "", since: DateQuery = None, until: DateQuery = None) -> Response:
+    """与 GET /api/feedback 相同的筛选，导出为 CSV（可用 Excel / WPS 打开）。"""
+    found = list_feedback(store.path, verdict=verdict, q=q, doc_id=doc_id, since=since, until=until)
+    name = f"feedback-{settings.today():%Y%m%d}.csv"
+    return Response(feedback_csv(found[:MAX_EXPORT_ROWS]), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,7 +1,11 @@
 /*
- * policy-qa staff console (12333 hotline): clause search, clause view, ask, calculator, matcher.
+ * policy-qa staff console (12333 hotline): clause search, clause view, ask, calculator, matcher,
+ * citizens' feedback, and the documents (with upload of a new one).
  *
- * Plain ES2020, no framework, no build step; the page's CSP allows only this file as script.
+ * Plain ES2020, no framework, no build step; the page's CSP allows only same-origin scripts. Answers
+ * are drawn by the widget's renderer (`PolicyQA.renderAnswer`, from widget.js with data-mount="none"),
+ * so a hotline worker sees exactly what the citizen saw. The calculator and matcher forms are built
+ * from GET /api/rules: no parameter, industry or rule is named here.
  * Server strings always enter the DOM as text nodes (textContent, createTextNode); search
  * highlights are <mark> elements built from the server's character ranges, never from HTML.
  */
@@ -73,10 +77,12 @@
 
   function debounce(fn, ms) {
     let t = null;
-    return (...args) => {
+    const run = (...args) => {
       clearTimeout(t);
       t = setTimeout(() => fn(...args), ms);
     };
+    run.cancel = () => clearTimeout(t);
+    return run;
   }
 
   function flash(el) {
@@ -107,6 +113,8 @@
   apiKeyInput.addEventListener('change', () => {
     saveApiKey(apiKeyInput.value.trim());
     loadReferenceData(); // documents/rules may have failed for want of the key
+    loadFacets();
+    loadFeedback();
     if ($('#search').value.trim()) runSearch();
   });
 
@@ -227,46 +235,13 @@
         h('li', { id: idPrefix ? idPrefix + '-' + c.n : null },
           h('div', { class: 'cite-head' },
             h('span', { text: '[' + str(c.n) + ']' }),
+            h('span', { class: 'doc', text: str(c.document) || '《' + citeTitle(c) + '》' }),
             h('span', { text: str(c.label) || str(c.clause_id) }),
-            h('span', { class: 'doc', text: '《' + citeTitle(c) + '》' }),
             open),
           h('blockquote', null, str(c.quote))),
       );
     }
     return ol;
-  }
-
-  /** Answer text with [n] markers as buttons that jump to citation n inside `scope`. */
-  function answerText(text, citations, idPrefix) {
-    const known = new Set(arr(citations).map((c) => Number(c && c.n)));
-    const wrap = h('div', { class: 'answer-text' });
-    for (const para of str(text).split(/\n{2,}/)) {
-      const p = h('p');
-      const marker = /\[(\d{1,3})\]/g;
-      let last = 0;
-      let m;
-      while ((m = marker.exec(para))) {
-        if (m.index > last) p.appendChild(document.createTextNode(para.slice(last, m.index)));
-        const n = Number(m[1]);
-        if (known.has(n)) {
-          const b = h('button', { type: 'button', class: 'ref', 'aria-label': '跳到引用 ' + n }, '[' + n + ']');
-          b.addEventListener('click', () => {
-            const li = document.getElementById(idPrefix + '-' + n);
-            if (li) {
-              li.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-              flash(li);
-            }
-          });
-          p.appendChild(h('sup', null, b));
-        } else {
-          p.appendChild(document.createTextNode(m[0]));
-        }
-        last = marker.lastIndex;
-      }
-      if (last < para.length) p.appendChild(document.createTextNode(para.slice(last)));
-      wrap.appendChild(p);
-    }
-    return wrap;
   }
 
   /**
@@ -321,7 +296,6 @@
   const results = $('#results');
   const searchStatus = $('#search-status');
   const filters = { doc_id: $('#f-doc'), unit: $('#f-unit'), leader: $('#f-leader'), section: $('#f-section') };
-  const seen = { units: new Set(), leaders: new Set(), sections: new Set() };
   let searchController = null;
 
   async function runSearch() {
@@ -355,35 +329,38 @@
     searchStatus.textContent = hits.length ? '找到 ' + hits.length + ' 条相关条文' : '没有找到匹配的条文，换个关键词或放宽筛选条件试试。';
     for (const hit of hits) {
       if (!hit || typeof hit !== 'object') continue;
-      arr(hit.units).forEach((u) => seen.units.add(str(u)));
-      arr(hit.leaders).forEach((l) => seen.leaders.add(str(l)));
-      if (hit.section_title) seen.sections.add(str(hit.section_title));
       const meta = [];
       if (arr(hit.units).length) meta.push('处室：' + arr(hit.units).map(str).join('、'));
       if (arr(hit.leaders).length) meta.push('领导：' + arr(hit.leaders).map(str).join('、'));
-      const title = citeTitle(hit);
-      if (title) meta.push('《' + title + '》');
+      const doc = str(hit.document) || (citeTitle(hit) ? '《' + citeTitle(hit) + '》' : '');
+      if (doc) meta.push(doc);
       const button = h(
         'button',
         { type: 'button', class: 'result-open' },
         h('span', { class: 'r-head' },
           h('span', { class: 'r-label', text: str(hit.label) || str(hit.clause_id) }),
           h('span', { class: 'r-section', text: str(hit.section_title) }),
-          typeof hit.score === 'number' ? h('span', { class: 'r-score', title: '相关度', text: hit.score.toFixed(3) }) : null),
+          KIND_TEXT[str(hit.kind)] && ['ledger_row', 'roster_entry', 'attachment'].includes(str(hit.kind))
+            ? h('span', { class: 'badge kind', text: KIND_TEXT[str(hit.kind)] }) : null,
+          validityBadge(hit.validity)),
         h('span', { class: 'r-quote' }, highlighted(hit.quote, hit.highlights, hit.matched_terms)),
         h('span', { class: 'r-meta', text: meta.join(' · ') }),
       );
-      const li = h('li', { class: 'result', 'data-testid': 'result', 'data-doc-id': str(hit.doc_id), 'data-clause-id': str(hit.clause_id) }, button);
+      const li = h('li', { class: 'result', 'data-testid': 'result', 'data-doc-id': str(hit.doc_id), 'data-clause-id': str(hit.clause_id), 'data-kind': str(hit.kind) }, button);
       results.appendChild(li);
     }
-    fillDatalist($('#dl-units'), seen.units);
-    fillDatalist($('#dl-leaders'), seen.leaders);
-    fillDatalist($('#dl-sections'), seen.sections);
   }
 
-  function fillDatalist(dl, values) {
-    clear(dl);
-    for (const v of [...values].filter(Boolean).sort()) dl.appendChild(h('option', { value: v }));
+  /** Every unit, leader and section the index knows, listed in the filters before any search. */
+  async function loadFacets() {
+    try {
+      const f = await api('api/search/facets');
+      fillSelect(filters.unit, arr(f && f.units).map((u) => [str(u), str(u)]), '全部处室');
+      fillSelect(filters.leader, arr(f && f.leaders).map((l) => [str(l), str(l)]), '全部领导');
+      fillSelect(filters.section, arr(f && f.sections).map((x) => [str(x), str(x)]), '全部章节');
+    } catch (_) {
+      /* the filters stay at 全部; search still works */
+    }
   }
 
   // One listener for the whole list: the click may land on the <li> padding or the button inside.
@@ -413,14 +390,12 @@
       }
     } else if (e.key === 'Enter' && !e.isComposing) {
       e.preventDefault();
+      runSearchSoon.cancel();
       runSearch();
     }
   });
   searchInput.addEventListener('input', runSearchSoon);
-  for (const el of Object.values(filters)) {
-    el.addEventListener('change', runSearchSoon);
-    if (el.tagName === 'INPUT') el.addEventListener('input', runSearchSoon);
-  }
+  for (const el of Object.values(filters)) el.addEventListener('change', runSearchSoon);
 
   // ------------------------------------------------------------------ clause view
 
@@ -562,17 +537,6 @@
     return ok;
   }
 
-  /** Plain text for the caller: the answer, then "[n] label 《title》：quote" per citation. */
-  function answerAsText(a) {
-    const lines = [str(a.answer).trim()];
-    const cites = arr(a.citations).filter((c) => c && typeof c === 'object');
-    if (cites.length) {
-      lines.push('');
-      for (const c of cites) lines.push('[' + str(c.n) + '] ' + str(c.label) + ' 《' + citeTitle(c) + '》：' + str(c.quote));
-    }
-    return lines.join('\n');
-  }
-
   // ------------------------------------------------------------------ ask
 
   const askForm = $('#ask-form');
@@ -643,7 +607,6 @@
   function renderAnswer(a) {
     clear(askResult);
     const status = str(a.status);
-    const prefix = 'ask-cite-' + askSeq;
     const meta = [];
     if (a.intent) meta.push('意图：' + str(a.intent));
     if (typeof a.timing_ms === 'number') meta.push('用时 ' + Math.round(a.timing_ms) + ' ms');
@@ -651,31 +614,27 @@
     askResult.appendChild(
       h('div', { class: 'answer-head' },
         h('span', { class: 'badge st-' + status, text: STATUS_TEXT[status] || status || '—' }),
-        validityBadge(a.validity),
         h('span', { text: meta.join(' · ') })),
     );
-    const notice = lapsedNotice(a.validity);
-    if (notice) askResult.appendChild(notice);
-    askResult.appendChild(answerText(a.answer, a.citations, prefix));
+    if (window.PolicyQA && window.PolicyQA.renderAnswer) {
+      askResult.appendChild(window.PolicyQA.renderAnswer(a, {
+        onClause: (c) => openClause(str(c.doc_id), str(c.clause_id), { scroll: true }),
+        expandQuotes: true,
+        copy: false,
+        theme: 'light',
+      }));
+    } else {
+      askResult.appendChild(errorBox('回答组件（widget.js）未能加载，请刷新页面。'));
+    }
     if (status === 'no_answer') askResult.appendChild(h('p', { class: 'notice info', text: '文件中没有找到依据：请如实告知来电人，必要时转相关业务处室。' }));
     if (status === 'clarify' && arr(a.missing).length) {
       askResult.appendChild(h('p', { class: 'small muted', text: '缺少的信息：' + arr(a.missing).map(str).join('、') }));
     }
-    const calc = a.calculation;
-    if (calc && typeof calc === 'object') {
-      askResult.appendChild(formulaBox(calc));
-      append(askResult, [subList('需要满足的条件', calc.conditions), subList('不能同时享受', calc.exclusions)]);
-    }
-    if (a.validity && a.validity.period && a.validity.lapsed !== true) {
-      askResult.appendChild(h('p', { class: 'small muted', text: '执行期限：' + str(a.validity.period) + (a.validity.note ? '（' + str(a.validity.note) + '）' : '') }));
-    }
-    const cites = citationList(a.citations, prefix);
-    if (cites) askResult.appendChild(cites);
   }
 
   copyButton.addEventListener('click', async () => {
     if (!lastAnswer) return;
-    const ok = await copyText(answerAsText(lastAnswer));
+    const ok = await copyText(window.PolicyQA ? window.PolicyQA.answerText(lastAnswer) : str(lastAnswer.answer));
     copyStatus.textContent = ok ? '已复制答案及引用' : '复制失败，请手动选择文本复制';
   });
 
@@ -698,7 +657,7 @@
   // 'count' is what the rules files call head counts (参保职工人数, 招用人数)
   const INT_TYPES = ['int', 'integer', 'count'];
   const NUMBER_TYPES = ['number', 'float', 'decimal', 'money', 'amount', 'number_or_null'];
-  const BOOL_TYPES = ['bool', 'boolean'];
+  const BOOL_TYPES = ['bool', 'boolean', 'flag'];
 
   /** One form control for a rule parameter; its data-kind tells how to read the value back. */
   function paramField(p, idPrefix, forceOptional) {
@@ -709,7 +668,12 @@
     let control;
     let kind = 'text';
     const choices = arr(p.choices);
-    if (choices.length) {
+    let extra = null;
+    if (choices.length && p.free_text) {
+      // the listed values are suggestions: other words the rules know (a synonym) are accepted too
+      control = h('input', { id, type: 'text', autocomplete: 'off', list: id + '-list' });
+      extra = h('datalist', { id: id + '-list' }, choices.map(choiceOf).map((c) => h('option', { value: c.value }, c.label)));
+    } else if (choices.length) {
       kind = INT_TYPES.includes(type) || NUMBER_TYPES.includes(type) ? 'number' : BOOL_TYPES.includes(type) ? 'bool' : 'text';
       control = h('select', { id });
       control.appendChild(h('option', { value: '' }, required ? '请选择' : '（不填）'));
@@ -735,7 +699,7 @@
     return h('label', { for: id },
       h('span', null, str(p.label) || name, required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null,
         p.unit ? h('span', { class: 'unit', text: '（' + str(p.unit) + '）' }) : null),
-      control);
+      control, extra);
   }
 
   /** Read filled controls into a params object; empty fields are left out for the server to judge. */
@@ -835,53 +799,47 @@
   const matchForm = $('#match-form');
   const matchResult = $('#match-result');
   const matchSubmit = $('#match-submit');
-  const FIXED_PROFILE = ['industry', 'size', 'region_risk', 'insured_employees', 'graduates_hired', 'poverty_labourers_hired', 'unemployment_insurance_paid_last_year'];
-  // Used until /api/rules offers choices for these names; the rules file is the source of truth.
-  const DEFAULT_CHOICES = {
-    size: [['micro', '微型企业'], ['small', '小型企业'], ['medium', '中型企业'], ['large', '大型企业']],
-    region_risk: [['low', '低风险 / 无疫情'], ['medium', '中风险'], ['high', '高风险']],
-  };
 
-  function fillSelect(select, choices) {
+  function fillSelect(select, choices, emptyLabel) {
     const keep = select.value;
-    clear(select).appendChild(h('option', { value: '' }, '（不填）'));
+    clear(select).appendChild(h('option', { value: '' }, emptyLabel || '（不填）'));
     for (const c of choices.map(choiceOf)) select.appendChild(h('option', { value: c.value }, c.label));
     select.value = keep;
   }
 
-  /** Mark the fixed profile controls so readParams sees them, with the right value kinds. */
-  function prepareMatchForm() {
-    for (const name of FIXED_PROFILE) {
-      const el = $('#m-' + name);
-      el.setAttribute('data-param', name);
-      el.setAttribute('data-kind', el.type === 'number' ? (el.step === '1' ? 'int' : 'number') : 'text');
-    }
-    fillSelect($('#m-size'), DEFAULT_CHOICES.size);
-    fillSelect($('#m-region_risk'), DEFAULT_CHOICES.region_risk);
-  }
-
-  /** Choices and extra fields come from the rules' parameters, so the form follows the rules data. */
-  function adaptMatchForm() {
-    const params = new Map();
-    for (const r of rules) for (const p of arr(r.parameters)) if (p && p.name && !params.has(str(p.name))) params.set(str(p.name), p);
-    for (const name of ['size', 'region_risk', 'industry']) {
-      const p = params.get(name);
-      if (!p || !arr(p.choices).length) continue;
-      const el = $('#m-' + name);
-      if (el.tagName === 'SELECT') fillSelect(el, arr(p.choices));
-      else {
-        const sel = h('select', { id: el.id, name, 'data-param': name, 'data-kind': 'text' });
-        fillSelect(sel, arr(p.choices));
-        el.replaceWith(sel);
-      }
-    }
+  /**
+   * The profile form, from the rule book: GET /api/rules' `profile.fields` when the server describes the
+   * profile, else every rule's parameters (those several rules ask for first, the rest under 更多条件).
+   */
+  function buildMatchForm(data) {
+    const main = $('#match-fields');
     const extra = $('#match-extra');
+    clear(main);
     clear(extra);
-    for (const [name, p] of params) {
-      if (FIXED_PROFILE.includes(name)) continue;
-      extra.appendChild(paramField(p, 'm-x-', true));
+    const profile = data && data.profile && typeof data.profile === 'object' ? arr(data.profile.fields) : [];
+    let primary = profile.filter((f) => f && f.name);
+    let more = [];
+    if (!primary.length) {
+      const uses = new Map();
+      for (const r of rules) {
+        for (const p of arr(r.parameters)) {
+          if (!p || !p.name) continue;
+          const name = str(p.name);
+          const seen = uses.get(name);
+          if (seen) seen.count += 1;
+          else uses.set(name, { p, count: 1 });
+        }
+      }
+      const all = [...uses.values()];
+      primary = all.filter((u) => u.count > 1 || arr(u.p.choices).length).map((u) => u.p);
+      more = all.filter((u) => !primary.includes(u.p)).map((u) => u.p);
     }
-    $('#match-more').hidden = !extra.childNodes.length;
+    for (const f of primary) main.appendChild(paramField(f, 'm-', true));
+    for (const f of more) extra.appendChild(paramField(f, 'm-x-', true));
+    $('#match-more').hidden = !more.length;
+    $('#match-info').textContent = primary.length
+      ? '按所填情况匹配规则库中的措施；不填的项目不作判断。'
+      : '规则库没有描述企业情况的字段，无法匹配。';
   }
 
   matchForm.addEventListener('reset', () => setTimeout(() => clear(matchResult), 0));
@@ -934,6 +892,198 @@
     if (measures.length) matchResult.appendChild(list);
   }
 
+  // ------------------------------------------------------------------ citizens' feedback
+
+  const fbForm = $('#fb-form');
+  const fbList = $('#fb-list');
+  const fbStatus = $('#fb-status');
+  const VERDICT_TEXT = { true: '有帮助', false: '没帮助' };
+
+  function feedbackParams() {
+    return {
+      verdict: $('#fb-verdict').value,
+      q: $('#fb-q').value.trim(),
+      doc_id: $('#fb-doc').value,
+      since: $('#fb-since').value,
+      until: $('#fb-until').value,
+    };
+  }
+
+  async function loadFeedback() {
+    fbStatus.textContent = '加载中…';
+    try {
+      const d = await api('api/feedback', { params: feedbackParams() });
+      renderFeedbackList(arr(d && d.items), Number(d && d.total) || 0);
+    } catch (err) {
+      clear(fbList);
+      fbStatus.textContent = '';
+      fbList.appendChild(h('li', null, errorBox(err)));
+    }
+  }
+
+  function renderFeedbackList(items, total) {
+    clear(fbList);
+    fbStatus.textContent = items.length
+      ? '共 ' + total + ' 条' + (total > items.length ? '，显示最新 ' + items.length + ' 条' : '')
+      : '没有符合条件的反馈。';
+    for (const it of items) {
+      if (!it || typeof it !== 'object') continue;
+      const when = str(it.created_at).replace('T', ' ').slice(0, 16);
+      const cites = arr(it.citations).filter((c) => c && typeof c === 'object');
+      const li = h('li', { class: 'fb-item', 'data-testid': 'fb-item' },
+        h('div', { class: 'fb-head' },
+          h('span', { class: 'badge ' + (it.helpful ? 'valid' : 'lapsed'), text: VERDICT_TEXT[String(!!it.helpful)] }),
+          h('time', { text: when }),
+          h('span', { class: 'small muted', text: [str(it.intent), str(it.status), str(it.index_version)].filter(Boolean).join(' · ') })),
+        h('p', { class: 'fb-q' }, h('strong', { text: '问：' }), str(it.question)),
+        h('p', { class: 'fb-a' }, h('strong', { text: '答：' }), str(it.answer)),
+        arr(it.comments).length ? h('p', { class: 'fb-c' }, h('strong', { text: '意见：' }), arr(it.comments).map(str).join(' / ')) : null,
+        cites.length ? h('ul', { class: 'fb-cites' }, cites.map((c) => {
+          const b = h('button', { type: 'button', class: 'link' }, '[' + str(c.n) + '] ' + [str(c.document), str(c.label)].filter(Boolean).join(' '));
+          b.addEventListener('click', () => openClause(str(c.doc_id), str(c.clause_id), { scroll: true }));
+          return h('li', null, b);
+        })) : null);
+      fbList.appendChild(li);
+    }
+  }
+
+  fbForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    loadFeedback();
+  });
+  for (const id of ['#fb-verdict', '#fb-doc', '#fb-since', '#fb-until']) $(id).addEventListener('change', loadFeedback);
+
+  // The export needs the staff key header, so it is fetched and handed to the browser as a file.
+  $('#fb-csv').addEventListener('click', async () => {
+    const url = new URL('api/feedback.csv', API_BASE);
+    for (const [k, v] of Object.entries(feedbackParams())) if (v) url.searchParams.set(k, v);
+    const headers = {};
+    const key = apiKeyInput.value.trim();
+    if (key) headers['X-API-Key'] = key;
+    fbStatus.textContent = '正在导出…';
+    try {
+      const res = await fetch(url.href, { headers });
+      if (!res.ok) throw new ApiError(res.status === 401 ? '需要有效的 API 密钥（页面右上角填写）。' : '导出失败（HTTP ' + res.status + '）。', 'http_' + res.status, res.status);
+      const blob = await res.blob();
+      const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '');
+      const a = h('a', { href: URL.createObjectURL(blob), download: name ? name[1] : 'feedback.csv' });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      fbStatus.textContent = '已导出 CSV。';
+    } catch (err) {
+      fbStatus.textContent = describe(err);
+    }
+  });
+
+  // ------------------------------------------------------------------ documents and upload
+
+  const docsBody = $('#docs-table tbody');
+  const uploadForm = $('#upload-form');
+  const uploadFile = $('#upload-file');
+  const uploadSubmit = $('#upload-submit');
+  const jobBox = $('#upload-job');
+  const STAGE_TEXT = {
+    queued: '排队中', checking: '正在检查文件', embedding: '正在向量化新条款', indexing: '正在建立检索索引',
+    switching: '正在切换到新版本', done: '完成', refused: '未收录', failed: '失败',
+  };
+  const JOB_POLL_MS = 500;
+  // 429 while parts stream in: wait as the server says, a few times at most
+  const PART_RETRIES = 5;
+
+  function renderDocuments(docs) {
+    clear(docsBody);
+    for (const d of docs) {
+      if (!d || !d.doc_id) continue;
+      const cov = typeof d.coverage === 'number' ? d.coverage : null;
+      const warn = arr(d.warnings).filter(Boolean);
+      docsBody.appendChild(h('tr', { 'data-testid': 'doc-row', 'data-doc-id': str(d.doc_id) },
+        h('td', null,
+          h('div', { class: 'doc-title', text: str(d.title) }),
+          h('div', { class: 'small muted', text: [str(d.doc_number), str(d.doc_id)].filter(Boolean).join(' · ') })),
+        h('td', { 'data-label': '类型' }, [str(d.kind), str(d.form)].filter(Boolean).join(' · ') || '—'),
+        h('td', { 'data-label': '发文' }, [str(d.issuer), str(d.issue_date)].filter(Boolean).join(' · ') || '—'),
+        h('td', { 'data-label': '结构' }, h('div', { text: str(d.structure) }), h('div', { class: 'small muted', text: arr(d.counts).map(str).join('、') })),
+        h('td', { class: 'num', 'data-label': '条款', text: String(d.clause_count ?? '') }),
+        h('td', { class: 'num', 'data-label': '覆盖率' },
+          h('span', { class: 'badge ' + (cov !== null && cov >= 0.999 && !warn.length ? 'valid' : 'lapsed'), title: warn.join('\n'), text: cov === null ? '—' : (cov * 100).toFixed(1) + '%' }),
+          warn.length ? h('div', { class: 'small muted', text: warn.join('；') }) : null)));
+    }
+  }
+
+  async function putPart(path, blob) {
+    for (let attempt = 0; ; attempt++) {
+      const headers = { 'Content-Type': 'application/octet-stream' };
+      const key = apiKeyInput.value.trim();
+      if (key) headers['X-API-Key'] = key;
+      const res = await fetch(new URL(path, API_BASE).href, { method: 'PUT', headers, body: blob });
+      if (res.ok) return;
+      if (res.status === 429 && attempt < PART_RETRIES) {
+        const wait = Number(res.headers.get('retry-after')) || 1;
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        continue;
+      }
+      let message = '上传失败（HTTP ' + res.status + '）。';
+      try {
+        const d = await res.json();
+        if (d && d.error && d.error.message) message = str(d.error.message);
+      } catch (_) {
+        /* not JSON */
+      }
+      throw new ApiError(message, 'http_' + res.status, res.status);
+    }
+  }
+
+  function showJob(job) {
+    jobBox.hidden = false;
+    $('#job-file').textContent = str(job.filename);
+    $('#job-stage').textContent = STAGE_TEXT[str(job.stage)] || str(job.stage);
+    $('#job-progress').value = Math.round((Number(job.progress) || 0) * 100);
+    const msg = $('#job-message');
+    const doc = job.document && typeof job.document === 'object' ? job.document : null;
+    const facts = doc ? '识别为' + str(doc.structure) + '，' + arr(doc.counts).map(str).join('、') + '，覆盖 ' + ((Number(doc.coverage) || 0) * 100).toFixed(1) + '%。' : '';
+    msg.textContent = [str(job.message), facts].filter(Boolean).join(' ');
+    msg.className = 'small ' + (job.stage === 'refused' || job.stage === 'failed' ? 'notice err' : job.stage === 'done' ? 'notice info' : 'muted');
+    jobBox.setAttribute('data-stage', str(job.stage));
+  }
+
+  uploadForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = uploadFile.files && uploadFile.files[0];
+    if (!file) {
+      showJob({ filename: '', stage: 'refused', message: '请先选择要上传的文件。' });
+      return;
+    }
+    uploadSubmit.disabled = true;
+    try {
+      showJob({ filename: file.name, stage: 'queued', progress: 0, message: '正在上传…' });
+      const ticket = await api('api/documents/uploads', { method: 'POST', body: { filename: file.name, size: file.size } });
+      const size = Number(ticket.part_bytes);
+      for (let n = 0; n < ticket.parts; n++) {
+        await putPart('api/documents/uploads/' + encodeURIComponent(ticket.upload_id) + '/parts/' + n, file.slice(n * size, (n + 1) * size));
+        // the upload is the first tenth of the bar; the build the rest
+        showJob({ filename: file.name, stage: 'queued', progress: (0.1 * (n + 1)) / ticket.parts, message: '已上传 ' + (n + 1) + '/' + ticket.parts + ' 片' });
+      }
+      let job = await api('api/documents/uploads/' + encodeURIComponent(ticket.upload_id) + '/commit', { method: 'POST' });
+      showJob(job);
+      while (!['done', 'refused', 'failed'].includes(str(job.stage))) {
+        await new Promise((r) => setTimeout(r, JOB_POLL_MS));
+        job = await api('api/documents/jobs/' + encodeURIComponent(str(job.job_id)));
+        showJob(job);
+      }
+      if (job.stage === 'done') {
+        uploadForm.reset();
+        await loadReferenceData();
+        checkReady();
+      }
+    } catch (err) {
+      showJob({ filename: file.name, stage: 'refused', message: describe(err) });
+    } finally {
+      uploadSubmit.disabled = false;
+    }
+  });
+
   // ------------------------------------------------------------------ reference data, readiness
 
   async function loadReferenceData() {
@@ -942,14 +1092,22 @@
       const select = filters.doc_id;
       const keep = select.value;
       clear(select).appendChild(h('option', { value: '' }, '全部文件'));
+      const fbDoc = $('#fb-doc');
+      const keepFb = fbDoc.value;
+      clear(fbDoc).appendChild(h('option', { value: '' }, '全部文件'));
       for (const doc of arr(d && d.documents)) {
         if (!doc || !doc.doc_id) continue;
         docTitles.set(str(doc.doc_id), str(doc.title));
-        select.appendChild(h('option', { value: str(doc.doc_id) }, (doc.doc_number ? str(doc.doc_number) + ' ' : '') + str(doc.title)));
+        const label = (doc.doc_number ? str(doc.doc_number) + ' ' : '') + str(doc.title);
+        select.appendChild(h('option', { value: str(doc.doc_id) }, label));
+        fbDoc.appendChild(h('option', { value: str(doc.doc_id) }, label));
       }
       select.value = keep;
-    } catch (_) {
-      /* search still works over all documents */
+      fbDoc.value = keepFb;
+      renderDocuments(arr(d && d.documents));
+    } catch (err) {
+      // search still works over all documents
+      clear(docsBody).appendChild(h('tr', null, h('td', { colspan: '6' }, errorBox(err))));
     }
     try {
       const d = await api('api/rules');
@@ -960,7 +1118,7 @@
       calcRule.value = keep;
       if (!calcRule.value && rules.length) calcRule.value = str(rules[0].rule_id);
       renderRuleForm();
-      adaptMatchForm();
+      buildMatchForm(d);
     } catch (err) {
       clear(calcRule).appendChild(h('option', { value: '' }, '规则加载失败'));
       clear(calcResult).appendChild(errorBox(err));
@@ -992,7 +1150,8 @@
     searchInput.select();
   });
 
-  prepareMatchForm();
   loadReferenceData();
+  loadFacets();
+  loadFeedback();
   checkReady();
 })();

@@ -1,8 +1,8 @@
 """The faces in a real Chromium against the live server: the widget on the demo page, the staff
 console, and every XSS payload as a question, a feedback comment and a search query.
 
-Screenshots (desktop 1280×800, phone 390×844) go to test-artifacts/; one of each is copied to
-docs/screenshots/ for the README.
+Screenshots (desktop 1280×800, phone 390×844) go to test-artifacts/; the README's copies in
+docs/screenshots/ come from test_browser_faces.py (PUBLISH_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ ANSWER_TIMEOUT_MS = 20_000
 # Everything a payload could have smuggled in, checked in the page and inside the widget's shadow root.
 INJECTION_PROBE = """
 () => {
+  // the page, the widget's shadow root and every shadow root inside (answers the console renders)
   const roots = [document];
-  const host = document.querySelector('policy-qa-widget');
-  if (host && host.shadowRoot) roots.push(host.shadowRoot);
+  for (let i = 0; i < roots.length; i++) {
+    for (const el of roots[i].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
+  }
   const bad = [];
   const ownScripts = /(^|\\/)(widget|console)\\.js$/;
   for (const root of roots) {
@@ -141,7 +143,7 @@ def test_widget_answers_with_a_citation_whose_quote_expands(page_factory, live_s
     ask_widget(page, "我开饭店，在低风险地区")
     follow = ask_widget(page, "有25个员工，都参保了，留工补助多少？")
     assert "12,500" in follow.locator("[data-testid=pqa-formula]").inner_text()
-    shot(page, "widget-desktop", publish="widget-desktop.png")  # the widget has scrolled to the answer's start
+    shot(page, "widget-desktop-followup")  # the widget has scrolled to the answer's start
     follow.locator("[data-testid=pqa-cite-toggle]").first.click()
     follow.locator("[data-testid=pqa-quote]").first.wait_for(state="visible")
     shot(page, "widget-desktop-quote")
@@ -167,9 +169,12 @@ def test_widget_on_a_phone(page_factory, live_server):
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
     bubble = ask_widget(page, "招用应届高校毕业生，企业能领多少扩岗补助？")
     assert bubble.get_attribute("data-status") in ("answered", "clarify")
+    basis = bubble.locator("[data-testid=pqa-basis-toggle]")
+    if basis.count() and basis.is_visible():  # on a phone the basis waits behind the conclusion
+        basis.click()
     bubble.locator("[data-testid=pqa-cite-toggle]").first.click()
     bubble.locator("[data-testid=pqa-quote]").first.wait_for(state="visible")
-    shot(page, "widget-phone", publish="widget-phone.png")
+    shot(page, "widget-phone-quote")
     assert page.dialogs == [] and page.console_errors == []
 
 
@@ -189,7 +194,7 @@ def test_console_search_clause_and_calculator(page_factory, live_server):
     assert "第2条" in title.inner_text()
     assert "500" in page.locator("#clause-view .clause-text").inner_text()
     page.evaluate("() => window.scrollTo(0, 0)")
-    shot(page, "console-desktop", publish="console.png")
+    shot(page, "console-clause-desktop")
 
     page.locator("#calc-rule").select_option("job_retention_training_subsidy")
     page.locator("#calc-params [data-param=insured_employees]").fill("25")
@@ -235,7 +240,7 @@ def test_xss_payloads_render_as_text_in_the_widget(page_factory, live_server):
     # the comments arrived intact (as text) beside the widget session's answers
     session_id = page.evaluate(
         "() => { for (let i = 0; i < sessionStorage.length; i++) { const k = sessionStorage.key(i);"
-        " if (k.startsWith('policy-qa:session:')) return sessionStorage.getItem(k); } return null; }"
+        " if (k.startsWith('policy-qa:chat:')) return JSON.parse(sessionStorage.getItem(k)).session_id; } return null; }"
     )
     store = live_server.app.state.store
     turns = store.recent_turns(session_id, len(payloads) + 5)
