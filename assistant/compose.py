@@ -481,7 +481,10 @@ def compose_deadline(ctx: Context) -> Composition:
     validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, [span for span, _ in dated[:2]]), ctx.meta(clause))
     if validity.lapsed is not True and validity.ends is None:
         text, spans = quote_clause(ctx, clause, limit=2)
-        first = validity.note if validity.lapsed is False else f"文件未写明该项措施的截止期限。{validity.note}"
+        if validity.lapsed is False:
+            # a law in force: the time limit it states ("30日内") is in the quote, which is the answer
+            return Composition("answered", text + "\n" + validity.note, ctx.book.items, validity=validity)
+        first = f"文件未写明该项措施的截止期限。{validity.note}"
         return Composition("answered", first + "\n依据：" + text.removeprefix("根据"), ctx.book.items, validity=validity)
     sentences = dated
     mark = ctx.book.cite_clause(clause)

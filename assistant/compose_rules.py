@@ -362,8 +362,14 @@ def amount_conclusion(title: str, calc: Calculation) -> str:
     verb = "最高可领" if calc.is_cap else ("可领" if unit.startswith("元") else "为")
     sep = " = " if " = " in calc.formula else " → "
     how = calc.formula.rsplit(sep, 1)[0] if sep in calc.formula else calc.formula
-    how = how.rstrip("，") + ("；文件规定的是最高标准" if calc.is_cap else "")
-    return f"“{title}”{verb}{shown}（{how}）。"
+    how = how.rstrip("，") if _shows_working(how) else ""
+    how += ("；" if how else "") + ("文件规定的是最高标准" if calc.is_cap else "")
+    return f"“{title}”{verb}{shown}" + (f"（{how}）" if how else "") + "。"
+
+
+def _shows_working(formula: str) -> bool:
+    """Whether a formula shows a computation (25人 × 500元/人) rather than restating a flat amount."""
+    return any(op in formula for op in ("×", "÷", "→", "档", "+"))
 
 
 _SEVERAL_CUE = re.compile(
@@ -615,7 +621,7 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
         if m.amount is not None and m.amount_stated is not False:
             how = m.formula.rsplit(" = ", 1)[0] if " = " in m.formula else m.formula
             shown = format_yuan(m.amount, wan=False) if m.unit == "元" else f"{m.amount}{m.unit}"
-            amount = f"{'最高' if m.is_cap else ''}{shown}（{how}）；"
+            amount = f"{'最高' if m.is_cap else ''}{shown}" + (f"（{how}）" if _shows_working(how) else "") + "；"
         elif m.missing:
             missing += [x for x in m.missing if x not in missing]
         rule = book.get(m.rule_id)
