@@ -363,7 +363,8 @@ def amount_conclusion(title: str, calc: Calculation) -> str:
     sep = " = " if " = " in calc.formula else " → "
     how = calc.formula.rsplit(sep, 1)[0] if sep in calc.formula else calc.formula
     how = how.rstrip("，") if _shows_working(how) else ""
-    how += ("；" if how else "") + ("文件规定的是最高标准" if calc.is_cap else "")
+    if calc.is_cap:
+        how += ("；" if how else "") + "文件规定的是最高标准"
     return f"“{title}”{verb}{shown}" + (f"（{how}）" if how else "") + "。"
 
 
