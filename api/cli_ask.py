@@ -6,6 +6,8 @@ without it a readable, coloured view. The model and index are opened once per co
 
 from __future__ import annotations
 
+import re
+
 import json
 import sys
 from pathlib import Path
@@ -55,7 +57,8 @@ def _print_answer(answer) -> None:
     console.print(Panel(Text(answer.answer), border_style=colour))
     if answer.calculation:
         console.print(Text(f"计算：{answer.calculation.formula}", style="cyan"))
-    if answer.validity and answer.validity.lapsed:
+    # the time note once: the answer text already carries it when it says the measure lapsed
+    if answer.validity and answer.validity.lapsed and not re.search(r"已过期|已失效|到期", answer.answer):
         console.print(Text(f"⚠ {answer.validity.note}", style="bold yellow"))
     for c in answer.citations:
         line = Text(f"[{c.n}] {c.document + ' ' if c.document else ''}{c.label} ", style="bold")
