@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api.errors import COMMON_ERROR_RESPONSES, install_error_handlers
 from api.guards import install_guards
@@ -63,7 +64,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, embedd
         finally:
             store.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the installed fastapi-offline package (/static-offline-docs), not a CDN
+    app = FastAPIOffline(
         title="policy-qa",
         version=CONTRACT_VERSION,
         description=DESCRIPTION,
