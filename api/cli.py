@@ -143,6 +143,7 @@ def _register_optional() -> None:
         ("api.cli_calc", ("calc_command", "match_command")),
         ("api.cli_eval", ("eval_command",)),
         ("api.cli_serve", ("serve_command",)),
+        ("api.cli_rules", ("rules_group",)),
     ):
         try:
             mod = importlib.import_module(module)
