@@ -228,7 +228,9 @@ class Assistant:
             # a measure named by its rule-book name ("留工补助") names the document whose rule book holds it
             from assistant.compose_rules import named_rules
 
-            docs = list(dict.fromkeys(r.doc_id for r in named_rules(rules, u.text) if r.doc_id in version.docs))
+            # only the served region's: another province's measure of the same name is not what was asked
+            served = set(directory.served_in(self.home_region) or version.docs)
+            docs = list(dict.fromkeys(r.doc_id for r in named_rules(rules, u.text) if r.doc_id in served))
         if not docs and session and session.last and u.follow_up:
             docs = [d for d in session.last.get("docs") or [] if d in version.docs]
         u.references = _clause_references(version, directory, u, docs or directory.served_in(self.home_region),

@@ -668,8 +668,38 @@ def _number_forms(value: Decimal, *, as_rate: bool) -> list[str]:
     return forms
 
 
+# A law writes its figures in 汉字 (百分之八十, 千分之二, 十二个月, 二千元): read as digits for the check.
+_CN_NUMERAL = "零〇一二两三四五六七八九十百千万"
+_CN_SHARE = re.compile(rf"(百|千)分之([{_CN_NUMERAL}点]+)")
+_CN_COUNT = re.compile(
+    rf"([{_CN_NUMERAL}]*[一二两三四五六七八九十][{_CN_NUMERAL}]*)(?=个月|个|年|倍|元|人|名|日|天|%)"
+)
+
+
+def _hanzi_digits(text: str) -> str:
+    import cn2an
+
+    def share(m: re.Match) -> str:
+        try:
+            v = Decimal(str(cn2an.cn2an(m.group(2), "normal")))
+        except (ValueError, KeyError, TypeError, IndexError):
+            return m.group(0)
+        return _plain(v / (1 if m.group(1) == "百" else 10)) + "%"
+
+    def count(m: re.Match) -> str:
+        if m.group(1) == "一" and m.string[m.start() - 1 : m.start()] in ("上", "下", "同", "统", "唯", "第", "每"):
+            return m.group(0)  # 上一年度, 每一名: words, not counts
+        try:
+            return _plain(Decimal(str(cn2an.cn2an(m.group(1).replace("〇", "零"), "normal"))))
+        except (ValueError, KeyError, TypeError, IndexError):
+            return m.group(0)
+
+    return _CN_COUNT.sub(count, _CN_SHARE.sub(share, text))
+
+
 def _number_in(value: Decimal, text: str, *, as_rate: bool) -> bool:
     compact = re.sub(r"\s+", "", text)
+    compact = compact + "\n" + _hanzi_digits(compact)
     return any(
         re.search(r"(?<![\d.])" + re.escape(f) + r"(?![\d])", compact) for f in _number_forms(value, as_rate=as_rate)
     )

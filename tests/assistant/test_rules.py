@@ -62,8 +62,8 @@ class TestLoad:
         assert expected <= set(book.rules)
 
     def test_every_citation_is_verbatim_source_text_inside_its_clause(self, book: RuleBook, docs) -> None:
-        doc = docs[DOC]
         for rule in book:
+            doc = docs[rule.doc_id]
             assert rule.citations, rule.id
             for c in rule.citations:
                 clause = doc.clauses[c.clause_id]
@@ -81,7 +81,7 @@ class TestLoad:
     def test_rule_ids_are_ascii_snake_case_and_clauses_exist(self, book: RuleBook, docs) -> None:
         for rule in book:
             assert rule.id.isascii() and rule.id == rule.id.lower()
-            assert rule.clause_id in docs[DOC].clauses
+            assert rule.clause_id in docs[rule.doc_id].clauses
 
     def test_periods_come_from_the_clause_text_the_rule_quotes(self, book: RuleBook) -> None:
         ends = {p.end_date for p in book.get("social_insurance_deferral_expanded_industries").periods}
