@@ -46,6 +46,7 @@ __all__ = [
     "rule_validity",
     "rule_citations",
     "format_yuan",
+    "plain_number",
     "NOT_STATED",
 ]
 
@@ -110,6 +111,9 @@ def _plain(d: Decimal) -> str:
     if d == d.to_integral_value():
         return str(int(d))
     return format(d.normalize(), "f")
+
+
+plain_number = _plain  # 12500 → "12500", 0.50 → "0.5": a number as the documents write it
 
 
 def _grouped(d: Decimal) -> str:

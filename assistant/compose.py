@@ -148,17 +148,20 @@ def validity_sentence(validity: Validity | None) -> str:
         return f"时效：{validity.note}"
     when = format_date(validity.as_of)
     if validity.lapsed:
-        # "已于2022年12月31日到期" when the period's own numbers spell that day ("1 月 1 日至 12 月 31 日"),
-        # so every number of the note traces to the quote
-        ends = validity.ends
-        period_numbers = set(re.findall(r"\d+", validity.period or ""))
-        spelled = ends is not None and {str(ends.year), str(ends.month), str(ends.day)} <= period_numbers
-        end = f"（已于{format_date(ends)}到期）" if spelled else ""
+        end = f"（已于{format_date(validity.ends)}到期）" if _end_is_spelled(validity) else ""
         return (
             f"⚠ 时效提示：文件规定的期限是“{validity.period}”{end}，截至{when}该措施已过期失效，"
             f"现在可能已无法申请；现行政策请拨打{HOTLINE}咨询。"
         )
     return f"时效：文件规定的期限是“{validity.period}”，截至{when}仍在期限内。"
+
+
+def _end_is_spelled(validity: Validity) -> bool:
+    """Whether the period's own numbers spell its last day ("1 月 1 日至 12 月 31 日"), so a note may name
+    that day and every number of it still traces to the quote."""
+    ends = validity.ends
+    period_numbers = set(re.findall(r"\d+", validity.period or ""))
+    return ends is not None and {str(ends.year), str(ends.month), str(ends.day)} <= period_numbers
 
 
 def focus_spans(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -498,10 +501,7 @@ def deadline_conclusion(clause: Clause, validity: Validity) -> str:
     when = format_date(validity.as_of)
     topic = _topic(clause)
     if validity.lapsed:
-        ends = validity.ends
-        period_numbers = set(re.findall(r"\d+", validity.period or ""))
-        spelled = ends is not None and {str(ends.year), str(ends.month), str(ends.day)} <= period_numbers
-        end = f"（{format_date(ends)}）" if spelled else ""
+        end = f"（{format_date(validity.ends)}）" if _end_is_spelled(validity) else ""
         return f"已过期：{topic}的期限是“{validity.period}”{end}，截至{when}已届满。"
     return f"仍在期限内：{topic}的期限是“{validity.period}”，截至{when}尚未届满。"
 

@@ -11,7 +11,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from assistant.calculate import UNREVIEWED, CalcOutcome, calculate, describe_amount, format_yuan, rule_validity, threshold_value
+from assistant.calculate import (UNREVIEWED, CalcOutcome, calculate, describe_amount, format_yuan, plain_number,
+                                 rule_validity, threshold_value)
 from assistant.contract import Calculation, MeasureLine
 from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
@@ -241,7 +242,7 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
         if q.negative or not (q.kind == spec.type or (q.kind == "number" and spec.type in ("count", "money"))):
             continue
         # a bare number the rule's own quotes state ("最高是4000还是8000") is the document's figure
-        if q.kind == "number" and re.search(rf"(?<![\d.]){re.escape(_plain_number(q.value))}(?![\d])", quoted):
+        if q.kind == "number" and re.search(rf"(?<![\d.]){re.escape(plain_number(q.value))}(?![\d])", quoted):
             continue
         values.add(q.value)
     for k, v in slot_params(book, u.slots).items():
@@ -254,10 +255,6 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
         if not (spec.type == "count" and v == 1):  # "1个人补多少" asks per person
             params[needed[0]] = int(v) if v == v.to_integral_value() else float(v)
     return params
-
-
-def _plain_number(d: Decimal) -> str:
-    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
 
 
 _MINIMUM_CUE = re.compile(r"最少|至少|起码|最低|多少人才|几个人才|要达到多少|达到多少")
@@ -360,17 +357,18 @@ def amount_conclusion(title: str, calc: Calculation) -> str:
     unit = calc.unit or "元"
     shown = format_yuan(calc.amount, wan=False) if unit == "元" else f"{calc.amount:,}{unit}".replace(".0" + unit, unit)
     verb = "最高可领" if calc.is_cap else ("可领" if unit.startswith("元") else "为")
-    sep = " = " if " = " in calc.formula else " → "
-    how = calc.formula.rsplit(sep, 1)[0] if sep in calc.formula else calc.formula
-    how = how.rstrip("，") if _shows_working(how) else ""
+    how = _working(calc.formula)
     if calc.is_cap:
         how += ("；" if how else "") + "文件规定的是最高标准"
     return f"“{title}”{verb}{shown}" + (f"（{how}）" if how else "") + "。"
 
 
-def _shows_working(formula: str) -> bool:
-    """Whether a formula shows a computation (25人 × 500元/人) rather than restating a flat amount."""
-    return any(op in formula for op in ("×", "÷", "→", "档", "+"))
+def _working(formula: str) -> str:
+    """The computation of a formula without its result ("25人 × 500元/人" of "… = 12,500元"), or "" when
+    the formula only restates a flat amount."""
+    sep = " = " if " = " in formula else " → "
+    how = formula.rsplit(sep, 1)[0] if sep in formula else formula
+    return how.rstrip("，") if any(op in how for op in ("×", "÷", "→", "档", "+")) else ""
 
 
 _SEVERAL_CUE = re.compile(
@@ -620,9 +618,9 @@ def _compose_profile_list(ctx: Context, book: RuleBook) -> Composition:
             f"可能符合，{m.conditions[0]}" if m.conditions else "可能符合，需确认条件")
         amount = ""
         if m.amount is not None and m.amount_stated is not False:
-            how = m.formula.rsplit(" = ", 1)[0] if " = " in m.formula else m.formula
+            how = _working(m.formula)
             shown = format_yuan(m.amount, wan=False) if m.unit == "元" else f"{m.amount}{m.unit}"
-            amount = f"{'最高' if m.is_cap else ''}{shown}" + (f"（{how}）" if _shows_working(how) else "") + "；"
+            amount = f"{'最高' if m.is_cap else ''}{shown}" + (f"（{how}）" if how else "") + "；"
         elif m.missing:
             missing += [x for x in m.missing if x not in missing]
         rule = book.get(m.rule_id)

@@ -55,7 +55,7 @@ def _terms(book: RuleBook) -> list[tuple[str, str, Any]]:
         return cached
     out: list[tuple[str, str, Any]] = []
     for fname, vf in book.vocabulary.items():
-        table = book._aliases[fname]
+        table = book.words(fname)
         for word, keys in table.items():
             if len(word) >= 2 and not word.isascii():
                 out.append((word, fname, keys))

@@ -176,7 +176,7 @@ class ParamSpec(BaseModel):
 
     @property
     def display(self) -> str:
-        """How messages name the parameter: Chinese label plus the key, e.g. 参保职工人数（insured_employees）."""
+        """How messages name the parameter: its Chinese label plus its key, e.g. 本人工资（monthly_wage）."""
         return f"{self.label}（{self.name}）"
 
 
@@ -584,6 +584,10 @@ class RuleBook:
         return self.docs[doc_id]
 
     # ------------------------------------------------------------ vocabulary
+    def words(self, field: str) -> dict[str, frozenset[str]]:
+        """Every word of a vocabulary field (keys, labels, aliases, group names) → the values it means."""
+        return self._aliases[field]
+
     def profile_fields(self) -> list["ProfileField"]:
         """Every field a profile (a question, a form, an agent) can state: the vocabulary's fields, the
         yes/no flags and the calculation parameters, in the order the rules files define them."""

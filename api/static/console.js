@@ -513,28 +513,9 @@
 
   // ------------------------------------------------------------------ copy
 
-  /** Clipboard API where allowed (secure context), else the old hidden-textarea copy. */
-  async function copyText(text) {
-    try {
-      if (navigator.clipboard && window.isSecureContext) {
-        await navigator.clipboard.writeText(text);
-        return true;
-      }
-    } catch (_) {
-      /* permission denied: try the fallback */
-    }
-    const ta = h('textarea', { readonly: true, 'aria-hidden': 'true', style: 'position:fixed;top:0;left:-9999px;opacity:0' });
-    ta.value = text;
-    document.body.appendChild(ta);
-    ta.select();
-    let ok = false;
-    try {
-      ok = document.execCommand('copy');
-    } catch (_) {
-      ok = false;
-    }
-    ta.remove();
-    return ok;
+  /** The widget's clipboard copy (Clipboard API where allowed, else the hidden-textarea fallback): one copy of it. */
+  function copyText(text) {
+    return window.PolicyQA && window.PolicyQA.copyText ? window.PolicyQA.copyText(text) : Promise.resolve(false);
   }
 
   // ------------------------------------------------------------------ ask

@@ -1330,6 +1330,7 @@ ${ANSWER_STYLES}
     api.apiBase = API_BASE;
     api.renderAnswer = renderAnswer;
     api.answerText = answerText;
+    api.copyText = copyText;
     if (MOUNT) {
       const w = mount();
       api.open = w.open;
