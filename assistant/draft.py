@@ -13,11 +13,16 @@ Chinese rule sentences share, whatever the document:
   (chosen by a category the sentence names), 由 X% 提高至 Y% (and the difference, when the text pays
   it to those paid at the old rate), 每满1年发给1个月、最多不超过N个月的<base> (a rate times a duration);
 * schedules: 满 X 年不足 Y 年的，…期限最长为 N 个月 … (tiers over a duration yielding months);
-* caps, thresholds and periods of the sentence: 最高不超过 X 元, 最长不超过 N 个月, 不少于 / 以上 /
+* per period: 每人每月 X 元…最长不超过 N 个月 and 按月发放…最长不超过 N 个月 (the monthly amount times the
+  months the asker states); per thing counted: 每张床位给予 X 元;
+* caps, thresholds and periods of the sentence: 最高不超过 X 元, 不少于 / 以上 /
   以下, 期限至 YYYY 年…; benefits named without an amount (按规定给予<benefit>) and deferrals with a
   period (缓缴…期限到…) become `not_stated` and `eligibility_only` rules.
 
-Chinese numerals (十二个月, 百分之九十) are read with cn2an. Every proposal quotes its sentence verbatim
+A benefit the document prices in one clause and grants in another (享受<benefit>政策) takes the price with
+the other clause's thresholds; rules sharing a name take their recipient (对<recipient>…的) or choices.
+Penalties (罚款), bounds on a base (高于…300%的，按…300%计算) and rates of nothing anyone receives are
+left out. Chinese numerals (十二个月, 百分之九十) are read with cn2an. Every proposal quotes its sentence verbatim
 and carries `reviewed: false`; ids come from the pinyin of the benefit's name. `check_draft` loads the
 draft with the real loader (`assistant.rules.build_rulebook`) and drops what it refuses, with the
 reason. Nothing here names a document, a benefit or a place: a pattern that only fits one text is a bug.
@@ -40,15 +45,14 @@ from index.types import Clause, ParsedDocument
 
 __all__ = ["DraftCheck", "Refusal", "draft_rules", "render_draft", "check_draft", "slug", "normalise"]
 
-log = logging.getLogger(__name__)
-
+NO_MONEY = ("not_stated", "eligibility_only")
 #: clause kinds that state measures; rosters and ledger rows of attachments only restate them
 BODY_KINDS = {"item", "subitem", "section", "article", "paragraph", "preamble", "closing"}
 
 # ---------------------------------------------------------------- words of the grammar
 # Heads of the nouns naming money someone receives, longest first so 补助金 wins over 补助.
-BENEFIT_HEADS = ("补助金", "抚恤金", "保险金", "救济金", "救助金", "养老金", "补偿金", "生活费", "护理费", "奖励金",
-                 "津贴", "补贴", "补助", "奖补", "奖励", "奖金", "返还", "扶持", "资助", "贴息")
+BENEFIT_HEADS = ("补助金", "补助费", "抚慰金", "慰问金", "抚恤金", "保险金", "救济金", "救助金", "养老金", "补偿金",
+                 "生活费", "护理费", "奖励金", "津贴", "补贴", "补助", "奖补", "奖励", "奖金", "返还", "扶持", "资助", "贴息")
 # Words a noun phrase cannot extend left over: verbs and prepositions opening the phrase before it.
 STOP_WORDS = ("给予", "发放", "发给", "支付", "享受", "领取", "落实好", "落实", "实施", "开展", "按照", "按", "对于", "对",
               "的", "为", "并", "与", "及", "和", "或", "由", "从", "向", "可", "将", "予以", "计发", "做好", "拨付",
@@ -68,7 +72,9 @@ PERSON_HEADS = ("毕业生", "职工", "人员", "劳动力", "劳动者", "学�
                 "残疾人", "老人", "儿童", "亲属", "学员", "人")
 DEFERRAL_VERBS = ("缓缴", "减免", "免征", "免收", "延期", "暂缓", "减征")
 EXCLUSIVE = re.compile(r"[^，。；]*(?:不重复享受|不可同时|不得重复|不能同时|不同时享受)[^，。；]*")
-LEVEL_RE = re.compile(r"(?:国家|省|自治区|直辖市|市|地|县|区|乡镇|乡|村|\d+|[一二三四五六七八九十]+)级$")
+_LEVEL = r"(?:国家|省|自治区|直辖市|市|地|县|区|乡镇|乡|村|\d+|[一二三四五六七八九十]+)级"
+LEVEL_RE = re.compile(_LEVEL + "$")
+LEVEL_HEAD_RE = re.compile(_LEVEL)
 
 _CJK = r"\u4e00-\u9fff"
 _NUM = r"\d+(?:\.\d+)?"
@@ -190,6 +196,7 @@ class _NP:
     a: int
     b: int
     text: str
+    category: bool = False
 
     @property
     def head(self) -> str:
@@ -199,7 +206,7 @@ class _NP:
     def bare(self) -> bool:
         """Only a head and generic modifiers (一次性, 阶梯性): it names no benefit of its own."""
         rest = self.text[: -len(self.head)].replace("一次性", "")
-        return len(rest) < 2
+        return self.category or len(rest) < 2
 
 
 _HEAD_RE = re.compile("|".join(BENEFIT_HEADS))
@@ -216,7 +223,8 @@ def benefit_nps(text: str) -> list[_NP]:
         start = _extend_left(text, a)
         vague = VAGUE.match(text[start:a])
         start += vague.end() if vague else 0
-        out.append(_NP(start, b, text[start:b]))
+        # 各项就业扶持, 其他补贴: a category of benefits, not one of them
+        out.append(_NP(start, b, text[start:b], category=bool(vague and re.match("各项|其他|有关", vague.group(0)))))
     return out
 
 
@@ -244,6 +252,7 @@ def _enrich(np: _NP, text: str, nps: list[_NP], prior: list[str] = ()) -> str:
 
 def _strip_subject(phrase: str) -> str:
     """The recipient a 对…的 phrase names, without what it does: 帮扶车间吸纳劳动者就业 → 帮扶车间."""
+    phrase = re.sub(r"^(?:获得|成功创建|创建|新认定|认定|被评为|评为|获评)", "", phrase)
     phrase = phrase.split("的")[-1] if "的" in phrase and not phrase.endswith("的") else phrase.rstrip("的")
     cut = len(phrase)
     for w in SUBJECT_CUTS:
@@ -282,14 +291,18 @@ def _clean_base(phrase: str) -> str:
     return phrase
 
 
-def _noun_variants(noun: str, *, min_len: int = 3) -> list[str]:
-    """The noun and its shorter tails people also say: 本单位工资总额 → 工资总额; 当地最低工资标准 → 最低工资标准."""
-    words = _tokenizer().lcut(noun)
+# Qualifiers of place, time and owner a base or count is often said without (当地最低工资标准 → 最低工资标准).
+QUALIFIERS = re.compile(r"^(?:当地|本地|本单位|单位|该单位|统筹地区|全国|全省|本省|本市|上年度|上一年度|上年|当年|"
+                        r"上月|本年度|年度|累计|实际|毕业年度)")
+
+
+def _noun_variants(noun: str) -> list[str]:
+    """The noun and the shorter forms people also say, dropping qualifiers of place, time and owner."""
     out = [noun]
-    for i in range(1, len(words)):
-        tail = "".join(words[i:])
-        if len(tail) >= min_len and tail not in out:
-            out.append(tail)
+    rest = noun
+    while (m := QUALIFIERS.match(rest)) and len(rest) - m.end() >= 2:
+        rest = rest[m.end():]
+        out.append(rest)
     return out
 
 
@@ -322,7 +335,8 @@ class _Book:
         if unit:
             spec["unit"] = unit
         if ptype == "count":
-            spec.update(min="1" if required else "0", max="1000000", classifiers=["人", "名", "位"] if unit == "人" else [unit])
+            spec.update(min="1" if required else "0", max="1000000",
+                        classifiers=["人", "名", "位"] if unit == "人" else [unit])
         elif ptype == "money":
             spec.update(min="0", max="100000000000", decimals=2)
         elif ptype == "duration":
@@ -349,7 +363,8 @@ class _Book:
         table: dict[str, Any] = {}
         for v in values:
             short = v[: len(v) - len(common)] if len(common) >= 2 and len(v) > len(common) else ""
-            aliases = [w for w in dict.fromkeys([v, short, normalise(v).text, normalise(short).text]) if w and len(w) >= 2]
+            forms = [v, short, normalise(v).text, normalise(short).text]
+            aliases = [w for w in dict.fromkeys(forms) if w and len(w) >= 2]
             key = slug(v)
             while key in table:
                 key += "_"
@@ -445,6 +460,7 @@ class _Proposal:
     who: str = ""  # the recipient the sentence names (对<who>…的)
     at: int = 0  # position of the proposal in its sentence
     span: tuple[int, int] = (0, 0)  # normalised span the pattern consumed (for thresholds)
+    raises: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)  # (group, old rate, new rate)
 
     def numbers(self) -> tuple:
         b = self.body
@@ -491,7 +507,7 @@ def _title_near(st: _Sentence, a: int, b: int) -> str:
     """The benefit a money expression at text[a:b] belongs to: after it (…元的一次性奖励 / …的标准发放X),
     else the last one named before it, else the sentence's subject."""
     text = st.text
-    after = re.match(rf"\s*(?:的)?(?:标准)?(?:，)?(?:{'|'.join(GRANT_VERBS)})?(?:给?企业)?", text[b:])
+    after = re.match(rf"\s*(?:的)?(?:标准)?(?:，)?(?:{'|'.join(GRANT_VERBS)})?", text[b:])
     pos = b + (after.end() if after else 0)
     for np in st.nps:
         if pos <= np.b and np.a <= pos + 1 and _fragment(text, b, b)[1] >= np.a - 1:
@@ -515,9 +531,7 @@ def _title_near(st: _Sentence, a: int, b: int) -> str:
 def _period_of(doc: ParsedDocument, clause: Clause, st: _Sentence) -> dict[str, Any] | None:
     """The period a sentence states (政策执行期至…), quoted as the fragment that contains it."""
     s, e = clause.sentences[st.index]
-    sentence_raw = (s, e)
-    found = [p for p in clause.periods if sentence_raw[0] <= p.start and p.end <= sentence_raw[1]
-             and p.kind != "recurring"]
+    found = [p for p in clause.periods if s <= p.start and p.end <= e and p.kind != "recurring"]
     if not found:
         return None
     quotes = []
@@ -540,30 +554,45 @@ def _per_head(st: _Sentence, book: _Book, clause: Clause) -> list[_Proposal]:
     text = st.text
     out = []
     pat = re.compile(
-        rf"每(?:(?P<verb>[{_CJK}]{{1,4}}?)1)?(?P<cls>名|人|位|户|家)(?P<noun>[{_CJK}]{{0,12}}?)"
+        rf"每(?:(?P<verb>[{_CJK}]{{1,4}}?)1)?(?P<cls>名|人|位|户|家|张|台|套|间|处|个)(?P<noun>[{_CJK}]{{0,12}}?)"
         rf"(?P<pp>每(?:月|年|日|天))?(?:最高|最多)?(?:补贴|补助|奖励|资助|发放|给予|发给)?\s*(?P<n>{_NUM})\s*(?P<sc>万|千)?\s*元"
     )
     for m in pat.finditer(text):
-        if re.search(r"最高|最多|不超过|不得超过", m.group("noun")):
-            continue  # 每户最高不超过3000元: a cap on another amount, not a per-head amount
+        if re.search(r"最高|最多|不超过|不得超过", m.group("noun")) or m.group("noun").startswith(("月", "年")):
+            continue  # 每户最高不超过3000元: a cap on another amount; 每个月: a period, not a head
         lo, _hi = _fragment(text, m.start(), m.end())
         cap = bool(re.search(r"最高|最多|不超过|不高于", text[max(0, lo - 1) : m.end()]))
-        noun = m.group("noun") or _person_object(text[: m.start()]) or _person_object(text)
-        verb = m.group("verb") or ""
-        label = f"{verb}{noun}" if noun else ""
-        label = label if label.endswith(("人数", "数")) else (f"{label}人数" if label else "")
         cls = m.group("cls")
-        title = _title_near(st, m.start(), m.end())
-        label = label or f"{title or '补贴'}对象人数"
-        unit = "人" if cls in ("名", "人", "位") else cls
+        person = cls in ("名", "人", "位")
+        noun = re.sub(r"(?:给予|发放|发给|补贴|补助|奖励|资助)$", "", m.group("noun"))
+        noun = noun or (_person_object(text[: m.start()]) or _person_object(text) if person else "")
+        verb = m.group("verb") or ""
+        count = "人数" if person else "数量"
+        label = f"{verb}{noun}" if noun else ""
+        label = label if label.endswith(("人数", "数", "数量")) else (f"{label}{count}" if label else "")
+        title = _title_near(st, m.start(), m.end()) or _after_amount(text, m.end())
+        label = label or f"{title or '补贴'}计发{count}"
+        unit = "人" if person else cls
         param = book.param(label, "count", unit, aliases=_noun_variants(noun) if noun else [])
         term = {"param": param, "amount": _s(_dec(m.group("n"), m.group("sc"))), "per": unit}
         body: dict[str, Any] = {"terms": [term]}
-        if m.group("pp"):
+        longest = re.search(rf"最长(?:不超过|不得超过|为)\s*({_NUM})\s*个月", text)
+        if m.group("pp") == "每月" and longest:
+            # 每人每月1500元…最长不超过12个月: the monthly amount times the months the asker states
+            months = book.param(f"{title}领取月数", "duration", "个月", aliases=["领取月数", "月数"], required=False)
+            body["times"] = {"param": months, "max": _s(_dec(longest.group(1))),
+                             "quote": st.norm.orig_span(*_fragment(text, longest.start(), longest.end())).strip()}
+        elif m.group("pp"):
             body["per_period"] = m.group("pp")[1]
         out.append(_Proposal(clause, "cap_per_head" if cap else "per_head", title, [st.quote], body,
                              sentence=st.index, at=m.start(), span=(m.start(), m.end())))
     return out
+
+
+def _after_amount(text: str, end: int) -> str:
+    """What an amount no benefit noun names is for: …5000元定额依次扣减增值税 → 定额依次扣减增值税."""
+    m = re.match(rf"\s*(?:的标准)?([{_CJK}]{{2,14}})(?=[，。；]|$)", text[end:])
+    return m.group(1) if m else ""
 
 
 def _money_lists(st: _Sentence, book: _Book, clause: Clause) -> list[_Proposal]:
@@ -573,7 +602,8 @@ def _money_lists(st: _Sentence, book: _Book, clause: Clause) -> list[_Proposal]:
     money = rf"(?:最高)?\s*{_NUM}\s*(?:万|千)?\s*元"
     m = re.search(rf"对(?:于)?(?P<subj>[^，。；]+?)(?:的)?，?分别给予(?P<list>{money}(?:(?:和|、|及|或)\s*{money})+)(?:的)?", text)
     if m:
-        amounts = [(_dec(n, sc), bool(mx)) for mx, n, sc in re.findall(rf"(最高)?\s*({_NUM})\s*(万|千)?\s*元", m.group("list"))]
+        found = re.findall(rf"(最高)?\s*({_NUM})\s*(万|千)?\s*元", m.group("list"))
+        amounts = [(_dec(n, sc), bool(mx)) for mx, n, sc in found]
         subj = re.sub(r"^(?:成功创建|创建|认定|评为|新认定|获评)", "", m.group("subj"))
         subjects = re.split(r"和|、|及|或", subj)
         cap = any(mx for _, mx in amounts)
@@ -581,16 +611,11 @@ def _money_lists(st: _Sentence, book: _Book, clause: Clause) -> list[_Proposal]:
         np = next((x for x in st.nps if x.a >= m.end() - 1), None)
         benefit = np.text if np else ""
         if len(subjects) == len(amounts) > 1:
-            head_noun = ""
-            if all(LEVEL_RE.search(s) for s in subjects[:-1]):
-                last = subjects[-1]
-                lv = re.match(r"(?:国家|省|自治区|直辖市|市|地|县|区|乡镇|乡|村|[一二三四五六七八九十\d]+)级", last)
-                if lv:
-                    head_noun = last[lv.end():]
-                    subjects = [*(s[-len(lv.group(0)) - 1:] if len(s) > 3 else s for s in subjects[:-1]), lv.group(0)]
-                    subjects = [re.search(r"(?:国家|省|自治区|直辖市|市|地|县|区|乡镇|乡|村|[一二三四五六七八九十\d]+)级$", s).group(0)
-                                for s in subjects]
+            # 省级和国家级人力资源服务产业园: levels sharing one noun make one rule chosen by level
+            levels = [LEVEL_RE.search(x) for x in subjects[:-1]] + [LEVEL_HEAD_RE.match(subjects[-1])]
+            head_noun = subjects[-1][levels[-1].end():] if all(levels) and subjects[-1][levels[-1].end():] else ""
             if head_noun:
+                subjects = [lv.group(0) for lv in levels]
                 name = book.choice(_choice_label(text, subjects, head_noun), subjects)
                 keys = book.keys(name, subjects)
                 body = {"amount_by": {"param": name, "values": {k: _s(v) for k, (v, _) in zip(keys, amounts)}}}
@@ -661,10 +686,6 @@ _TIER = re.compile(rf"(?:达到|满)?\s*(?P<n>{_NUM})\s*(?P<u>人|名|户|家|�
                    rf"(?:给予|奖励|补贴|补助)\s*(?P<amt>{_NUM})\s*(?P<sc>万|千)?\s*元")
 
 
-def _tier_items(st: _Sentence) -> list[tuple[re.Match, _Sentence]]:
-    return [(m, st) for m in _TIER.finditer(st.text)]
-
-
 _SCHEDULE = re.compile(rf"满?\s*(?P<lo>{_NUM})\s*(?P<u>年|个月)(?:(?:不足|不满|未满)\s*(?P<hi>{_NUM})\s*(?P=u))?\s*(?P<ph>以上)?的，"
                        rf"[^。；]*?最长(?:为|不超过|不得超过)\s*(?P<m>{_NUM})\s*个月")
 
@@ -685,140 +706,164 @@ def _duration_noun(text: str) -> str:
 
 
 def _rates(st: _Sentence, book: _Book, clause: Clause) -> list[_Proposal]:
-    """按<base>的X% / <base>的N倍 / N个月的<base> / A为<base>的X%，B为… / 由X%提高至Y%."""
-    text = st.text
-    out: list[_Proposal] = []
-    if re.search(rf"(?:高于|低于|超过|不足)[^，。；]*?{_NUM}%的，按", text):
-        return out  # a bound on the base itself (本人工资高于…300%的，按…300%计算), not an amount
-    monthly = bool(re.search(r"按月|每月", text))
+    """按<base>的X% / <base>的N倍 / N个月的<base> / A为<base>的X%，B为… / 由X%提高至Y%: the first shape found."""
+    if re.search(rf"(?:高于|低于|超过|不足)[^，。；]*?{_NUM}%的，按", st.text):
+        return []  # a bound on the base itself (本人工资高于…300%的，按…300%计算), not an amount
+    rs = _RateSentence(st, book, clause)
+    for shape in (rs.enumerated, rs.listed, rs.raised, rs.per_completed_period):
+        if shape():
+            return rs.out
+    rs.single()
+    return rs.out
 
-    def base_param(phrase: str) -> str:
+
+class _RateSentence:
+    """The rate shapes of one sentence; each adds its proposals to `out` and says whether it matched."""
+
+    ENUM_MONTHS = re.compile(rf"([{_CJK}]{{2,10}}?)为\s*({_NUM})\s*个月的([{_CJK}]{{2,30}})")
+    ENUM_SHARE = re.compile(rf"([{_CJK}]{{2,10}}?)为([{_CJK}]{{2,30}}?)的\s*({_NUM})\s*%")
+    SINGLE = (  # (pattern, the number is a percentage)
+        (re.compile(rf"按(?:照)?(?P<base>[{_CJK}“”]{{2,30}}?)的\s*(?P<r>{_NUM})\s*%"), True),
+        (re.compile(rf"按(?:照)?(?P<base>[{_CJK}“”]{{2,30}}?)(?P<r>{_NUM})\s*%的标准"), True),
+        (re.compile(rf"(?:标准)?为(?P<base>[{_CJK}“”]{{2,30}}?)的\s*(?P<r>{_NUM})\s*倍"), False),
+        (re.compile(rf"(?:为|按(?:照)?)[{_CJK}]{{0,8}}?(?P<r>{_NUM})\s*个月的(?P<base>[{_CJK}“”]{{2,30}})"), False),
+        (re.compile(rf"(?P<verb>预支|领取|发给|支付|返还)(?P<base>[{_CJK}“”]{{2,30}}?)的\s*(?P<r>{_NUM})\s*%"), True),
+    )
+
+    def __init__(self, st: _Sentence, book: _Book, clause: Clause) -> None:
+        self.st, self.book, self.clause = st, book, clause
+        self.text = st.text
+        self.monthly = bool(re.search(r"按月|每月", self.text))
+        self.out: list[_Proposal] = []
+
+    def base(self, phrase: str) -> str:
         base = _clean_base(phrase)
-        return book.param(base, "money", "元", aliases=_noun_variants(base, min_len=4))
+        return self.book.param(base, "money", "元", aliases=_noun_variants(base))
 
-    def add(kind_body: dict[str, Any], title: str, a: int, b: int) -> None:
-        body = dict(kind_body)
-        title = title or "待遇"
+    def choice(self, label: str, labels: list[str], rates: list[Decimal]) -> dict[str, Any]:
+        name = self.book.choice(label, labels)
+        return {"param": name, "values": {k: _s(r) for k, r in zip(self.book.keys(name, labels), rates)}}
+
+    def add(self, body: dict[str, Any], title: str, a: int, b: int) -> None:
+        """A rate proposal, with the cap and the months the sentence states (最高不超过X元, 按月…最长N个月)."""
+        text, title = self.text, title or "待遇"
         cap = re.search(rf"最高(?:不超过|不得超过|为)?\s*({_NUM})\s*(万|千)?\s*元", text)
-        if cap:  # …的50%，最高不超过3000元: the result is at most this amount
+        if cap:
             body["cap"] = {"amount": _s(_dec(cap.group(1), cap.group(2))),
-                           "quote": st.norm.orig_span(*_fragment(text, cap.start(), cap.end())).strip()}
+                           "quote": self.st.norm.orig_span(*_fragment(text, cap.start(), cap.end())).strip()}
         longest = re.search(rf"最长(?:不超过|不得超过|为)\s*({_NUM})\s*个月", text)
-        if monthly and longest and "times" not in body:
-            # 按月发放，最长不超过24个月: the monthly amount times the months the asker states
-            months = book.param(f"{title}领取月数", "duration", "个月", aliases=["领取月数", "月数"], required=False)
+        if self.monthly and longest and "times" not in body:
+            months = self.book.param(f"{title}领取月数", "duration", "个月", aliases=["领取月数", "月数"], required=False)
             body["times"] = {"param": months, "max": _s(_dec(longest.group(1))),
-                             "quote": st.norm.orig_span(*_fragment(text, longest.start(), longest.end())).strip()}
-        elif monthly:
+                             "quote": self.st.norm.orig_span(*_fragment(text, longest.start(), longest.end())).strip()}
+        elif self.monthly and "times" not in body:
             body["per_period"] = "月"
-        out.append(_Proposal(clause, "rate", title or "待遇", [st.quote], body, sentence=st.index, at=a, span=(a, b)))
+        self.out.append(_Proposal(self.clause, "rate", title, [self.st.quote], body, sentence=self.st.index,
+                                  at=a, span=(a, b)))
 
-    # enumerations chosen by a category: 标准为：A为27个月的本人工资，B为… / A为本人工资的90%，B为…
-    enum_a = re.compile(rf"([{_CJK}]{{2,10}}?)为\s*({_NUM})\s*个月的([{_CJK}]{{2,30}})")
-    enum_b = re.compile(rf"([{_CJK}]{{2,10}}?)为([{_CJK}]{{2,30}}?)的\s*({_NUM})\s*%")
-    for enum, order in ((enum_a, "months"), (enum_b, "pct")):
-        items = list(enum.finditer(text))
-        if len(items) < 2:
-            continue
-        if order == "months":
+    def enumerated(self) -> bool:
+        """标准为：A为27个月的本人工资，B为… / A为本人工资的90%，B为…: a rate chosen by a category."""
+        for pat, months in ((self.ENUM_MONTHS, True), (self.ENUM_SHARE, False)):
+            items = list(pat.finditer(self.text))
             labels = [x.group(1) for x in items]
-            rates = [_dec(x.group(2)) for x in items]
-            bases = {_clean_base(x.group(3)) for x in items}
-        else:
-            labels = [x.group(1) for x in items]
-            rates = [_dec(x.group(3)) / 100 for x in items]
-            bases = {_clean_base(x.group(2)) for x in items}
-        if len(bases) != 1 or len(set(labels)) != len(labels):
-            continue
-        name = book.choice(_choice_label(text, labels), labels)
-        keys = book.keys(name, labels)
-        a, b = items[0].start(), items[-1].end()
-        title = _title_near(st, a, a)
-        add({"base": base_param(bases.pop()), "rate_by": {"param": name, "values": {k: _s(r) for k, r in zip(keys, rates)}}},
-            title, a, b)
-        return out
-    # 按照A、B或者C3个不同等级支付，其标准分别为<base>的50%、40%或者30%
-    m = re.search(rf"分别为([{_CJK}]{{2,30}}?)的\s*((?:{_NUM}\s*%[、，和或者及]*)+)", text)
-    lst = re.search(rf"按(?:照)?([{_CJK}、]+?(?:或者|或|和)[{_CJK}]+?)\s*\d+\s*个(?:不同)?(?:等级|档次|类别|情形)", text)
-    if m and lst:
+            if len(items) < 2 or len(set(labels)) != len(labels):
+                continue
+            rates = [_dec(x.group(2)) if months else _dec(x.group(3)) / 100 for x in items]
+            bases = {_clean_base(x.group(3) if months else x.group(2)) for x in items}
+            if len(bases) != 1:
+                continue
+            a = items[0].start()
+            rate_by = self.choice(_choice_label(self.text, labels), labels, rates)
+            self.add({"base": self.base(bases.pop()), "rate_by": rate_by}, _title_near(self.st, a, a), a, items[-1].end())
+            return True
+        return False
+
+    def listed(self) -> bool:
+        """按照A、B或者C3个不同等级支付，其标准分别为<base>的50%、40%或者30%."""
+        m = re.search(rf"分别为([{_CJK}]{{2,30}}?)的\s*((?:{_NUM}\s*%[、，和或者及]*)+)", self.text)
+        lst = re.search(rf"按(?:照)?([{_CJK}、]+?(?:或者|或|和)[{_CJK}]+?)\s*\d+\s*个(?:不同)?(?:等级|档次|类别|情形)", self.text)
+        if not (m and lst):
+            return False
         labels = [x for x in re.split(r"、|或者|或|和", lst.group(1)) if x]
         rates = [_dec(x) / 100 for x in re.findall(rf"({_NUM})\s*%", m.group(2))]
-        if len(labels) == len(rates) > 1:
-            title = _title_near(st, 0, 0)
-            name = book.choice(_choice_label(text, labels, title), labels)
-            keys = book.keys(name, labels)
-            add({"base": base_param(m.group(1)), "rate_by": {"param": name, "values": {k: _s(r) for k, r in zip(keys, rates)}}},
-                title, m.start(), m.end())
-            return out
-    # 由X%提高至Y% for one group or several (对中小微企业…由60%提高至90%，对大型企业…)
-    raises = list(re.finditer(rf"(?:对([{_CJK}]{{2,16}}?))?由\s*({_NUM})\s*%\s*提高(?:至|到)\s*({_NUM})\s*%", text))
-    if raises:
-        before = [np for np in st.nps if np.b <= raises[0].start()]
-        title = _enrich(before[-1], text, st.nps, st.prior) if before else _title_near(st, raises[0].start(), raises[0].end())
-        base = book.param(f"{title}计算基数", "money", "元", aliases=[])
+        if not len(labels) == len(rates) > 1:
+            return False
+        title = _title_near(self.st, 0, 0)
+        rate_by = self.choice(_choice_label(self.text, labels, title), labels, rates)
+        self.add({"base": self.base(m.group(1)), "rate_by": rate_by}, title, m.start(), m.end())
+        return True
+
+    def raised(self) -> bool:
+        """由X%提高至Y%, for one group or several (对中小微企业…由60%提高至90%，对大型企业…); the old rates
+        are kept for `_raise_topups`."""
+        text, st = self.text, self.st
+        raises = list(re.finditer(rf"(?:对([{_CJK}]{{2,16}}?))?由\s*({_NUM})\s*%\s*提高(?:至|到)\s*({_NUM})\s*%", text))
+        if not raises:
+            return False
+        a, b = raises[0].start(), raises[-1].end()
+        before = [np for np in st.nps if np.b <= a]
+        inside = [np for np in st.nps if a <= np.a < b]
+        title = (_enrich(before[-1], text, st.nps, st.prior) if before else inside[0].text if inside
+                 else _title_near(st, a, b))
+        # the document states the rate, not what it is a rate of: a reviewer names the base
+        base = self.book.param(f"{title}计算基数", "money", "元", aliases=[])
         groups = [_raise_group(r.group(1)) for r in raises]
         new = [_dec(r.group(3)) / 100 for r in raises]
         if len(raises) > 1 and all(groups) and len(set(groups)) == len(groups):
-            name = book.choice(_choice_label(text, groups), groups)
-            keys = book.keys(name, groups)
-            add({"base": base, "rate_by": {"param": name, "values": {k: _s(r) for k, r in zip(keys, new)}}},
-                title, raises[0].start(), raises[-1].end())
+            self.add({"base": base, "rate_by": self.choice(_choice_label(text, groups), groups, new)}, title, a, b)
         else:
-            add({"base": base, "rate": _s(new[0])}, title, raises[0].start(), raises[-1].end())
-        out[-1].body["_raises"] = [(g, _dec(r.group(2)) / 100, n) for g, r, n in zip(groups, raises, new)]
-        return out
-    # 每满1年发给1个月、最多不超过12个月的<base>: a monthly amount times the years the asker states
-    m = re.search(rf"([{_CJK}]{{2,8}}?)每满\s*(1)\s*(年|个月)\s*发给\s*(1)\s*个月[、，]?(最多|最长)?\s*(?:不超过|不得超过|为)?\s*({_NUM})\s*个月的([{_CJK}]{{2,30}})", text)
-    if m:
+            self.add({"base": base, "rate": _s(new[0])}, title, a, b)
+        self.out[-1].raises = [(g, _dec(r.group(2)) / 100, n) for g, r, n in zip(groups, raises, new)]
+        return True
+
+    def per_completed_period(self) -> bool:
+        """每满1年发给1个月、最多不超过12个月的<base>: one month of the base per year the asker states."""
+        m = re.search(rf"([{_CJK}]{{2,8}}?)每满\s*1\s*(年|个月)\s*发给\s*1\s*个月[、，]?(?P<cap>(?:最多|最长)?\s*"
+                      rf"(?:不超过|不得超过|为)?\s*(?P<max>{_NUM})\s*个月)的([{_CJK}]{{2,30}})", self.text)
+        if not m:
+            return False
         dur = re.split("按其|按照|按|其", m.group(1))[-1]
-        unit = m.group(3)
-        dparam = book.param(dur if dur.endswith(("时间", "年限")) else f"{dur}时间", "duration", unit,
-                            aliases=[dur])
-        cap_text = text[m.start(5) if m.group(5) else m.start(6) : m.end(6) + 2]
-        title = _title_near(st, m.start(), m.start())
-        body = {"base": base_param(m.group(7)), "rate": "1",
-                "times": {"param": dparam, "max": _s(_dec(m.group(6))), "quote": st.norm.orig_span(
-                    m.start(5) if m.group(5) else m.start(6), m.end(6) + len("个月"))}}
-        del cap_text
-        out.append(_Proposal(clause, "rate", title or "待遇", [st.quote], body, sentence=st.index, at=m.start(),
-                             span=(m.start(), m.end())))
-        return out
-    # single rates
-    single = [
-        re.compile(rf"按(?:照)?(?P<base>[{_CJK}“”]{{2,30}}?)的\s*(?P<r>{_NUM})\s*%"),
-        re.compile(rf"按(?:照)?(?P<base>[{_CJK}“”]{{2,30}}?)(?P<r>{_NUM})\s*%的标准"),
-        re.compile(rf"(?:标准)?为(?P<base>[{_CJK}“”]{{2,30}}?)的\s*(?P<r>{_NUM})\s*(?P<x>倍)"),
-        re.compile(rf"(?:为|按(?:照)?)[{_CJK}]{{0,8}}?(?P<r>{_NUM})\s*个月的(?P<base>[{_CJK}“”]{{2,30}})"),
-        re.compile(rf"(?P<verb>预支|领取|发给|支付|返还)(?P<base>[{_CJK}“”]{{2,30}}?)的\s*(?P<r>{_NUM})\s*%"),
-    ]
-    seen: list[tuple[int, int]] = []
-    for i, pat in enumerate(single):
-        for m in pat.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in seen):
-                continue
-            base_text = m.group("base")
-            if i == 3:
-                base_text = re.split("发放|确定|计算|支付|计发|发给|执行", base_text)[0]
-            if i == 0 and re.search(r"[高低]于|超过|不足", text[max(0, m.start() - 12) : m.start()]):
-                continue
-            pct = i in (0, 1, 4)
-            rate = _dec(m.group("r")) / 100 if pct else _dec(m.group("r"))
-            seen.append((m.start(), m.end()))
-            tail = text[m.end() : m.end() + 16]
-            verb = re.match(rf"(?:的标准|的比例)?(缴纳|发放|确定|计发|支付|核定|返还|给予)([{_CJK}]{{2,14}})", tail)
-            named = verb and verb.group(1) in ("确定", "核定") and not subject_is_benefit(text[: m.start()])
+        label = dur if dur.endswith(("时间", "年限")) else f"{dur}时间"
+        times = {"param": self.book.param(label, "duration", m.group(2), aliases=[dur]),
+                 "max": _s(_dec(m.group("max"))), "quote": self.st.norm.orig_span(m.start("cap"), m.end("cap")).strip()}
+        self.add({"base": self.base(m.group(5)), "rate": "1", "times": times},
+                 _title_near(self.st, m.start(), m.start()), m.start(), m.end())
+        return True
+
+    def single(self) -> None:
+        """Each single rate: 按<base>的X%, 按<base>X%的标准, <base>的N倍, N个月的<base>, 预支<base>的X%."""
+        text = self.text
+        seen: list[tuple[int, int]] = []
+        for i, (pat, pct) in enumerate(self.SINGLE):
+            for m in pat.finditer(text):
+                if any(a < m.end() and m.start() < b for a, b in seen):
+                    continue
+                if i == 0 and re.search(r"[高低]于|超过|不足", text[max(0, m.start() - 12) : m.start()]):
+                    continue
+                base_text = m.group("base")
+                if i == 3:
+                    base_text = re.split("发放|确定|计算|支付|计发|发给|执行", base_text)[0]
+                rate = _dec(m.group("r")) / 100 if pct else _dec(m.group("r"))
+                seen.append((m.start(), m.end()))
+                title = self.title(m, base_text)
+                if title is None:
+                    continue
+                self.add({"base": self.base(base_text), "rate": _s(rate)}, title, m.start(), m.end())
+
+    def title(self, m: re.Match, base_text: str) -> str | None:
+        """城镇企业事业单位缴纳失业保险费 / 应当缴纳数额 (…确定X) / 预支<base> / the benefit near the rate;
+        None when the rate is of nothing anyone receives or pays (…的5%计算调剂金, …的1.5%提取经费)."""
+        text = self.text
+        verb = re.match(rf"(?:的标准|的比例)?(缴纳|发放|确定|计发|支付|核定|返还|给予)([{_CJK}]{{2,14}})", text[m.end() : m.end() + 16])
+        if verb and verb.group(1) == "缴纳":
             subject = re.match(rf"([{_CJK}“”]{{2,20}}?)(?:可以|可)?(?:按照|按|为|标准为|的标准为)", text[: m.start() + 3])
-            if verb and verb.group(1) == "缴纳":
-                who = subject.group(1) if subject else ""
-                title = f"{who}缴纳{verb.group(2)}"
-            elif named:
-                title = verb.group(2)
-            elif m.groupdict().get("verb"):
-                title = f"{m.group('verb')}{_clean_base(base_text)}"
-            else:
-                title = _title_near(st, m.start(), m.end())
-            add({"base": base_param(base_text), "rate": _s(rate)}, title, m.start(), m.end())
-    return out
+            return f"{subject.group(1) if subject else ''}缴纳{verb.group(2)}"
+        if verb and verb.group(1) in ("确定", "核定") and not subject_is_benefit(text[: m.start()]):
+            return verb.group(2)
+        if m.groupdict().get("verb"):
+            return f"{m.group('verb')}{_clean_base(base_text)}"
+        title = _title_near(self.st, m.start(), m.end())
+        return title if title.endswith(BENEFIT_HEADS) else None
 
 
 def subject_is_benefit(text: str) -> bool:
@@ -863,9 +908,6 @@ def _thresholds(st: _Sentence, book: _Book, spans: list[tuple[int, int]]) -> tup
         after_m = re.match(rf"(?:的)?([{_CJK}]{{0,10}})", text[m.end() : hi])
         after = after_m.group(1)
         after = re.split("的|并|且|和|及|、|或|就业后", after)[0] if not after.startswith("就业") else "就业"
-        if m.group("pre"):  # 开展不少于3个月的定向培训: the condition starts at its verb
-            near = m.start() - (2 if re.search(r"(?:开展|参加|签订|订立|连续|工作)$", text[:m.start()]) else 0)
-        narrow = st.norm.orig_span(near, m.end() + (after_m.start(1) + len(after) if after else 0)).strip()
         quote = st.norm.orig_span(lo, hi).strip()
         if unit == "%":
             ratio = re.search(rf"([{_CJK}]{{2,16}}?)比例(?:达到|占|不低于)?([{_CJK}]{{2,16}}?)的?\s*$", text[lo : m.start()])
@@ -877,13 +919,15 @@ def _thresholds(st: _Sentence, book: _Book, spans: list[tuple[int, int]]) -> tup
             pn = book.param(num if num.endswith("数") else f"{num}人数", "count", "人", aliases=[num], required=False)
             pd = book.param(den if den.endswith("数") else f"{den}人数", "count", "人", aliases=[den], required=False)
             book.parameters[pn]["part_of"] = pd
-            out.append({"ratio": [pn, pd], "phrase": phrase, "value": _s(value / 100),
-                        "label": quote, "quote": quote})
+            out.append({"ratio": [pn, pd], "phrase": phrase, "value": _s(value / 100), "label": quote, "quote": quote})
             continue
         verb = re.search(r"(带动|吸纳|招用|安置|签订|订立|开展|参加|连续工作|工作|经营|缴费|缴纳|培训)$", before)
         before = re.sub(r"(?:签订|订立|开展|参加)$", "", before)
+        # the noun the number counts: the verb's object after it (带动1人以上就业, 签订1年以上劳动合同),
+        # else the noun before it (用工在1000人以上, 距法定退休年龄不足5年)
+        use_after = bool(verb and after) or not _strip_lead(before)
         if unit in ("人", "名"):
-            noun = f"{verb.group(1)}{after}" if verb and after else _strip_lead(before)
+            noun = f"{verb.group(1)}{after}" if verb and after else _strip_lead(before) or after
             label = noun if noun.endswith("数") else f"{noun}人数"
             p = book.param(label, "count", "人", aliases=[noun], required=False)
         elif unit in ("元", "万元"):
@@ -893,21 +937,26 @@ def _thresholds(st: _Sentence, book: _Book, spans: list[tuple[int, int]]) -> tup
             if verb and after:
                 noun = after + ("期限" if after.endswith("合同") else "时长")
             elif verb and verb.group(1) not in ("签订", "订立"):
-                noun = f"{verb.group(1)}时间"
+                noun, use_after = f"{verb.group(1)}时间", False
             else:
                 noun = _strip_lead(before) or after
                 noun = noun if noun.endswith(("时间", "年限", "期限", "时长", "年龄")) else f"{noun}时间"
-            p = book.param(noun, "duration", unit, aliases=[noun, after] if after else [noun], required=False)
+            p = book.param(noun, "duration", unit, aliases=[noun], required=False)
         if len(book.parameters[p]["label"]) < 3:
             notes.append(quote)
             continue
+        if m.group("pre") and use_after:  # 开展不少于3个月的定向培训: the condition starts at its verb
+            near = m.start() - (len(verb.group(1)) if verb else 0)
+        end = m.end() + (after_m.start(1) + len(after) if use_after and after else 0)
+        narrow = st.norm.orig_span(near, end).strip()
         out.append({"param": p, "phrase": phrase, "value": _s(value), "label": narrow, "quote": narrow})
     return out, notes
 
 
 def _strip_lead(phrase: str) -> str:
     """The noun at the end of a phrase: 劳动密集型企业用工 → 用工; keeps short phrases whole."""
-    phrase = re.sub(r"^(?:可以对|可对|对于|对|凡|其中)", "", phrase)
+    phrase = re.split(r"的|对于|对|在|为|，", phrase)[-1] or phrase
+    phrase = re.sub(r"^(?:凡|其中|可)", "", phrase)
     words = _tokenizer().lcut(phrase)
     while len("".join(words)) > 8 and len(words) > 1:
         words = words[1:]
@@ -957,116 +1006,56 @@ def _deferrals_and_limits(doc: ParsedDocument, st: _Sentence, clause: Clause) ->
         out.append(_Proposal(clause, "eligibility_only", title, [st.quote], period=period, facts=facts,
                              sentence=st.index, at=0))
         return out
-    m = re.search(rf"([{_CJK}]{{2,24}}?)(?:自[^，。；]*?起)?(?:一般|原则上)?(?:最长|最多)?(?:不超过|不得超过|为)\s*({_NUM})\s*(个月|年|天|日)", text)
+    m = re.search(rf"([{_CJK}]{{2,24}}?)(?:自[^，。；]*?起)?(?:一般|原则上)?(?:最长|最多)?(?:不超过|不得超过|为)"
+                  rf"\s*({_NUM})\s*(个月|年|天|日)", text)
     if m and re.search(r"期|期限|时间|时长", m.group(1)):
         quote = st.norm.orig_span(*_fragment(text, m.start(), m.end())).strip()
         title = re.sub(r"^(?:其中|但|且|并)", "", m.group(1))
         out.append(_Proposal(clause, "eligibility_only", title,
-                             [st.quote], facts=[{"label": "最长期限", "value": f"{_s(_dec(m.group(2)))}{m.group(3)}", "quote": quote}],
+                             [st.quote],
+                             facts=[{"label": "最长期限", "value": f"{_s(_dec(m.group(2)))}{m.group(3)}", "quote": quote}],
                              sentence=st.index, at=m.start()))
     return out
 
 
 # ---------------------------------------------------------------- one clause
 def _draft_clause(doc: ParsedDocument, clause: Clause, book: _Book) -> list[_Proposal]:
+    """Every proposal of one clause: tiers and schedules over its sentences, then each sentence's amounts,
+    rates and thresholds, then the benefits it names without an amount, deferrals and duration limits."""
     sentences = _sentences(doc, clause)
-    props: list[_Proposal] = []
-    # tiers over consecutive sentences (达到30人及以上的，给予5万元；达到50人及以上的…)
-    tier_runs: list[list[tuple[re.Match, _Sentence]]] = []
-    for st in sentences:
-        items = _tier_items(st)
-        if items and tier_runs and tier_runs[-1][-1][1].index in (st.index - 1, st.index):
-            tier_runs[-1].extend(items)
-        elif items:
-            tier_runs.append(items)
-    taken: dict[int, list[tuple[int, int]]] = {}
-    for run in tier_runs:
-        for m, st in run:
-            taken.setdefault(st.index, []).append((m.start(), m.end()))
-        if len(run) < 2:
-            continue  # one such sentence is an amount with a threshold
-        first_st = run[0][1]
-        noun_m = re.search(rf"([{_CJK}]{{2,12}}?)(?:达到|满)\s*\d", first_st.text)
-        counted = noun_m.group(1).removeprefix("对") if noun_m else ""
-        lead = [st for st in sentences if st.index < first_st.index]
-        earlier = next((re.search(rf"根据([{_CJK}]{{2,16}}?人数)", st.text) for st in reversed(lead)
-                        if re.search(rf"根据([{_CJK}]{{2,16}}?人数)", st.text)), None)
-        label = earlier.group(1) if earlier else (counted if counted.endswith("数") else f"{counted}人数")
-        param = book.param(label, "count", "人", aliases=[w for w in (counted, label) if w])
-        tiers = [{"min": _s(_dec(m.group("n"))), "phrase": m.group("ph"), "amount": _s(_dec(m.group("amt"), m.group("sc"))),
-                  "quote": st.norm.orig_span(*_fragment(st.text, m.start(), m.end())).strip()} for m, st in run]
-        for t in tiers:  # the fragment of the amount, and the condition before it
-            pass
-        quotes = list(dict.fromkeys(st.quote for _, st in run))
-        title = _title_near(run[0][1], run[0][0].start("amt"), run[0][0].end())
-        named = [np for np in first_st.nps if np.a >= run[0][0].end()]
-        fuller = [(np, st) for st in lead for np in st.nps if not np.bare]
-        if (not named or named[0].bare) and fuller:
-            np, st0 = fuller[-1]
-            title = _qualify(np.text, st0.text, np.a)
-            quotes.insert(0, st0.quote)
-        tiers = _full_tier_quotes(run, tiers)
-        props.append(_Proposal(clause, "tiered", title, quotes, {"count": param, "per": "人", "tiers": tiers},
-                               sentence=first_st.index, at=run[0][0].start(),
-                               also=tuple({st.index for _, st in run} | {s.index for s in lead if s.quote in quotes})))
-    # schedules over a duration (满1年不足5年的，…最长为12个月；…)
-    sched = [(m, st) for st in sentences for m in _SCHEDULE.finditer(st.text)]
-    if len(sched) >= 2:
-        st0 = sched[0][1]
-        noun = _duration_noun(st0.text) or "缴费时间"
-        unit = sched[0][0].group("u")
-        param = book.param(noun, "duration", unit, aliases=_noun_variants(noun), required=False)
-        tiers = []
-        for m, st in sched:
-            frag = st.norm.orig_span(_fragment(st.text, m.start(), m.start())[0], m.end() + 0).strip()
-            tiers.append({"min": _s(_dec(m.group("lo"))), "phrase": "以上", "amount": _s(_dec(m.group("m"))), "quote": frag})
-        what = re.search(rf"(?:领取|享受)([{_CJK}]{{2,12}}?)的期限", st0.text)
-        title = f"{what.group(1)}领取期限" if what else f"{noun}对应期限"
-        quotes = list(dict.fromkeys(st.quote for _, st in sched))
-        rest = [st.quote for st in sentences if st.index > sched[-1][1].index and re.search(r"最长|合并计算", st.text)]
-        props.append(_Proposal(clause, "tiered", title, quotes,
-                               {"count": param, "per": unit, "unit": "个月", "tiers": tiers},
-                               sentence=st0.index, at=sched[0][0].start(), conditions=rest,
-                               also=tuple({st.index for _, st in sched} | {st.index for st in sentences if st.quote in rest})))
-        for m, st in sched:
-            taken.setdefault(st.index, []).append((m.start(), m.end()))
+    taken: dict[int, list[tuple[int, int]]] = {}  # sentence → spans a tier or schedule consumed
+    props = _tiered(sentences, book, clause, taken) + _schedule(sentences, book, clause, taken)
     for st in sentences:
         if PENALTY.search(st.text):
             continue
         spans = list(taken.get(st.index, []))
         found = _per_head(st, book, clause)
         spans += [p.span for p in found]
-        lists = _money_lists(st, book, clause)
-        found += [p for p in lists if not any(a <= p.at < b for a, b in spans)]
-        spans += [p.span for p in lists]
-        found += _single_amounts(st, clause, spans)
+        found += [p for p in _money_lists(st, book, clause) if not any(a <= p.at < b for a, b in spans)]
         spans += [p.span for p in found]
+        found += _single_amounts(st, clause, spans)
         if not any(st.index == p.sentence for p in props):
             found += _rates(st, book, clause)
         spans += [p.span for p in found]
-        # the single tier sentence: an amount with a threshold
         period = _period_of(doc, clause, st)
-        thresholds, notes = _thresholds(st, book, [s for s in spans if s not in [p.span for p in found if p.kind in ("fixed", "lump_cap")]])
+        thresholds, notes = _thresholds(st, book, spans)
         for p in found:
             p.who = _recipient(st.text, p.at + 1)
-            p.thresholds = [t for t in thresholds]
+            p.thresholds = list(thresholds)
             p.conditions = [c.strip() for c in EXCLUSIVE.findall(st.quote)] + [f"（未能编码的条件）{n}" for n in notes]
-            if period:
-                p.period = period
+            p.period = period
         props += found
-    # sentences naming a benefit without an amount, deferrals and duration limits
     claimed = {p.title for p in props}
     for st in sentences:
         if PENALTY.search(st.text) or any((p.sentence == st.index or st.index in p.also) and p.kind != "not_stated"
                                           for p in props):
             continue
-        named = _named_only(st, clause, claimed)
-        limits = [] if named else _deferrals_and_limits(doc, st, clause)
+        limits = _deferrals_and_limits(doc, st, clause)
+        named = [] if limits else _named_only(st, clause, claimed)
         for p in named + limits:
             p.period = p.period or _period_of(doc, clause, st)
-            thresholds, _notes = _thresholds(st, book, [])
             if p.kind == "not_stated":
-                p.thresholds = thresholds
+                p.thresholds = _thresholds(st, book, [])[0]
             p.conditions = [c.strip() for c in EXCLUSIVE.findall(st.quote)]
             p.who = _recipient(st.text, p.at + 1) if re.search("对|向", st.text) else ""
         props += named + limits
@@ -1074,21 +1063,78 @@ def _draft_clause(doc: ParsedDocument, clause: Clause, book: _Book) -> list[_Pro
     return props
 
 
-def _full_tier_quotes(run, tiers):
-    """A tier quotes its condition and its amount (对吸纳人数达到 30 人及以上的，可给予 5 万元的一次性奖励)."""
+def _tiered(sentences: list[_Sentence], book: _Book, clause: Clause,
+            taken: dict[int, list[tuple[int, int]]]) -> list[_Proposal]:
+    """达到30人及以上的，给予5万元；达到50人及以上的… over consecutive sentences: one tiered rule per run
+    (a single such sentence is left to be an amount with a threshold)."""
+    runs: list[list[tuple[re.Match, _Sentence]]] = []
+    for st in sentences:
+        items = [(m, st) for m in _TIER.finditer(st.text)]
+        if items and runs and runs[-1][-1][1].index in (st.index - 1, st.index):
+            runs[-1].extend(items)
+        elif items:
+            runs.append(items)
     out = []
-    for (m, st), t in zip(run, tiers):
-        lo = _fragment(st.text, m.start(), m.start())[0]
-        hi = _fragment(st.text, m.end(), m.end())[1]
-        t = dict(t, quote=st.norm.orig_span(lo, hi).strip())
-        out.append(t)
+    for run in (r for r in runs if len(r) >= 2):
+        for m, st in run:
+            taken.setdefault(st.index, []).append((m.start(), m.end()))
+        first = run[0][1]
+        noun_m = re.search(rf"([{_CJK}]{{2,12}}?)(?:达到|满)\s*\d", first.text)
+        counted = noun_m.group(1).removeprefix("对") if noun_m else ""
+        lead = [st for st in sentences if st.index < first.index]
+        # 根据吸纳脱贫劳动力人数给予阶梯性奖励。对吸纳人数达到…: the lead sentence names the count in full
+        earlier = next((m for st in reversed(lead) if (m := re.search(rf"根据([{_CJK}]{{2,16}}?人数)", st.text))), None)
+        label = earlier.group(1) if earlier else (counted if counted.endswith("数") else f"{counted}人数")
+        param = book.param(label, "count", "人", aliases=[w for w in (counted, label) if w])
+        tiers = []
+        for m, st in run:  # a tier quotes its condition and its amount
+            lo, hi = _fragment(st.text, m.start(), m.start())[0], _fragment(st.text, m.end(), m.end())[1]
+            tiers.append({"min": _s(_dec(m.group("n"))), "phrase": m.group("ph"),
+                          "amount": _s(_dec(m.group("amt"), m.group("sc"))),
+                          "quote": st.norm.orig_span(lo, hi).strip()})
+        quotes = list(dict.fromkeys(st.quote for _, st in run))
+        title = _title_near(first, run[0][0].start("amt"), run[0][0].end())
+        named = [np for np in first.nps if np.a >= run[0][0].end()]
+        fuller = [(np, st) for st in lead for np in st.nps if not np.bare]
+        if (not named or named[0].bare) and fuller:  # 一次性奖励 → the lead sentence's 阶梯性奖励
+            np, st0 = fuller[-1]
+            title = _qualify(np.text, st0.text, np.a)
+            quotes.insert(0, st0.quote)
+        out.append(_Proposal(clause, "tiered", title, quotes, {"count": param, "per": "人", "tiers": tiers},
+                             sentence=first.index, at=run[0][0].start(),
+                             also=tuple({st.index for _, st in run} | {s.index for s in lead if s.quote in quotes})))
     return out
+
+
+def _schedule(sentences: list[_Sentence], book: _Book, clause: Clause,
+              taken: dict[int, list[tuple[int, int]]]) -> list[_Proposal]:
+    """满1年不足5年的，领取…的期限最长为12个月；… : tiers over a duration yielding months."""
+    sched = [(m, st) for st in sentences for m in _SCHEDULE.finditer(st.text)]
+    if len(sched) < 2:
+        return []
+    for m, st in sched:
+        taken.setdefault(st.index, []).append((m.start(), m.end()))
+    st0 = sched[0][1]
+    noun = _duration_noun(st0.text) or "计算年限"
+    unit = sched[0][0].group("u")
+    param = book.param(noun, "duration", unit, aliases=_noun_variants(noun), required=False)
+    tiers = [{"min": _s(_dec(m.group("lo"))), "phrase": "以上", "amount": _s(_dec(m.group("m"))),
+              "quote": st.norm.orig_span(_fragment(st.text, m.start(), m.start())[0], m.end()).strip()}
+             for m, st in sched]
+    what = re.search(rf"(?:领取|享受)([{_CJK}]{{2,12}}?)的期限", st0.text)
+    title = f"{what.group(1)}领取期限" if what else f"{noun}对应期限"
+    quotes = list(dict.fromkeys(st.quote for _, st in sched))
+    # 重新就业后…合并计算，最长不超过24个月: said of the same schedule, kept as its condition
+    rest = [st.quote for st in sentences if st.index > sched[-1][1].index and re.search(r"最长|合并计算", st.text)]
+    return [_Proposal(clause, "tiered", title, quotes, {"count": param, "per": unit, "unit": "个月", "tiers": tiers},
+                      sentence=st0.index, at=sched[0][0].start(), conditions=rest,
+                      also=tuple({st.index for _, st in sched} | {st.index for st in sentences if st.quote in rest}))]
 
 
 def _raise_topups(props: list[_Proposal], sentences: list[_Sentence]) -> None:
     """由30%提高至50% and, in a later sentence, 已按30%…补发: the difference paid to those paid at the old rate."""
     for p in list(props):
-        raises = p.body.pop("_raises", None)
+        raises = p.raises
         if not raises:
             continue
         for st in sentences:
@@ -1096,7 +1142,7 @@ def _raise_topups(props: list[_Proposal], sentences: list[_Sentence]) -> None:
                 continue
             for group, old, new in raises:
                 if re.search(rf"已按\s*{re.escape(_s(old * 100))}\s*%", st.text):
-                    who = group or ""
+                    who = group if group and group not in p.title else ""
                     props.append(_Proposal(
                         p.clause, "rate", f"{who}{p.title}补发（由{_s(old * 100)}%提高至{_s(new * 100)}%的差额）",
                         [*p.quotes, st.quote], {"base": p.body["base"], "rate": _s(new), "minus_rate": _s(old)},
@@ -1193,15 +1239,22 @@ def _distinguish(props: list[_Proposal], book: _Book) -> None:
 
 
 def _dedupe(props: list[_Proposal]) -> list[_Proposal]:
+    """One proposal per clause, kind and numbers; a benefit named without an amount in several clauses is one
+    rule quoting each of them (由工伤保险基金支付一次性工伤医疗补助金 in two articles)."""
     out: list[_Proposal] = []
     seen: set[tuple] = set()
+    named: dict[str, _Proposal] = {}
     for p in props:
-        key = (p.clause.path, p.kind, p.numbers(), p.title if p.kind in ("not_stated", "eligibility_only") else "")
-        if key in seen and p.numbers():
+        if p.kind == "not_stated" and p.title in named and named[p.title].clause.path != p.clause.path:
+            first = named[p.title]
+            first.quotes += [{"clause": p.clause.path, "text": q} for q in p.quotes if isinstance(q, str)]
             continue
-        if key in seen and not p.numbers():
+        key = (p.clause.path, p.kind, p.numbers(), p.title if p.kind in NO_MONEY else "")
+        if key in seen:
             continue
         seen.add(key)
+        if p.kind == "not_stated":
+            named.setdefault(p.title, p)
         out.append(p)
     return out
 
@@ -1209,7 +1262,10 @@ def _dedupe(props: list[_Proposal]) -> list[_Proposal]:
 def _rule_dict(p: _Proposal, ids: set[str]) -> dict[str, Any]:
     title = p.title or p.clause.title or "规则"
     named = re.sub(r"（[^）]*）", "", title)  # the name without what tells same-named rules apart
-    base = slug(named) if re.search(rf"[{_CJK}]", named) else f"rule_{re.sub(r'[^a-z0-9]+', '_', p.clause.path.lower())}"
+    if re.search(rf"[{_CJK}]", named):
+        base = slug(named)
+    else:
+        base = f"rule_{re.sub(r'[^a-z0-9]+', '_', p.clause.path.lower())}"
     rid = base
     i = 2
     while rid in ids:
@@ -1256,6 +1312,7 @@ class Refusal:
 
     rule: dict[str, Any]
     reason: str
+    code: str = "rule_data_error"  # the loader's error code, e.g. rule_number_not_quoted
 
     @property
     def rule_id(self) -> str:
@@ -1280,7 +1337,7 @@ def check_draft(data: dict[str, Any], doc: ParsedDocument, *, name: str = "draft
         try:
             build_rulebook([(name, {**data, "rules": [rule]})], docs)
         except RuleDataError as exc:
-            refused.append(Refusal(rule, exc.message))
+            refused.append(Refusal(rule, exc.message, exc.code))
             continue
         kept.append(rule)
     out = {**data, "rules": kept}
