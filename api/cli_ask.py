@@ -144,5 +144,6 @@ def search_command(query, as_json, k, batch, unit, leader, section, doc_id) -> N
             if hit.leaders:
                 line.append(f"  领导：{'、'.join(hit.leaders)}", style="cyan")
             console.print(line)
-    if empty:
+    # one query without a result exits 1; a batch reports each line and exits 1 only when none found anything
+    if empty == len(queries):
         sys.exit(NO_RESULT_EXIT)
