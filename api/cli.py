@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from datetime import date
@@ -73,8 +74,10 @@ def index_build(force: bool, corpus_dir: Path | None, index_dir: Path | None, ch
     from index.store import build_index
 
     s = _settings(corpus_dir=corpus_dir, index_dir=index_dir, chroma_url=chroma_url)
+    if s.build_nice:
+        os.nice(s.build_nice)  # answers first when the build shares the serving machine's cores
     t0 = time.perf_counter()
-    embedder = load_embedder(s.embedding_model)
+    embedder = load_embedder(s.embedding_model, s.embedding_threads)
     from assistant.rules import load_rules
 
     manifest, built = build_index(

@@ -145,7 +145,7 @@ def eval_command(
         if embedder is None:
             from index.embed import load_embedder
 
-            embedder = load_embedder(settings.embedding_model)
+            embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
         systems += [(b, "baseline", b.description) for b in build_baselines(docs, embedder)]
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 
@@ -23,6 +24,7 @@ def serve_command(host: str | None, port: int | None, log_level: str) -> None:
     from api.logs import configure_logging
 
     settings = _settings(host=host, port=port)
+    sys.setswitchinterval(settings.switch_interval_s)
     configure_logging(getattr(logging, log_level.upper()), settings.log_path)
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"

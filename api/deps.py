@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import anyio
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
@@ -18,14 +23,19 @@ __all__ = [
     "get_settings",
     "get_assistant",
     "get_store",
+    "get_answer_workers",
+    "answer_in_worker",
     "get_rulebook",
     "require_staff",
     "SettingsDep",
     "AssistantDep",
     "StoreDep",
+    "AnswerWorkersDep",
     "RuleBookDep",
     "STAFF",
 ]
+
+T = TypeVar("T")
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="工作人员密钥（服务端设置了 staff_api_key 时必填）")
 
@@ -46,9 +56,30 @@ def get_store(request: Request) -> ConversationStore:
     return request.app.state.store
 
 
+async def get_answer_workers(request: Request) -> anyio.CapacityLimiter:
+    """The limiter of the threads that answer questions (created in the event loop, once per app)."""
+    state = request.app.state
+    limiter = getattr(state, "answer_workers", None)
+    if limiter is None:
+        settings: Settings = state.settings
+        limiter = state.answer_workers = anyio.CapacityLimiter(settings.answer_workers or os.cpu_count() or 1)
+    return limiter
+
+
+async def answer_in_worker(limiter: anyio.CapacityLimiter, fn: Callable[..., T], *args: Any) -> T:
+    """Run one answer's CPU-bound work in a worker thread, at most `limiter` of them at once.
+
+    Requests past the limit wait here, in the event loop, rather than as runnable threads: forty threads
+    sharing two cores and one interpreter lock made every lock hand-off (the conversation store's
+    writes above all) slower as the queue grew, until answers timed out.
+    """
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=limiter)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
+AnswerWorkersDep = Annotated[anyio.CapacityLimiter, Depends(get_answer_workers)]
 
 
 def get_rulebook(assistant: AssistantDep) -> RuleBook:

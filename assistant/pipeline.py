@@ -128,19 +128,27 @@ class IndexHandle:
         return snap.version, snap.search
 
     def snapshot(self) -> Snapshot:
+        """The version being served. A new ACTIVE is opened in a background thread; until it is ready,
+        requests keep the old snapshot rather than waiting for the open (seconds on a busy machine)."""
         now = time.monotonic()
         if self.poll_seconds and now - self._checked >= self.poll_seconds:
             self._checked = now
             name = active_version(self.index_dir)
-            if name and name != self._state.version.version:
-                with self._lock:
-                    if name != self._state.version.version:
-                        try:
-                            self._state = self._open(name)
-                            log.info("switched to index version %s", name)
-                        except Exception:  # a half-visible version or rules that do not fit it: keep the old
-                            log.exception("could not open index version %s; keeping %s", name, self._state.version.version)
+            if name and name != self._state.version.version and self._lock.acquire(blocking=False):
+                threading.Thread(target=self._switch, args=(name,), name=f"open-{name}", daemon=True).start()
         return self._state
+
+    def _switch(self, name: str) -> None:
+        """Open `name` and serve it; the lock is held from the request that noticed it until this ends."""
+        t0 = time.monotonic()
+        try:
+            if name != self._state.version.version:
+                self._state = self._open(name)
+                log.info("switched to index version %s (opened in %.2f s)", name, time.monotonic() - t0)
+        except Exception:  # a half-visible version or rules that do not fit it: keep the old
+            log.exception("could not open index version %s; keeping %s", name, self._state.version.version)
+        finally:
+            self._lock.release()
 
 
 class Assistant:
@@ -164,7 +172,7 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
-        embedder = embedder or load_embedder(settings.embedding_model)
+        embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_threads)
         handle = IndexHandle(
             settings.index_dir,
             embedder,

@@ -159,7 +159,7 @@ class ScopeRules:
     def warm(self, corpus_text: str) -> None:
         """Load jieba's general dictionary and build the tables for a version before it is served (at
         start-up, and by IndexHandle on a switch), not on a citizen's question."""
-        _pos_tokenizer().initialize()
+        _pos_tokenizer().tokenizer.initialize()  # once per process; POSTokenizer.initialize would re-read the tags
         self._tables(corpus_text)
 
 
@@ -188,7 +188,9 @@ _MAX_GRAM = 8
 _MAX_SOUND = 4
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _sound(text: str) -> tuple[str, ...]:
+    """Pinyin of a run; kept for the process, since a rebuilt version shares almost all of its runs."""
     from pypinyin import lazy_pinyin
 
     return tuple(lazy_pinyin(text))

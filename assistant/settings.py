@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     db_path: Path = REPO_ROOT / "data" / "policy_qa.sqlite3"
     log_path: Path | None = None
     embedding_model: str = Field(default_factory=default_model_path)
+    embedding_threads: int = Field(0, ge=0, description="torch threads for embedding; 0 = one per core, at most 4")
     chroma_url: str | None = Field(None, description="e.g. http://127.0.0.1:8001; None = embedded store")
     as_of: date | None = Field(None, description="pin 'today' for answers (tests, replays)")
 
@@ -54,6 +55,17 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(60, ge=1)
     rate_limit_burst: int = Field(20, ge=1)
     max_concurrent_requests: int = Field(16, ge=1)
+    switch_interval_s: float = Field(
+        0.001, gt=0, le=0.1, description="the server's sys.setswitchinterval: how soon a thread waiting for the"
+        " interpreter lock gets it. Python's 5 ms default made each of a query embedding's ~250 torch calls wait"
+        " that long behind a thread opening a new index version (answers took seconds during a switch)",
+    )
+    build_nice: int = Field(10, ge=0, le=19, description="`index build` lowers its own CPU priority by this much,"
+                            " so a build on the serving machine takes the cores answers leave idle")
+    answer_workers: int = Field(
+        0, ge=0, description="questions answered at once, in threads; admitted requests beyond wait their turn."
+        " 0 = one per CPU core (more threads than cores only contend for the interpreter lock)",
+    )
     request_timeout_s: float = Field(20.0, gt=0)
     staff_api_key: str | None = None
     host: str = "127.0.0.1"

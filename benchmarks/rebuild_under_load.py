@@ -572,7 +572,7 @@ def rebuild_figures(workdir: Path | None = None, *, embedder=None, seed_index: P
 
     t0 = time.monotonic()
     settings = Settings()
-    embedder = embedder or load_embedder(settings.embedding_model)
+    embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_threads)
     if seed_index is None and active_version(settings.index_dir):
         seed_index = settings.index_dir
     with tempfile.TemporaryDirectory(prefix="pqa-rebuild-", dir=workdir) as tmp:

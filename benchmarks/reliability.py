@@ -592,7 +592,7 @@ def main() -> int:
     from index.store import active_version
 
     settings = Settings()
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
     seed = settings.index_dir if active_version(settings.index_dir) else None
     inputs = load_bad_inputs()
 

@@ -35,7 +35,7 @@ class Embedder:
         return self.encode([text])[0]
 
 
-def load_embedder(model_path: str) -> Embedder:
+def load_embedder(model_path: str, threads: int = 0) -> Embedder:
     """Load a sentence-transformers model from a local folder; fail with the setting's name if absent."""
     # Offline by construction: this machine has no route to a model hub.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -51,7 +51,7 @@ def load_embedder(model_path: str) -> Embedder:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    torch.set_num_threads(threads or max(1, min(4, os.cpu_count() or 1)))
     model = SentenceTransformer(model_path, device="cpu")
     log.info("loaded embedding model %s", model_path)
     return Embedder(model, Path(model_path).name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -59,12 +60,22 @@ def document_terms(text: str) -> list[str]:
     return [t for t in terms if not re.search(r"[为和在中每最]", t)]
 
 
+@functools.lru_cache(maxsize=1)
+def _general_dictionary() -> tuple[dict[str, int], int]:
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base.FREQ, base.total
+
+
 class PolicyTokenizer:
     """Search-mode jieba cut (whole terms plus their parts), stopwords removed, NFKC-normalised."""
 
     def __init__(self, terms: list[str] | None = None, stopwords: set[str] | None = None) -> None:
         self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        # a copy of the general dictionary read once per process (marshal.load is ~1 s; every index
+        # version opened by a server needs its own tokenizer with its own added terms)
+        freq, total = _general_dictionary()
+        self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
         for term in terms or []:
             # a high frequency makes jieba keep the whole policy term as one token
             self._jieba.add_word(term, freq=200000)

@@ -11,10 +11,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from api.conversation import ChatRequest, ChatResponse, converse
-from api.deps import AssistantDep, SettingsDep, StoreDep
+from api.deps import AnswerWorkersDep, AssistantDep, SettingsDep, StoreDep, answer_in_worker
 from api.errors import INTERNAL_MESSAGE, ErrorDetail, error_responses
 from assistant.contract import Calculation, Citation, Validity
 
@@ -88,9 +87,10 @@ STREAM_EVENT_SCHEMA = {
 
 
 @router.post("/chat", response_model=ChatResponse, responses=error_responses(404))
-def chat(body: ChatRequest, assistant: AssistantDep, store: StoreDep, settings: SettingsDep) -> ChatResponse:
+async def chat(body: ChatRequest, assistant: AssistantDep, store: StoreDep, settings: SettingsDep,
+               workers: AnswerWorkersDep) -> ChatResponse:
     """回答一个问题（带引用、计算和时效）；session_id 为 null 时新建会话。"""
-    return converse(body, assistant, store, settings)
+    return await answer_in_worker(workers, converse, body, assistant, store, settings)
 
 
 @router.post(
@@ -101,10 +101,11 @@ def chat(body: ChatRequest, assistant: AssistantDep, store: StoreDep, settings: 
         **error_responses(404),
     },
 )
-async def chat_stream(body: ChatRequest, assistant: AssistantDep, store: StoreDep, settings: SettingsDep) -> StreamingResponse:
+async def chat_stream(body: ChatRequest, assistant: AssistantDep, store: StoreDep, settings: SettingsDep,
+                      workers: AnswerWorkersDep) -> StreamingResponse:
     """与 /api/chat 相同的回答，以服务器推送事件（SSE）逐段发送。"""
     # Session and question errors surface before the stream opens, as ordinary JSON errors.
-    result = await run_in_threadpool(converse, body, assistant, store, settings)
+    result = await answer_in_worker(workers, converse, body, assistant, store, settings)
     return StreamingResponse(
         _events(result),
         media_type="text/event-stream",

@@ -17,10 +17,9 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from api.conversation import check_question
-from api.deps import AssistantDep, SettingsDep
+from api.deps import AnswerWorkersDep, AssistantDep, SettingsDep, answer_in_worker
 from api.errors import RequestRejected, error_responses
 from api.routes.chat import split_for_stream
 from api.storage import new_token
@@ -137,12 +136,13 @@ def models() -> ModelList:
     response_model=ChatCompletion,
     responses={200: {"description": _SSE_DESCRIPTION, "content": {"text/event-stream": {"schema": CHUNK_EVENT_SCHEMA}}}},
 )
-async def chat_completions(body: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep) -> Any:
+async def chat_completions(body: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep,
+                           workers: AnswerWorkersDep) -> Any:
     """OpenAI Chat Completions 兼容接口：最后一条 user 消息为问题。"""
     questions = _user_texts(body.messages)
     for i, q in enumerate(questions):
         check_question(q, settings, field=f"messages.{i}.content")
-    answer = await run_in_threadpool(_answer, assistant, settings, questions)
+    answer = await answer_in_worker(workers, _answer, assistant, settings, questions)
     completion_id = "chatcmpl-" + new_token()
     created = int(time.time())
     extra = _extra(answer)
