@@ -67,7 +67,7 @@ def converse(body: ChatRequest, assistant: Assistant, store: ConversationStore, 
     answer = assistant.ask(body.question, session=state, as_of=body.as_of)
     answer_id = new_token()
     # the store masks ID-card and phone numbers in everything it writes (question, answer, state)
-    store.update_slots(session_id, state.to_dict())
+    store.update_slots(session_id, state.to_dict(), context=[body.question])
     store.add_turn(
         session_id,
         body.question,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import anyio
-
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from api.errors import NotReady, Unauthorized
+from api.errors import Forbidden, NotReady, Unauthorized
+from api.guards import is_loopback_request
 from api.storage import ConversationStore
 from assistant.pipeline import Assistant
 from assistant.rules import RuleBook
@@ -27,6 +28,7 @@ __all__ = [
     "answer_in_worker",
     "get_rulebook",
     "require_staff",
+    "staff_access_line",
     "SettingsDep",
     "AssistantDep",
     "StoreDep",
@@ -37,7 +39,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="工作人员密钥（服务端设置了 staff_api_key 时必填）")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
+                        description="工作人员密钥（服务端设置了 staff_api_key 时必填；未设置时工作人员接口只对本机开放）")
 
 
 def get_settings(request: Request) -> Settings:
@@ -91,13 +94,29 @@ def get_rulebook(assistant: AssistantDep) -> RuleBook:
 RuleBookDep = Annotated[RuleBook, Depends(get_rulebook)]
 
 
-def require_staff(settings: SettingsDep, key: Annotated[str | None, Security(_api_key)] = None) -> None:
-    """Staff endpoints need the key when one is configured; compared in constant time."""
+def require_staff(request: Request, settings: SettingsDep,
+                  key: Annotated[str | None, Security(_api_key)] = None) -> None:
+    """Staff endpoints need the key when one is configured (compared in constant time); with none
+    configured they answer only requests from this machine that no proxy forwarded."""
     expected = settings.staff_api_key
     if not expected:
+        if not is_loopback_request(request.scope):
+            raise Forbidden("未设置工作人员密钥（POLICY_QA_STAFF_API_KEY）时，工作人员接口只对本机开放。",
+                            code="staff_loopback_only")
         return
     if key is None or not secrets.compare_digest(key.encode("utf-8", "replace"), expected.encode("utf-8")):
         raise Unauthorized("需要有效的工作人员 API 密钥（请求头 X-API-Key）。")
+
+
+def staff_access_line(settings: Settings) -> tuple[int, str]:
+    """(log level, the one start-up line that says how the staff endpoints are protected)."""
+    if settings.staff_api_key:
+        return logging.INFO, "staff endpoints (/api/search, /api/documents, /api/rules, /api/calc, /api/match) " \
+                             "require the X-API-Key header (POLICY_QA_STAFF_API_KEY is set)"
+    level = logging.INFO if settings.host in ("127.0.0.1", "localhost", "::1") else logging.WARNING
+    return level, ("staff endpoints answer loopback clients only: POLICY_QA_STAFF_API_KEY is not set, so requests "
+                   f"from other machines or through a proxy get 403 (listening on {settings.host}); set a key to "
+                   "use the console from elsewhere")
 
 
 #: `dependencies=STAFF` on a router or route

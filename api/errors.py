@@ -7,6 +7,7 @@ and re-raise. Errors of the HTTP face itself live here too:
 PolicyQAError (index.errors)
 ├── NotFound           404  a document or clause that does not exist
 ├── Unauthorized       401  the staff key is set and the request lacks it
+├── Forbidden          403  no staff key is set and the request does not come from this machine
 ├── NotReady           503  the model and index are still loading (or failed to load)
 └── RequestRejected    422  a well-formed request the service will not take (question too long, calc input)
 
@@ -41,6 +42,7 @@ __all__ = [
     "ErrorBody",
     "NotFound",
     "Unauthorized",
+    "Forbidden",
     "NotReady",
     "RequestRejected",
     "STATUS_BY_ERROR",
@@ -77,6 +79,10 @@ class Unauthorized(PolicyQAError):
     code = "unauthorized"
 
 
+class Forbidden(PolicyQAError):
+    code = "forbidden"
+
+
 class NotReady(PolicyQAError):
     code = "not_ready"
 
@@ -97,6 +103,7 @@ STATUS_BY_ERROR: tuple[tuple[type[PolicyQAError], int], ...] = (
     (UnknownSession, 404),
     (UnknownAnswer, 404),
     (Unauthorized, 401),
+    (Forbidden, 403),
     (RequestRejected, 422),
     (QuestionRejected, 422),
     (ParamError, 422),
@@ -244,7 +251,8 @@ def install_error_handlers(app: FastAPI) -> None:
 _DESCRIPTIONS = {
     400: "请求体不是有效的 JSON",
     401: "缺少或错误的 API 密钥",
-    403: "跨域来源不在允许列表中",
+    403: "跨域来源不在允许列表中，或未设置工作人员密钥时从其他机器访问工作人员接口",
+    408: "请求内容未在限定时间内传完（见 body_timeout_s）",
     404: "资源不存在",
     413: "请求体超过大小限制",
     422: "请求字段无效（消息指明字段）",
@@ -261,7 +269,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 # What the guards can answer on any API route, whatever the handler does.
-COMMON_ERROR_RESPONSES = error_responses(400, 403, 413, 422, 429, 500, 503, 504)
+COMMON_ERROR_RESPONSES = error_responses(400, 403, 408, 413, 422, 429, 500, 503, 504)
 
 
 def dumps(value: Any) -> bytes:

@@ -1,5 +1,5 @@
-"""Pure-ASGI guards around the app: request id and access log, CORS, rate and concurrency limits,
-per-request timeout and body size limit.
+"""Pure-ASGI guards around the app: request id and access log, CORS, rate limit, body deadline and
+size limit, concurrency limits (overall and per client), per-request timeout, relative redirects.
 
 Pure ASGI rather than `BaseHTTPMiddleware`, because that wrapper buffers and re-threads streaming
 responses and runs the app in another task (so context variables such as the request id do not
@@ -7,17 +7,22 @@ reach the handler). Each guard answers with the API's error JSON itself, before 
 request, so a refused request costs no model time.
 
 Outermost first (as `install_guards` stacks them):
-    RequestContext    X-Request-ID in and out, security headers, one structured access-log line
+    RequestContext    X-Request-ID in and out (a client's id that carries a personal number is replaced),
+                      security headers, one structured access-log line
+    RelativeRedirects a Location built from a Host header outside `public_hosts` loses its scheme and host
     CorsGuard         allow-listed origins for the citizen API; 403 JSON for any other foreign origin
     RateLimit         token bucket per client address on /api and /v1; 429 with Retry-After
-    ConcurrencyLimit  at most N API requests in flight; 503 with Retry-After instead of a queue
+    BodyGate          the whole body read under its own deadline (408) and size limit (413) before the
+                      request may take a slot, so a client that trickles its body holds none
+    ConcurrencyLimit  at most N API requests in flight (503 with Retry-After instead of a queue), and at
+                      most a share of them per client address (429 with Retry-After)
     Timeout           a request that runs past the limit gets 504 (or its stream is cut)
-    BodyLimit         413 as soon as Content-Length or the bytes received pass the limit
     CatchAll          an exception no handler expected: 500 JSON in Chinese, masked traceback in the log
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import re
@@ -25,6 +30,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 from starlette.datastructures import Headers, MutableHeaders
@@ -32,19 +38,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import INTERNAL_MESSAGE, dumps, error_json
 from api.logs import request_id_var
+from assistant.privacy import identifier_has_pii
 
 __all__ = [
     "RequestContext",
+    "RelativeRedirects",
     "CorsGuard",
     "RateLimit",
+    "BodyGate",
     "ConcurrencyLimit",
     "Timeout",
-    "BodyLimit",
     "CatchAll",
     "TokenBucket",
     "CSP",
     "install_guards",
     "is_api_path",
+    "is_loopback_request",
+    "client_share",
 ]
 
 access_log = logging.getLogger("policy_qa.access")
@@ -73,8 +83,32 @@ _BUCKET_IDLE_S = 600.0
 _MAX_BUCKETS = 10_000
 
 
+# A reverse proxy on this machine makes every client look local; a request that says it was forwarded is not.
+_FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip", "x-forwarded-host", "via")
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith("/api/") or path.startswith("/v1/") or path in ("/api", "/v1")
+
+
+def is_loopback_request(scope: Scope) -> bool:
+    """True when the socket peer is this machine (127.0.0.0/8, ::1) and no proxy forwarded the request."""
+    client = scope.get("client")
+    try:
+        address = ipaddress.ip_address(client[0]) if client else None
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address is None or not address.is_loopback:
+        return False
+    headers = Headers(scope=scope)
+    return not any(name in headers for name in _FORWARDING_HEADERS)
+
+
+def client_share(limit: int, share: float) -> int:
+    """Slots one client address may hold: `share` of `limit`, at least one."""
+    return max(1, math.floor(limit * share))
 
 
 async def send_error(send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
@@ -98,7 +132,10 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         incoming = Headers(scope=scope).get("x-request-id", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        # a client-chosen id is logged with every line of its request: one that carries a phone or
+        # ID-card number (even glued to letters) is replaced, never masked in place
+        usable = _REQUEST_ID.match(incoming) and not identifier_has_pii(incoming)
+        request_id = incoming if usable else secrets.token_hex(8)
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         path: str = scope.get("path", "")
@@ -144,6 +181,42 @@ class RequestContext:
                 },
             )
             request_id_var.reset(token)
+
+
+# ---------------------------------------------------------------- redirects
+class RelativeRedirects:
+    """A Location that names the request's own Host is cut to its path, unless that host is allow-listed.
+
+    Starlette builds absolute redirect URLs (the trailing-slash redirect, `url_for`) from the Host
+    header, which the client writes: a forged Host would send the next request, or a cached redirect,
+    to another site. A relative Location (RFC 9110) reaches the same place on whatever host the client
+    used; hosts in `public_hosts` keep absolute URLs.
+    """
+
+    def __init__(self, app: ASGIApp, public_hosts: list[str]) -> None:
+        self.app = app
+        self.public_hosts = {h.strip().lower() for h in public_hosts if h.strip()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = (Headers(scope=scope).get("host") or "").lower()
+        if host in self.public_hosts:
+            await self.app(scope, receive, send)
+            return
+
+        async def relative_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                location = headers.get("location")
+                if location:
+                    parts = urlsplit(location)
+                    if parts.netloc and (not host or parts.netloc.lower() == host):
+                        headers["location"] = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+            await send(message)
+
+        await self.app(scope, receive, relative_send)
 
 
 # ---------------------------------------------------------------- CORS
@@ -265,25 +338,37 @@ class RateLimit:
 
 # ---------------------------------------------------------------- concurrency
 class ConcurrencyLimit:
-    """At most `limit` API requests in flight; beyond that answer 503 at once rather than queue.
+    """At most `limit` API requests in flight, and at most `per_client` of them from one client address.
 
-    A queue in front of a CPU-bound model only turns overload into timeouts for everybody; a quick
-    503 with Retry-After lets clients back off and keeps latency flat for the requests admitted.
+    Beyond the limit the answer is 503 at once rather than a queue: a queue in front of a CPU-bound model
+    only turns overload into timeouts for everybody; a quick 503 with Retry-After lets clients back off
+    and keeps latency flat for the requests admitted. A client at its own share gets 429: one address
+    firing as many requests as there are slots cannot shut everyone else out. The slot is taken only
+    here, after `BodyGate` has the whole body, so a client that sends slowly holds none meanwhile.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, per_client: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.per_client = per_client or limit
         self.active = 0
+        self.by_client: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_api_path(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
+        client = scope.get("client")
+        key = client[0] if client else "-"
+        if self.by_client.get(key, 0) >= self.per_client:
+            await send_error(send, 429, "too_many_concurrent", "您同时发出的请求过多，请等前面的回答返回后再试。",
+                             {"Retry-After": "1"})
+            return
         if self.active >= self.limit:
             await send_error(send, 503, "overloaded", "服务繁忙，请稍后再试。", {"Retry-After": "1"})
             return
         self.active += 1
+        self.by_client[key] = self.by_client.get(key, 0) + 1
         held = True
 
         def release() -> None:
@@ -291,6 +376,11 @@ class ConcurrencyLimit:
             if held:
                 held = False
                 self.active -= 1
+                left = self.by_client[key] - 1
+                if left:
+                    self.by_client[key] = left
+                else:
+                    del self.by_client[key]
 
         async def releasing_send(message: Message) -> None:
             await send(message)
@@ -358,58 +448,71 @@ class Timeout:
             raise failure[0]
 
 
-# ---------------------------------------------------------------- body size
-class _BodyTooLarge(Exception):
-    pass
+# ---------------------------------------------------------------- body
+class BodyGate:
+    """The whole request body read before the request goes on, within `seconds` and `max_bytes`.
 
+    Everything inside (the concurrency slots, the request timeout, the handler) sees a request whose
+    body has arrived: a client that trickles its body, or promises more bytes than it sends (a lying
+    Content-Length), holds no slot while it dawdles and is answered 408 when the body deadline passes.
+    413 as soon as Content-Length or the bytes received pass the limit; 400 for a Content-Length that
+    is not a number. Both 408 and 413 close the connection (the rest of the body is never read).
+    Bodies are small (`max_body_bytes`, 64 KB by default), so holding one in memory costs nothing.
+    """
 
-class BodyLimit:
-    """413 before more than `max_bytes` of a request body is read."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, seconds: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        message_text = f"请求内容过大：最多 {self.max_bytes // 1024} KB。"
+        too_large = f"请求内容过大：最多 {self.max_bytes // 1024} KB。"
+        close = {"Connection": "close"}
         length = Headers(scope=scope).get("content-length")
         if length is not None:
             if not length.strip().isdigit():
-                await send_error(send, 400, "bad_request", "请求头 Content-Length 无效。")
+                await send_error(send, 400, "bad_request", "请求头 Content-Length 无效。", close)
                 return
             if int(length) > self.max_bytes:
-                await send_error(send, 413, "payload_too_large", message_text)
+                await send_error(send, 413, "payload_too_large", too_large, close)
                 return
-        state = {"received": 0, "too_large": False, "started": False}
+        chunks: list[bytes] = []
+        received = 0
+        complete = False
+        with anyio.move_on_after(self.seconds):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # the client has gone: nobody to answer
+                body = message.get("body", b"")
+                received += len(body)
+                if received > self.max_bytes:
+                    await send_error(send, 413, "payload_too_large", too_large, close)
+                    return
+                chunks.append(body)
+                if not message.get("more_body", False):
+                    complete = True
+                    break
+        if not complete:
+            log.info("request body incomplete after %.1f s", self.seconds,
+                     extra={"path": scope.get("path"), "bytes_received": received, "content_length": length})
+            await send_error(send, 408, "body_timeout",
+                             f"请求内容未在 {self.seconds:g} 秒内传完，连接已关闭，请重新发送。", close)
+            return
+        body = b"".join(chunks)
+        replayed = False
 
-        async def counting_receive() -> Message:
-            if state["too_large"]:
-                raise _BodyTooLarge()
-            message = await receive()
-            if message["type"] == "http.request":
-                state["received"] += len(message.get("body", b""))
-                if state["received"] > self.max_bytes:
-                    state["too_large"] = True
-                    raise _BodyTooLarge()
-            return message
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: the disconnect, when it comes
 
-        async def guarded_send(message: Message) -> None:
-            if state["too_large"]:
-                return  # whatever the app makes of the aborted read, the answer is 413
-            if message["type"] == "http.response.start":
-                state["started"] = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, guarded_send)
-        except Exception:
-            if not state["too_large"]:
-                raise
-        if state["too_large"] and not state["started"]:
-            await send_error(send, 413, "payload_too_large", message_text)
+        await self.app(scope, replay, send)
 
 
 # ---------------------------------------------------------------- last resort
@@ -446,9 +549,11 @@ class CatchAll:
 def install_guards(app: Any, settings: Any) -> None:
     """Stack the guards on a Starlette/FastAPI app; `add_middleware` puts the last one added outermost."""
     app.add_middleware(CatchAll)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Timeout, seconds=settings.request_timeout_s)
-    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
+                       per_client=client_share(settings.max_concurrent_requests, settings.max_client_share))
+    app.add_middleware(BodyGate, max_bytes=settings.max_body_bytes, seconds=settings.body_timeout_s)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(CorsGuard, origins=list(settings.cors_origins))
+    app.add_middleware(RelativeRedirects, public_hosts=list(settings.public_hosts))
     app.add_middleware(RequestContext)

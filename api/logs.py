@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from assistant.privacy import redact
+
 __all__ = ["configure_logging", "request_id_var", "JsonFormatter"]
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -24,7 +26,9 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+            # added here, after RedactingFilter has run: masked here too (RequestContext already
+            # replaces a client's id that carries a personal number; this covers any other setter)
+            "request_id": redact(str(getattr(record, "request_id", None) or request_id_var.get())),
         }
         for key, value in record.__dict__.items():
             if key not in _RESERVED and key not in payload and not key.startswith("_"):

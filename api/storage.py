@@ -18,6 +18,8 @@ Durability and concurrency choices:
 
 Privacy: every text that reaches a statement goes through `assistant.privacy` first (questions, answer
 JSON, slots, feedback comments), so no ID-card or mobile number is ever written to the file or its WAL.
+Numbers in the JSON keep their type (an amount stays a number); one the question names as a phone or ID
+is stored as null. Ids a client sends (session, answer) are only looked up, never written.
 
 Expiry: a session not seen for `ttl_seconds` is treated as missing; `purge_expired` deletes it with its
 turns and their feedback (foreign keys cascade).
@@ -35,7 +37,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -211,11 +213,12 @@ def _clean(text: str) -> str:
     return redact(text)
 
 
-def _clean_json(value: Any) -> str:
-    # Masking the values first catches PII a JSON escape would hide (ensure_ascii, \uff11…);
-    # masking the JSON text after it is the belt to those braces.
-    text = json.dumps(redact_value(value), ensure_ascii=False, default=str, sort_keys=True)
-    return _clean(text)
+def _clean_json(value: Any, context: Iterable[str] = ()) -> str:
+    """JSON text as it may be stored: every string masked, numbers kept as numbers (see `redact_value`)."""
+    # Masking the values, not the JSON text: the text pass would read an 11-digit amount in the JSON
+    # as a phone and write a mask where a number was, changing the stored value's type.
+    text = json.dumps(redact_value(value, context=context), ensure_ascii=False, default=str, sort_keys=True)
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 # --- the store --------------------------------------------------------------------------------------
@@ -337,10 +340,14 @@ class ConversationStore:
             slots=json.loads(row[3]),
         )
 
-    def update_slots(self, session_id: str, slots: dict[str, Any]) -> None:
-        """Replace the session's slots (PII masked); raise UnknownSession when unknown or expired."""
+    def update_slots(self, session_id: str, slots: dict[str, Any], *, context: Iterable[str] = ()) -> None:
+        """Replace the session's slots (PII masked); raise UnknownSession when unknown or expired.
+
+        `context`: the text the slots were read from (the question), so a number it names as someone's
+        phone or ID is withheld from the slots too.
+        """
         now = self._clock()
-        slots_json = _clean_json(slots)
+        slots_json = _clean_json(slots, context)
         with self._write() as conn:
             if self._live_session(conn, session_id, now) is None:
                 raise UnknownSession()
@@ -368,7 +375,8 @@ class ConversationStore:
         """
         now = self._clock()
         answer_id = answer_id or new_token()
-        row = (answer_id, session_id, _iso(now), _clean(question), _clean_json(answer), status, intent, index_version)
+        row = (answer_id, session_id, _iso(now), _clean(question), _clean_json(answer, [question]), status, intent,
+               index_version)
         with self._write() as conn:
             if self._live_session(conn, session_id, now) is None:
                 raise UnknownSession()

@@ -1,4 +1,9 @@
-"""Find and mask personal data citizens type into the chat: resident ID-card numbers and mobile numbers.
+"""Find and mask personal data: resident ID-card numbers and mobile numbers, in every common written form.
+
+This is the one PII module of policy-qa: the conversation store passes every string it writes through
+`redact` / `redact_value`, `RedactingFilter` rewrites every log record before any handler formats it,
+the JSON log formatter masks the request id, and the HTTP face asks `identifier_has_pii` before it
+uses an id a client chose (X-Request-ID), replacing such an id rather than logging it.
 
 What counts as personal data here, and why:
 
@@ -7,17 +12,32 @@ What counts as personal data here, and why:
   an ISO 7064 MOD 11-2 check character (0-9 or X). The 15-digit numbers issued before 1999 (region code,
   YYMMDD in the 1900s, sequence) are also matched. Requiring a valid province, a real date and the check
   digit is what keeps amounts, counts and document numbers (文号) from being mistaken for IDs.
-- **Mobile numbers only**: 11 digits starting 13–19, optionally prefixed +86 / 0086 / 86, optionally
-  grouped 3-4-4 with spaces or hyphens. Landlines (0351-4567890) and service numbers (12333, 12345) are
-  *not* masked: the policy documents and the answers publish them so citizens can call the office, and a
-  landline says nothing about the person typing it.
+- **Mobile numbers only**: 11 digits starting 13–19. Landlines (0351-4567890) and service numbers
+  (12333, 12345) are *not* masked: the policy documents and the answers publish them so citizens can
+  call the office, and a landline says nothing about the person typing it.
 
-A number is only matched when it is not part of a longer run of digits or Latin letters (so a 20-digit
-account number or `ABC13812345678` stays as typed) and not the integer part of a decimal.
+Written forms. A number is read as a chain of digit groups joined by short links: one or two spaces,
+or one of ``- . / ·`` with a space either side, or a closing bracket (``(138)1234-5678``, ``(+86)…``).
+A run of groups is an ID when its digits are a valid ID and every group has at least two characters
+(``110105 19491231 002X``, ``1101 0519 4912 3100 2X``); it is a mobile when its 11 digits are grouped
+as people group them (11, 3-8, 7-4, 3-4-4, 4-3-4, 4-4-3, 3-3-5), optionally after a country code:
+``+86`` / ``0086`` / ``(+86)`` / ``86-`` / ``86`` glued to the number. So ``138-12345-678`` is not a
+mobile, and neither is any part of a longer punctuated number (``13812345678.50``, ``0.13812345678``,
+``138-1234-5678-9``): a run whose neighbour across a ``- . /`` link is not itself a personal number
+belongs to something else. A number glued to Latin letters (``ABC13812345678``) is not matched.
 
-Full-width forms (１３８…, ＋８６, Ｘ), other Unicode decimal digits, the ideographic space and Unicode
-dashes are folded to ASCII *for detection only*; each folds to exactly one character, so match offsets
-point into the original text and `redact` masks the span as the citizen typed it.
+Amounts. An ungrouped 11-digit run followed by a unit of money (元, 块, 万, 亿, …) or preceded by a
+currency sign (¥, ￥, RMB, 人民币) is an amount, not a mobile: ``13800000000元`` stays as written —
+unless a word for a phone comes right before it (手机, 电话, 号码, 联系, …: ``手机：13812345678元旦前``).
+
+Full-width forms (１３８…, ＋８６, （）, Ｘ), other Unicode decimal digits, the ideographic space and
+Unicode dashes are folded to ASCII *for detection only*; each folds to exactly one character, so match
+offsets point into the original text and `redact` masks the span as the citizen typed it.
+
+Structured values (`redact_value`): strings are masked; numbers keep their type and value, except a
+number whose digits the same value's (or the given context's) text shows to be an ID-card or mobile
+number, which is withheld as null. So an amount stays a number, and a phone parsed as a quantity
+does not reach the disk.
 
 Logging: attach `RedactingFilter` to every handler (handler filters see records propagated from child
 loggers; logger filters do not). The filter rewrites the record in place, so later handlers get the
@@ -31,6 +51,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 __all__ = [
@@ -44,6 +65,8 @@ __all__ = [
     "redact",
     "redact_value",
     "contains_pii",
+    "personal_numbers",
+    "identifier_has_pii",
     "is_valid_id_card",
     "id_check_char",
     "RedactingFilter",
@@ -101,16 +124,17 @@ class _AsciiFold(dict):
 
 _FOLD_TABLE = _AsciiFold()
 
-# Boundaries: not glued to another ASCII letter/digit, and not the integer part of a decimal (1.5, 3.0).
-_BEFORE = r"(?<![0-9A-Za-z])(?<![0-9]\.)"
-_AFTER = r"(?![0-9A-Za-z])(?!\.[0-9])"
-_ID_RE = re.compile(_BEFORE + r"(?:[0-9]{17}[0-9Xx]|[0-9]{15})" + _AFTER)
-_PHONE_RE = re.compile(
-    _BEFORE
-    + r"(?:(?:\+|00)?86[ -]?|\((?:\+|00)?86\)[ -]?)?"  # country code, optionally bracketed
-    + r"1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}"
-    + _AFTER
-)
+# A digit group; a check character X belongs to the group it ends when no letter or digit follows.
+_GROUP_RE = re.compile(r"[0-9]+(?:[Xx](?![0-9A-Za-z]))?")
+# Links that join two groups of one written number (on the folded text).
+_SOFT_LINK = re.compile(r"[ \t]{1,2}|[ \t]?\)[ \t]?-?[ \t]?")
+_HARD_LINK = re.compile(r"[ \t]?[-./\u00b7][ \t]?")
+_MOBILE_SPLITS = frozenset({(11,), (3, 8), (7, 4), (3, 4, 4), (4, 3, 4), (4, 4, 3), (3, 3, 5)})
+_MAX_NUMBER_CHARS = 18  # the longest personal number: an 18-character ID (0086 + 11 digits is 15)
+_MONEY_AFTER = ("元", "圆", "块", "万", "亿", "角", "美元", "港元", "欧元")
+_MONEY_BEFORE = ("¥", "￥", "$", "RMB", "CNY", "人民币")
+_PHONE_CUES = ("手机", "手机号", "电话", "号码", "联系方式", "联系", "致电", "回电", "拨打", "tel", "phone", "mobile")
+_LETTERS_BUT_X = re.compile(r"[A-WYZa-wyz]")
 _ANY_DIGIT = re.compile(r"\d")  # Unicode \d: also full-width and other scripts' digits
 
 
@@ -147,25 +171,147 @@ def is_valid_id_card(number: str, today: date | None = None) -> bool:
     return int(number[:2]) in PROVINCE_CODES and _real_birth_date(*birth, today) and check_ok
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    start: int
+    end: int
+    text: str
+
+
+def _chains(folded: str) -> list[tuple[list[_Group], list[str]]]:
+    """Runs of digit groups joined by links: (groups, link kinds between them: "soft" / "hard")."""
+    chains: list[tuple[list[_Group], list[str]]] = []
+    groups: list[_Group] = []
+    links: list[str] = []
+    for m in _GROUP_RE.finditer(folded):
+        g = _Group(m.start(), m.end(), m.group().upper())
+        if groups:
+            gap = folded[groups[-1].end : g.start]
+            kind = "soft" if _SOFT_LINK.fullmatch(gap) else "hard" if _HARD_LINK.fullmatch(gap) else None
+            if kind is not None and not groups[-1].text.endswith("X"):
+                groups.append(g)
+                links.append(kind)
+                continue
+            chains.append((groups, links))
+        groups, links = [g], []
+    if groups:
+        chains.append((groups, links))
+    return chains
+
+
+def _country_code(groups: list[_Group], folded: str) -> tuple[int, tuple[int, ...]] | None:
+    """(digits of the code, group sizes of the rest) when the run opens with +86 / 0086 / (86) / 86-, else None."""
+    first = groups[0].text
+    before = folded[groups[0].start - 1] if groups[0].start else ""
+    if first in ("86", "0086") and len(groups) > 1:
+        gap = folded[groups[0].end : groups[1].start]
+        if first == "0086" or before in "+(" or "-" in gap or ")" in gap:
+            return len(first), tuple(len(g.text) for g in groups[1:])
+        return None
+    for code in ("0086", "86"):
+        if first.startswith(code) and len(first) > len(code):
+            return len(code), (len(first) - len(code),) + tuple(len(g.text) for g in groups[1:])
+    return None
+
+
+def _is_amount(folded: str, start: int, end: int) -> bool:
+    after = folded[end:].lstrip(" ")
+    before = folded[:start].rstrip(" ")
+    if before.rstrip(":：是为").rstrip(" ").lower().endswith(_PHONE_CUES):
+        return False  # "手机：13812345678元旦前能办吗" is still a phone number
+    return after.startswith(_MONEY_AFTER) or before.endswith(_MONEY_BEFORE)
+
+
+def _kind_of(groups: list[_Group], folded: str, today: date) -> str | None:
+    """ID_CARD, PHONE or None for one run of groups."""
+    chars = "".join(g.text for g in groups)
+    sizes = tuple(len(g.text) for g in groups)
+    if len(chars) in (15, 18) and min(sizes) >= 2 and is_valid_id_card(chars, today):
+        return ID_CARD
+    if "X" in chars:
+        return None
+    code = _country_code(groups, folded)
+    if code is not None:
+        digits, rest = chars[code[0] :], code[1]
+    else:
+        digits, rest = chars, sizes
+    if len(digits) != 11 or digits[0] != "1" or digits[1] not in "3456789" or rest not in _MOBILE_SPLITS:
+        return None
+    if code is None and sizes == (11,) and _is_amount(folded, groups[0].start, groups[-1].end):
+        return None
+    return PHONE
+
+
+def _span(groups: list[_Group], folded: str) -> tuple[int, int]:
+    """The characters to mask: the groups, with a leading + and an opening bracket the run closes."""
+    start = groups[0].start
+    if start and folded[start - 1] == "+":
+        start -= 1
+    inside = folded[groups[0].start : groups[-1].end]
+    if start and folded[start - 1] == "(" and ")" in inside:
+        start -= 1
+    return start, groups[-1].end
+
+
 def find_pii(text: str, *, today: date | None = None) -> list[PiiMatch]:
     """Every ID-card and mobile number in `text`, as spans of the original text, in order."""
     if not text or not _ANY_DIGIT.search(text):
         return []
     folded = text.translate(_FOLD_TABLE)
     today = today or date.today()
-    matches = [
-        PiiMatch(ID_CARD, m.start(), m.end())
-        for m in _ID_RE.finditer(folded)
-        if is_valid_id_card(m.group(), today)
-    ]
-    # An ID and a phone cannot overlap (an ID is a longer digit run, which the phone boundary rejects),
-    # but keep the guard so a future pattern cannot produce overlapping masks.
-    taken = [(m.start, m.end) for m in matches]
-    for m in _PHONE_RE.finditer(folded):
-        if not any(s < m.end() and m.start() < e for s, e in taken):
-            matches.append(PiiMatch(PHONE, m.start(), m.end()))
+    matches: list[PiiMatch] = []
+    for groups, links in _chains(folded):
+        found: dict[tuple[int, int], str] = {}
+        for i in range(len(groups)):
+            before = folded[groups[i].start - 1] if groups[i].start else ""
+            if before.isascii() and before.isalpha():
+                continue
+            chars = 0
+            for j in range(i, len(groups)):
+                chars += len(groups[j].text)
+                if chars > _MAX_NUMBER_CHARS:
+                    break
+                after = folded[groups[j].end] if groups[j].end < len(folded) else ""
+                if after.isascii() and after.isalpha():
+                    continue
+                kind = _kind_of(groups[i : j + 1], folded, today)
+                if kind is not None:
+                    found[(i, j)] = kind
+        # A run next to a hard link (- . /) counts only when the run across that link is one too:
+        # 138-1234-5678/139-8765-4321 is two mobiles, 13812345678.50 is an amount.
+        ends = {j for _, j in found}
+        starts = {i for i, _ in found}
+        accepted = [
+            (i, j, kind)
+            for (i, j), kind in found.items()
+            if (i == 0 or links[i - 1] == "soft" or (i - 1) in ends)
+            and (j == len(groups) - 1 or links[j] == "soft" or (j + 1) in starts)
+        ]
+        # longest first, then leftmost; runs never overlap
+        accepted.sort(key=lambda r: (-(groups[r[1]].end - groups[r[0]].start), r[0]))
+        taken: list[tuple[int, int]] = []
+        for i, j, kind in accepted:
+            if any(i <= tj and ti <= j for ti, tj in taken):
+                continue
+            taken.append((i, j))
+            start, end = _span(groups[i : j + 1], folded)
+            matches.append(PiiMatch(kind, start, end))  # type: ignore[arg-type]
     matches.sort(key=lambda m: m.start)
     return matches
+
+
+def personal_numbers(text: str) -> set[str]:
+    """The bare numbers (digits, X upper-case; mobiles without country code) of every match in `text`."""
+    out: set[str] = set()
+    for m in find_pii(text):
+        digits = re.sub(r"[^0-9X]", "", text[m.start : m.end].translate(_FOLD_TABLE).upper())
+        out.add(digits[-11:] if m.kind == PHONE else digits)
+    return out
+
+
+def identifier_has_pii(value: str) -> bool:
+    """True when an id a client chose carries a personal number, even glued to letters (user13812345678)."""
+    return bool(find_pii(value)) or bool(find_pii(_LETTERS_BUT_X.sub(" ", value)))
 
 
 def contains_pii(text: str) -> bool:
@@ -188,21 +334,42 @@ def redact(text: str) -> str:
     return "".join(parts)
 
 
-def redact_value(value: Any) -> Any:
-    """Redact every string in a JSON-like value (dict keys too); numbers that read as PII become masks."""
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def _redact_known(value: Any, known: set[str]) -> Any:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, int | float):
-        # A phone number sent as a JSON number is still a phone number.
-        as_text = str(value)
-        return redact(as_text) if contains_pii(as_text) else value
+    if isinstance(value, int):
+        return None if str(abs(value)) in known else value
+    if isinstance(value, float):
+        return None if value.is_integer() and str(abs(int(value))) in known else value
     if isinstance(value, dict):
-        return {redact_value(k): redact_value(v) for k, v in value.items()}
+        return {_redact_known(k, known): _redact_known(v, known) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(redact_value(v) for v in value)
+        return type(value)(_redact_known(v, known) for v in value)
     return value
+
+
+def redact_value(value: Any, *, context: Iterable[str] = ()) -> Any:
+    """Every string of a JSON-like value (dict keys too) masked; numbers keep their type and value,
+    unless the value's own strings or `context` show that number to be someone's ID-card or mobile
+    number, in which case it is withheld as None."""
+    known: set[str] = set()
+    for text in (*_strings(value), *context):
+        known |= personal_numbers(text)
+    return _redact_known(value, known)
 
 
 class RedactingFilter(logging.Filter):
@@ -234,7 +401,9 @@ class RedactingFilter(logging.Filter):
         record.exc_info = None
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
-        for key, value in list(record.__dict__.items()):
-            if key not in self._SKIP and isinstance(value, str | dict | list | tuple):
-                record.__dict__[key] = redact_value(value)
+        # a number among the extras is withheld only when the message or the extras' text names it
+        extras = {k: v for k, v in record.__dict__.items()
+                  if k not in self._SKIP and isinstance(v, str | dict | list | tuple | int | float)}
+        for key, value in redact_value(extras, context=[message]).items():
+            record.__dict__[key] = value
         return True

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     )
     request_timeout_s: float = Field(20.0, gt=0)
     staff_api_key: str | None = None
+    # hardening (issue 16): slow bodies, one client's share of the slots, hosts trusted for absolute URLs
+    body_timeout_s: float = Field(
+        5.0, gt=0, description="a request body must arrive within this time (else 408); no slot is held meanwhile")
+    max_client_share: float = Field(
+        0.25, gt=0, le=1, description="share of max_concurrent_requests one client address may hold at once")
+    public_hosts: list[str] = Field(
+        default_factory=list, description="Host header values redirects may name; any other Host gets a relative Location")
     host: str = "127.0.0.1"
     port: int = 8000
     index_poll_seconds: float = Field(2.0, ge=0, description="how often a server checks for a new index version")

@@ -78,6 +78,7 @@ def start_server(index_dir: Path, data_dir: Path, port: int, clients: int) -> su
         "POLICY_QA_RATE_LIMIT_PER_MINUTE": str(10**9),
         "POLICY_QA_RATE_LIMIT_BURST": str(10**9),
         "POLICY_QA_MAX_CONCURRENT_REQUESTS": str(clients + 8),
+        "POLICY_QA_MAX_CLIENT_SHARE": "1",  # all simulated clients share the loopback address
     }
     cmd = [str(Path(sys.executable).with_name("policy-qa")), "serve", "--host", "127.0.0.1", "--port", str(port),
            "--log-level", "warning"]

@@ -158,6 +158,7 @@ def server_env(ws: Workspace, **extra: str) -> dict[str, str]:
         "POLICY_QA_RATE_LIMIT_PER_MINUTE": "1000000",
         "POLICY_QA_RATE_LIMIT_BURST": "1000000",
         "POLICY_QA_MAX_CONCURRENT_REQUESTS": "64",
+        "POLICY_QA_MAX_CLIENT_SHARE": "1",  # every request comes from 127.0.0.1
         **extra,
     })
     return env

@@ -16,10 +16,19 @@
    (as sent, digits only, JSON-escaped).
 4. Rebuild under load: `rebuild_figures()` (benchmarks/rebuild_under_load.py).
 5. Storage faults: `storage_figures()` (benchmarks/storage_faults.py).
+6. Slow clients (issue 16): `run_slow_clients` (benchmarks/slow_clients.py) against a server of its own
+   with the default slots and deadlines: 24 connections dripping their bodies and 4 lying
+   Content-Lengths while one client chats, then one address firing bursts as wide as all the slots.
+7. Personal numbers in every form (issue 16): benchmarks/pii_forms.py's corpus (30 written forms)
+   through every text field and header of a server of its own, then its SQLite file, -wal, -shm, log
+   and stderr searched; legitimate numbers checked as stored and logged; and our patterns against
+   jionlp's (benchmarks/pii_library_compare.py, jionlp only when it is importable).
+8. Secure by default (issue 16): benchmarks/staff_access.py, staff endpoints and redirects seen from a
+   non-loopback address in a network namespace, without and with a staff key.
 
-Exits 1 when any figure misses its goal. Takes about five minutes on two cores.
+Exits 1 when any figure misses its goal. Takes about eight minutes on two cores.
 
-    .venv/bin/python benchmarks/reliability.py          (make reliability)
+    .venv/bin/python benchmarks/reliability.py [ITEM ...]     (make reliability; e.g. `6 7 8` for those alone)
 """
 
 from __future__ import annotations
@@ -52,6 +61,10 @@ from badinput import load_bad_inputs, load_xss_payloads  # noqa: E402
 from pii_figures import generate_id_card, generate_phone, pii_figures  # noqa: E402
 from rebuild_under_load import Server, Workspace, passed as rebuild_passed, rebuild_figures, run_server, server_env  # noqa: E402
 from storage_faults import storage_figures  # noqa: E402
+import pii_forms  # noqa: E402
+import slow_clients  # noqa: E402
+import staff_access  # noqa: E402
+from pii_library_compare import compare as compare_pii_detectors  # noqa: E402
 
 log = logging.getLogger("reliability")
 
@@ -564,6 +577,95 @@ def _storage_rows(f: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _slow_rows(f: dict[str, Any], body_timeout_s: float) -> list[Row]:
+    base, attack, hogged = f["baseline"], f["attack"], f["hogged"]
+    latency_ok = attack["p95_ms"] <= 2 * base["p95_ms"] + 150
+    slow_ok = set(f["slow_answers"]) == {408} and f["slow_answer_max_s"] <= body_timeout_s + 1.5
+    liar_ok = f["liar_answers"] == {408: f["n_liars"]} and f["liar_answer_max_s"] <= body_timeout_s + 1.5
+    refused = f["hog"].get("429 too_many_concurrent", 0)
+    return [
+        Row("6 slow", "chat alone: requests / failed / p50 / p95 ms",
+            f"{base['requests']} / {base['failed']} / {base['p50_ms']:.0f} / {base['p95_ms']:.0f}", "failed 0",
+            base["failed"] == 0),
+        Row("", f"chat beside {f['n_slow']} dripping bodies: failed", f"{attack['failed']}/{attack['requests']}", "0",
+            attack["failed"] == 0),
+        Row("", "  its p50 / p95 ms", f"{attack['p50_ms']:.0f} / {attack['p95_ms']:.0f}", "p95<=2x+150", latency_ok),
+        Row("", "dripping bodies answered / slowest s", f"{dict(f['slow_answers'])} / {f['slow_answer_max_s']}",
+            f"408 <={body_timeout_s + 1.5:g}", slow_ok),
+        Row("", f"lying Content-Length ({f['n_liars']}) answered / slowest s",
+            f"{dict(f['liar_answers'])} / {f['liar_answer_max_s']}", f"408 <={body_timeout_s + 1.5:g}", liar_ok),
+        Row("", "/healthz failed / slowest ms",
+            f"{sum(v for k, v in f['health'].items() if k != 200)} / {f['health_max_ms']:.0f}", "0 / <1000",
+            set(f["health"]) == {200} and f["health_max_ms"] < 1000),
+        Row("", "bursts of 16 from one address: 200 / 429 share", f"{f['hog'].get(200, 0)} / {refused}", "429 > 0",
+            refused > 0),
+        Row("", "  chat from another address meanwhile: failed", f"{hogged['failed']}/{hogged['requests']}", "0",
+            hogged["failed"] == 0),
+    ]
+
+
+def _pii_forms_rows(corpus: Any, sent: Any, running: dict[str, list[str]], after: dict[str, list[str]],
+                    false: list[str], detectors: dict[str, Any], server_errors: int) -> list[Row]:
+    places = list(pii_forms.FIELDS) + list(pii_forms.HEADERS)
+    covered = all({f for p, f in sent.pairs if p == place} == set(corpus.forms()) for place in places)
+    hits_running = sum(len(v) for v in running.values())
+    hits_after = sum(len(v) for v in after.values())
+    total = sent.total()
+    ours = detectors["ours"]
+    rows = [
+        Row("7 PII forms", "numbers / written forms / fields+headers", f"{len(sent.planted)} / {len(corpus.forms())} / "
+            f"{len(places)}", ">=500/12", len(sent.planted) >= 500 and len(corpus.forms()) >= 12 and covered),
+        Row("", "requests: 2xx / 4xx / 5xx or transport errors",
+            f"{sum(v for k, v in total.items() if isinstance(k, int) and k < 300)} / "
+            f"{sum(v for k, v in total.items() if isinstance(k, int) and 400 <= k < 500)} / {len(sent.errors)}",
+            "errors 0", not sent.errors),
+        Row("", "hits in SQLite/-wal/-shm/log/stderr: running / stopped", f"{hits_running} / {hits_after}", "0 / 0",
+            hits_running == 0 and hits_after == 0),
+        Row("", f"legitimate numbers ({len(corpus.legit)}): false masks", len(false), "0", not false),
+        Row("", f"our patterns: recall / false masks ({ours['total']} cases)",
+            f"{ours['recall']:.2%} / {len(ours['false_masks'])}", "100% / 0",
+            ours["recall"] == 1 and not ours["false_masks"]),
+    ]
+    if "jionlp" in detectors:
+        j = detectors["jionlp"]
+        rows.append(Row("", "jionlp extractors: recall / false masks", f"{j['recall']:.2%} / {len(j['false_masks'])}",
+                        "(compared)", True))
+    rows.append(Row("", "server log: errors / tracebacks", server_errors, "0", server_errors == 0))
+    return rows
+
+
+def _staff_rows(no_key: dict[str, Any], key: dict[str, Any]) -> list[Row]:
+    if "error" in no_key or "error" in key:
+        return [Row("8 staff", "probe", (no_key.get("error") or key.get("error") or "")[:40], "runs", False)]
+    far = [no_key[k] for k in ("rules from far", "search from far", "documents from far", "calc from far")]
+    forged = no_key["redirect with forged Host"]["location"] or ""
+    allowed = no_key["redirect with allowed Host"]["location"] or ""
+    return [
+        Row("8 staff", f"probe from ({no_key['mode']})", no_key["peer address seen"] or "?", "not 127.*",
+            bool(no_key["peer address seen"]) and not no_key["peer address seen"].startswith("127.")),
+        Row("", "no key: 4 staff endpoints from far", "/".join(map(str, far)), "403",
+            far == [403] * 4),
+        Row("", "no key: from loopback / via a local proxy",
+            f"{no_key['rules from loopback']} / {no_key['rules from loopback via proxy']}", "200 / 403",
+            no_key["rules from loopback"] == 200 and no_key["rules from loopback via proxy"] == 403),
+        Row("", "key: far without / with key, loopback without",
+            f"{key['rules from far']} / {key['rules from far with key']} / {key['rules from loopback']}",
+            "401/200/401", (key["rules from far"], key["rules from far with key"], key["rules from loopback"])
+            == (401, 200, 401)),
+        Row("", "chat and /healthz from far (both servers)",
+            f"{no_key['chat from far']},{no_key['healthz from far']} / {key['chat from far']},{key['healthz from far']}",
+            "200", {no_key["chat from far"], no_key["healthz from far"], key["chat from far"],
+                    key["healthz from far"]} == {200}),
+        Row("", "start-up line about staff access (both)",
+            "yes" if no_key["start-up line"] and key["start-up line"] else "no", "yes",
+            bool(no_key["start-up line"]) and bool(key["start-up line"])),
+        Row("", "redirect Location: forged Host / allow-listed Host",
+            f"{'relative' if forged.startswith('/') else forged[:18]} / "
+            f"{'absolute' if allowed.startswith('http://' + staff_access.ALLOWED_HOST) else allowed[:18]}",
+            "rel / abs", forged.startswith("/") and allowed.startswith("http://" + staff_access.ALLOWED_HOST)),
+    ]
+
+
 def print_table(rows: list[Row]) -> None:
     widths = [11, 48, 18, 9]
     head = ("item", "figure", "value", "goal", "")
@@ -582,7 +684,52 @@ def _details(title: str, lines: list[str], limit: int = 8) -> None:
             print("  " + line)
 
 
-def main() -> int:
+def issue16_rows(embedder: Any, seed: Path | None, items: set[int]) -> tuple[list[Row], list[str]]:
+    """Items 6-8 (hardening issue 16), each against servers of its own; (rows, details to print)."""
+    from assistant.settings import Settings
+
+    rows: list[Row] = []
+    details: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="pqa-issue16-") as tmp:
+        ws = Workspace.create(Path(tmp) / "ws", embedder, seed)
+        if 6 in items:
+            log.info("(6) slow clients")
+            env = server_env(ws, **slow_clients.SERVER_ENV)
+            env.pop("POLICY_QA_MAX_CONCURRENT_REQUESTS")  # the default slots and share are the point here
+            env.pop("POLICY_QA_MAX_CLIENT_SHARE")
+            with run_server(env, ws.root / "slow.stderr", ws.root / "slow.log") as server:
+                slow = slow_clients.run_slow_clients(server.url).figures()
+            rows += _slow_rows(slow, Settings(corpus_dir=ws.corpus).body_timeout_s)
+            details.append("slow clients: " + json.dumps(slow, ensure_ascii=False, default=str))
+        if 7 in items:
+            log.info("(7) personal numbers in every form, field and header")
+            corpus = pii_forms.build_corpus()
+            pii_ws = Workspace.create(Path(tmp) / "pii", embedder, seed)
+            env = server_env(pii_ws)
+            stderr = pii_ws.root / "server.stderr"
+            db = pii_ws.db_path
+            files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), pii_ws.log_path, stderr]
+            with run_server(env, stderr, pii_ws.log_path) as server:
+                sent = pii_forms.send_everywhere(server.url, corpus)
+                running = pii_forms.search_files(sent.planted, files)
+                errors = server.error_lines()
+            after = pii_forms.search_files(sent.planted, files)
+            false = pii_forms.false_masks(db, pii_ws.log_path, sent)
+            detectors = compare_pii_detectors()
+            rows += _pii_forms_rows(corpus, sent, running, after, false, detectors, len(errors))
+            details += [f"PII hits in {name}: {found[:5]}" for name, found in {**running, **after}.items() if found]
+            details += [f"false mask: {x}" for x in false[:5]] + sent.errors[:5]
+        if 8 in items:
+            log.info("(8) staff endpoints from a non-loopback address")
+            env = server_env(ws)
+            no_key, key = staff_access.probe(env), staff_access.probe(env, staff_access.STAFF_KEY)
+            rows += _staff_rows(no_key, key)
+            details.append("staff probes: " + json.dumps({"no key": no_key, "key": key}, ensure_ascii=False))
+    return rows, details
+
+
+def main(argv: list[str] | None = None) -> int:
+    items = {int(a) for a in (argv or [])} or set(range(1, 9))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     for noisy in ("httpx", "bm25s", "chromadb", "sentence_transformers", "jieba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -595,50 +742,77 @@ def main() -> int:
     embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
     seed = settings.index_dir if active_version(settings.index_dir) else None
     inputs = load_bad_inputs()
+    rows: list[Row] = []
+    details: list[tuple[str, list[str], int]] = []
+    rebuild_ok = True
 
-    log.info("(5) storage faults")
-    storage = storage_figures()
-    log.info("(3) PII masking over 10,000 planted numbers each")
-    masking = pii_figures(10_000)
-    log.info("(4) rebuild under load")
-    rebuild = rebuild_figures(embedder=embedder, seed_index=seed)
+    if 5 in items:
+        log.info("(5) storage faults")
+        storage = storage_figures()
+    if 3 in items:
+        log.info("(3) PII masking over 10,000 planted numbers each")
+        masking = pii_figures(10_000)
+    if 4 in items:
+        log.info("(4) rebuild under load")
+        rebuild = rebuild_figures(embedder=embedder, seed_index=seed)
+        rebuild_ok = rebuild_passed(rebuild)
 
-    with tempfile.TemporaryDirectory(prefix="pqa-reliability-") as tmp:
-        ws = Workspace.create(Path(tmp) / "ws", embedder, seed)
-        env = server_env(ws)
-        stderr_path = ws.root / "server.stderr"
-        plan = plan_pii_chats()
-        with run_server(env, stderr_path, ws.log_path) as server:
-            log.info("(1) bad input over HTTP: %d inputs", len(inputs))
-            http = bad_inputs_http(server.url, inputs)
-            log.info("(2) XSS payloads in Chromium")
-            xss = xss_figures(server.url, load_xss_payloads())
-            log.info("(3) %d chats with planted PII", len(plan.questions))
-            statuses = run_pii_chats(server.url, plan)
-            wal = ws.db_path.with_name(ws.db_path.name + "-wal")
-            shm = ws.db_path.with_name(ws.db_path.name + "-shm")
-            running = search_files(plan.planted, [ws.db_path, wal, shm, ws.log_path, stderr_path])
-            server_errors = server.error_lines()
-        # stopped: SQLite has checkpointed the WAL into the main file and the log handlers are closed
-        after = search_files(plan.planted, [ws.db_path, wal, ws.log_path, stderr_path])
-        log.info("(1) bad input through the CLI")
-        cli = bad_inputs_cli(env, inputs, Path(tmp))
+    if items & {1, 2, 3}:
+        with tempfile.TemporaryDirectory(prefix="pqa-reliability-") as tmp:
+            ws = Workspace.create(Path(tmp) / "ws", embedder, seed)
+            env = server_env(ws)
+            stderr_path = ws.root / "server.stderr"
+            plan = plan_pii_chats()
+            with run_server(env, stderr_path, ws.log_path) as server:
+                if 1 in items:
+                    log.info("(1) bad input over HTTP: %d inputs", len(inputs))
+                    http = bad_inputs_http(server.url, inputs)
+                if 2 in items:
+                    log.info("(2) XSS payloads in Chromium")
+                    xss = xss_figures(server.url, load_xss_payloads())
+                if 3 in items:
+                    log.info("(3) %d chats with planted PII", len(plan.questions))
+                    statuses = run_pii_chats(server.url, plan)
+                wal = ws.db_path.with_name(ws.db_path.name + "-wal")
+                shm = ws.db_path.with_name(ws.db_path.name + "-shm")
+                running = search_files(plan.planted, [ws.db_path, wal, shm, ws.log_path, stderr_path])
+                server_errors = server.error_lines()
+            # stopped: SQLite has checkpointed the WAL into the main file and the log handlers are closed
+            after = search_files(plan.planted, [ws.db_path, wal, ws.log_path, stderr_path])
+            if 1 in items:
+                log.info("(1) bad input through the CLI")
+                cli = bad_inputs_cli(env, inputs, Path(tmp))
+        if 1 in items:
+            rows += _http_rows(http, cli)
+            details += [("HTTP problems", http["problems"], 8),
+                        ("CLI problems", [p for r in cli.values() for p in r["problems"]], 8)]
+        if 2 in items:
+            rows += _xss_rows(xss)
+            details.append(("XSS findings", [f"{face}: {x}" for face, r in xss.items()
+                                             for x in r["dialogs"] + r["injected"] + r["problems"]], 8))
+        if 3 in items:
+            rows += _pii_rows(masking, plan, statuses, running, after, len(server_errors))
+        details.append(("server errors (bad-input/XSS/PII server)", server_errors, 5))
+    if 4 in items:
+        rows += _rebuild_rows(rebuild)
+        details.append(("rebuild: failures and mixed answers",
+                        rebuild["swap"]["failures"] + rebuild["swap"]["mixed_examples"] + rebuild["kill"]["failures"]
+                        + rebuild["kill"]["mixed_examples"] + rebuild["server_error_examples"], 6))
+    if 5 in items:
+        rows += _storage_rows(storage)
+    if items & {6, 7, 8}:
+        issue16, issue16_details = issue16_rows(embedder, seed, items)
+        rows += issue16
+        details.append(("issue 16 details", issue16_details, 12))
 
-    rows = (_http_rows(http, cli) + _xss_rows(xss) + _pii_rows(masking, plan, statuses, running, after, len(server_errors))
-            + _rebuild_rows(rebuild) + _storage_rows(storage))
-    print("policy-qa reliability report (hardening issue, items 1-5)")
+    print(f"policy-qa reliability report (hardening issues, items {', '.join(map(str, sorted(items)))})")
     print_table(rows)
-    _details("HTTP problems", http["problems"])
-    _details("CLI problems", [p for r in cli.values() for p in r["problems"]])
-    _details("XSS findings", [f"{face}: {x}" for face, r in xss.items() for x in r["dialogs"] + r["injected"] + r["problems"]])
-    _details("server errors (bad-input/XSS/PII server)", server_errors, 5)
-    _details("rebuild: failures and mixed answers",
-             rebuild["swap"]["failures"] + rebuild["swap"]["mixed_examples"] + rebuild["kill"]["failures"]
-             + rebuild["kill"]["mixed_examples"] + rebuild["server_error_examples"], 6)
-    ok = all(r.ok for r in rows) and rebuild_passed(rebuild)
+    for title, lines, limit in details:
+        _details(title, lines, limit)
+    ok = all(r.ok for r in rows) and rebuild_ok
     print(f"\nresult: {'all goals met' if ok else 'GOALS MISSED'}; runtime {time.monotonic() - t0:.0f} s")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

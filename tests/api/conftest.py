@@ -18,7 +18,8 @@ import pytest
 import uvicorn
 
 # Generous enough that the schema, bad-input and browser tests never meet the guards by accident.
-UNLIMITED = {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 1_000_000, "max_concurrent_requests": 64}
+UNLIMITED = {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 1_000_000, "max_concurrent_requests": 64,
+             "max_client_share": 1.0}
 
 
 @dataclass

@@ -294,13 +294,26 @@ class TestNoPiiOnDisk:
         turns = store.recent_turns(sid, 1000)
         assert len(turns) == 1000
         assert all(ID_CARD_MASK in t.question and PHONE_MASK in t.question for t in turns)
-        assert all(t.answer["raw"] == PHONE_MASK for t in turns)
+        # the answer text names the number a phone, so the stored number is withheld (not turned into text)
+        assert all(t.answer["raw"] is None for t in turns)
         store.close()
         assert leaked(path.read_bytes()) == []
+
+    def test_stored_values_keep_their_types(self, store: ConversationStore) -> None:
+        sid = store.create_session()
+        calc = {"rule_id": "r", "inputs": {"paid": 13800000000, "employees": 25, "rate": 0.9, "ok": True},
+                "formula": "13800000000元 × 60% = 8,280,000,000元"}
+        store.add_turn(sid, "去年缴纳失业保险费13800000000元，能返多少？", {"calculation": calc}, "answered", "calc", "v1")
+        store.update_slots(sid, {"paid": 13800000000, "phone": 13912345678}, context=["电话13912345678"])
+        turn = store.recent_turns(sid, 1)[0]
+        assert turn.question == "去年缴纳失业保险费13800000000元，能返多少？"
+        assert turn.answer == {"calculation": calc}
+        assert type(turn.answer["calculation"]["inputs"]["paid"]) is int
+        assert store.get_session(sid).slots == {"paid": 13800000000, "phone": None}
 
     def test_stored_answer_json_stays_valid_json(self, store: ConversationStore) -> None:
         sid = store.create_session()
         store.add_turn(sid, "q", {"n": 13812345678, "s": "13812345678"}, "answered", "fact", "v1")
         with store._connection() as conn:
             raw = conn.execute("SELECT answer_json FROM turns").fetchone()[0]
-        assert json.loads(raw) == {"n": PHONE_MASK, "s": PHONE_MASK}
+        assert json.loads(raw) == {"n": None, "s": PHONE_MASK}
