@@ -17,7 +17,8 @@ What counts as personal data here, and why:
   call the office, and a landline says nothing about the person typing it.
 
 Written forms. A number is read as a chain of digit groups joined by short links: one or two spaces,
-or one of ``- . / ·`` with a space either side, or a closing bracket (``(138)1234-5678``, ``(+86)…``).
+or one of ``- . / ·`` with a space either side (but a dot followed by a space and not preceded by one ends a list
+number or a sentence: ``1. 13812345678`` is a mobile), or a closing bracket (``(138)1234-5678``, ``(+86)…``).
 A run of groups is an ID when its digits are a valid ID and every group has at least two characters
 (``110105 19491231 002X``, ``1101 0519 4912 3100 2X``); it is a mobile when its 11 digits are grouped
 as people group them (11, 3-8, 7-4, 3-4-4, 4-3-4, 4-4-3, 3-3-5), optionally after a country code:
@@ -128,7 +129,9 @@ _FOLD_TABLE = _AsciiFold()
 _GROUP_RE = re.compile(r"[0-9]+(?:[Xx](?![0-9A-Za-z]))?")
 # Links that join two groups of one written number (on the folded text).
 _SOFT_LINK = re.compile(r"[ \t]{1,2}|[ \t]?\)[ \t]?-?[ \t]?")
-_HARD_LINK = re.compile(r"[ \t]?[-./\u00b7][ \t]?")
+# a dot with a space after it and none before ends a list number or a sentence ("1. 13812345678"), it
+# does not join two groups of one number
+_HARD_LINK = re.compile(r"[ \t]?[-/\u00b7][ \t]?|\.|[ \t]\.[ \t]?")
 _MOBILE_SPLITS = frozenset({(11,), (3, 8), (7, 4), (3, 4, 4), (4, 3, 4), (4, 4, 3), (3, 3, 5)})
 _MAX_NUMBER_CHARS = 18  # the longest personal number: an 18-character ID (0086 + 11 digits is 15)
 _MONEY_AFTER = ("元", "圆", "块", "万", "亿", "角", "美元", "港元", "欧元")

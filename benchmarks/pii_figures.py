@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from assistant.privacy import ID_CARD_MASK, PHONE_MASK, PROVINCE_CODES, find_pii, redact
+from assistant.privacy import _MONEY_AFTER  # noqa: PLC2701 (the units the amount rule reads)
 
 CORPUS_DOC = Path(__file__).resolve().parent.parent / "corpus" / "documents" / "sx-rst-2022-19.txt"
 SEED = 11643
@@ -71,12 +72,16 @@ def generate_phone(rng: random.Random) -> str:
 
 
 def _plant(rng: random.Random, sentence: str, number: str) -> str:
-    """Insert `number` at a random point of `sentence` where no ASCII letter, digit or '.' touches it."""
+    """Insert `number` at a random point of `sentence` where no ASCII letter, digit or '.' touches it, and
+    not right before a unit of money: an ungrouped 11-digit run followed by 元 / 万 … is an amount by the
+    module's documented rule (issue 16: amounts must not be masked), so a plant there measures that rule,
+    not recall."""
     ok = [
         i
         for i in range(len(sentence) + 1)
         if (i == 0 or not re.match(r"[0-9A-Za-z.]", sentence[i - 1]))
         and (i == len(sentence) or not re.match(r"[0-9A-Za-z.]", sentence[i]))
+        and not sentence[i:].lstrip(" ").startswith(_MONEY_AFTER)
     ]
     i = rng.choice(ok)
     return sentence[:i] + rng.choice(_CONNECTORS) + number + sentence[i:]

@@ -423,3 +423,14 @@ def test_each_planted_number_is_one_match(case: tuple[str, list[str]]) -> None:
 def test_text_without_pii_is_unchanged(text: str) -> None:
     assert find_pii(text) == []
     assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", ["1. 13955501234 是我的号码", "联系方式如下。 13955501234", "二、1. １３９５５５０１２３４"])
+def test_a_list_number_or_a_full_stop_before_a_mobile_does_not_hide_it(text: str) -> None:
+    # "1. " ends a list number: the dot with a space after it does not join "1" to the mobile's digits
+    assert "13955501234" not in redact(text).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    assert PHONE_MASK in redact(text)
+
+
+def test_a_decimal_whose_digits_look_like_a_mobile_stays_a_decimal() -> None:
+    assert redact("比例为1.13955501234") == "比例为1.13955501234"
