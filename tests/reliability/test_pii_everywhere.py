@@ -6,26 +6,11 @@ figures `make reliability` prints and these assertions come from the same code.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from benchmark_module import load
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _load("rebuild_under_load")
-pii = _load("pii_forms")
+harness = load("rebuild_under_load")
+pii = load("pii_forms")
 
 pytestmark = pytest.mark.slow
 

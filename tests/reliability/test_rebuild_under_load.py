@@ -10,21 +10,14 @@ and the server's /readyz are checked here directly.
 
 from __future__ import annotations
 
-import importlib.util
 import signal
-import sys
-from pathlib import Path
 
 import pytest
+from benchmark_module import load
 
 from index.store import active_version
 
-_HARNESS = Path(__file__).resolve().parents[2] / "benchmarks" / "rebuild_under_load.py"
-_spec = importlib.util.spec_from_file_location("rebuild_under_load", _HARNESS)
-assert _spec and _spec.loader
-harness = importlib.util.module_from_spec(_spec)
-sys.modules["rebuild_under_load"] = harness  # dataclasses resolve their module by name
-_spec.loader.exec_module(harness)
+harness = load("rebuild_under_load")
 
 pytestmark = pytest.mark.slow
 

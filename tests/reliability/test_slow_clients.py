@@ -9,28 +9,13 @@ timeout (20 s) and body deadline.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from benchmark_module import load
 
 from api.guards import client_share
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _load("rebuild_under_load")
-scenario = _load("slow_clients")
+harness = load("rebuild_under_load")
+scenario = load("slow_clients")
 
 pytestmark = pytest.mark.slow
 

@@ -8,26 +8,11 @@ that is refused, on the host reached through its own non-loopback address.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from benchmark_module import load
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _load("rebuild_under_load")
-staff = _load("staff_access")
+harness = load("rebuild_under_load")
+staff = load("staff_access")
 
 pytestmark = pytest.mark.slow
 
