@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from api.deps import staff_access_line
+from api.deps import staff_access_line, staff_paths
 from api.errors import COMMON_ERROR_RESPONSES, install_error_handlers
 from api.guards import install_guards
 from api.routes import ROUTERS
@@ -50,7 +50,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, embedd
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        log.log(*staff_access_line(settings))
+        log.log(*staff_access_line(settings, staff_paths(app.openapi())))
         store = ConversationStore(settings.db_path, settings.session_ttl_seconds)
         purged = store.purge_expired()
         if purged:

@@ -29,6 +29,7 @@ __all__ = [
     "get_rulebook",
     "require_staff",
     "staff_access_line",
+    "staff_paths",
     "SettingsDep",
     "AssistantDep",
     "StoreDep",
@@ -108,15 +109,22 @@ def require_staff(request: Request, settings: SettingsDep,
         raise Unauthorized("需要有效的工作人员 API 密钥（请求头 X-API-Key）。")
 
 
-def staff_access_line(settings: Settings) -> tuple[int, str]:
-    """(log level, the one start-up line that says how the staff endpoints are protected)."""
+def staff_paths(openapi: dict[str, Any]) -> list[str]:
+    """The paths whose operations require the staff key, read from the app's OpenAPI document (every
+    route that depends on `require_staff` declares the X-API-Key security scheme there)."""
+    return sorted(path for path, ops in openapi.get("paths", {}).items()
+                  if any(isinstance(op, dict) and op.get("security") for op in ops.values()))
+
+
+def staff_access_line(settings: Settings, paths: list[str]) -> tuple[int, str]:
+    """(log level, the one start-up line that says how the staff endpoints `paths` are protected)."""
+    listed = ", ".join(paths)
     if settings.staff_api_key:
-        return logging.INFO, "staff endpoints (/api/search, /api/documents, /api/rules, /api/calc, /api/match) " \
-                             "require the X-API-Key header (POLICY_QA_STAFF_API_KEY is set)"
+        return logging.INFO, f"staff endpoints ({listed}) require the X-API-Key header (POLICY_QA_STAFF_API_KEY is set)"
     level = logging.INFO if settings.host in ("127.0.0.1", "localhost", "::1") else logging.WARNING
-    return level, ("staff endpoints answer loopback clients only: POLICY_QA_STAFF_API_KEY is not set, so requests "
-                   f"from other machines or through a proxy get 403 (listening on {settings.host}); set a key to "
-                   "use the console from elsewhere")
+    return level, (f"staff endpoints ({listed}) answer loopback clients only: POLICY_QA_STAFF_API_KEY is not set, "
+                   f"so requests from other machines or through a proxy get 403 (listening on {settings.host}); "
+                   "set a key to use the console from elsewhere")
 
 
 #: `dependencies=STAFF` on a router or route

@@ -29,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from rebuild_under_load import stop_process  # a sibling: benchmarks/ is on sys.path
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "evals" / "gold" / "gold.jsonl"
@@ -191,11 +192,7 @@ def main() -> None:
                 print(f"{n:>7} {len(lat):>8} {rps:>7.1f} {pct(lat, 50):>8.1f} {pct(lat, 95):>8.1f} {pct(lat, 99):>8.1f} "
                       f"{errors:>6}  {detail}")
         finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
 
 
 if __name__ == "__main__":

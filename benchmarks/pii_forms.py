@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from pii_figures import mod11_2_check  # a sibling: ISO 7064 written apart from the module under test
 
 __all__ = ["FORMS", "FIELDS", "HEADERS", "Planted", "PiiCorpus", "build_corpus", "legit_numbers",
            "send_everywhere", "search_files", "false_masks", "digits_of"]
@@ -54,21 +55,12 @@ _FULLWIDTH = str.maketrans("0123456789Xx+-()", "０１２３４５６７８９�
 
 
 # ---------------------------------------------------------------- generated personal numbers
-def _check(first17: str) -> str:
-    """ISO 7064 MOD 11-2, recursive form (independent of the code under test)."""
-    p = 0
-    for ch in first17:
-        p = ((p + int(ch)) * 2) % 11
-    value = (12 - p) % 11
-    return "X" if value == 10 else str(value)
-
-
 def make_id18(rng: random.Random, today: date, *, want_x: bool = False) -> str:
     while True:
         region = f"{rng.choice(PROVINCES):02d}{rng.randint(0, 9999):04d}"
         born = date(1920, 1, 1) + timedelta(days=rng.randint(0, (today - date(1920, 1, 1)).days))
         body = f"{region}{born:%Y%m%d}{rng.randint(0, 999):03d}"
-        number = body + _check(body)
+        number = body + mod11_2_check(body)
         if not want_x or number.endswith("X"):
             return number
 

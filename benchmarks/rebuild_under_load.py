@@ -49,7 +49,7 @@ from index.store import active_version, build_index
 
 __all__ = [
     "AS_OF", "EDIT", "QUESTIONS", "Outcome", "Workspace", "Server", "ReferenceAnswers", "SwapResult", "KillResult",
-    "run_server", "run_swap", "run_kill", "rebuild_figures", "server_env",
+    "run_server", "stop_process", "run_swap", "run_kill", "rebuild_figures", "server_env",
 ]
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,8 @@ POLL_SECONDS = 0.2
 #: the load's hard cap, whatever happens to the build: 60 s at 20 requests per second
 MAX_REQUESTS = 1200
 #: after ACTIVE changes: poll interval (2 s) + opening the new version, with room for a busy machine.
-#: Opening the eight-document corpus's version measured 2.7 s on a loaded 2-core machine (tokenizer 0.9 s,
-#: scope tables 0.75 s, the documents' subjects 0.5 s before caching), against well under 1 s for the seed alone.
+#: A new version opens in a background thread: ~0.6 s for the eight-document corpus on an idle 2-core machine
+#: (jieba's dictionary and the runs' pinyin are kept from the first open), 1.3-1.8 s under this load.
 SWITCH_GRACE_S = 5.0
 SERVER_READY_TIMEOUT_S = 180.0
 BUILD_TIMEOUT_S = 240.0
@@ -222,12 +222,17 @@ def run_server(env: dict[str, str], stderr_path: Path, log_path: Path, *, log_le
         server.started_s = time.monotonic() - t0
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen, grace_s: float = 15) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within `grace_s`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def start_build(env: dict[str, str], output: Path) -> subprocess.Popen:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from rebuild_under_load import stop_process  # a sibling: benchmarks/ is on sys.path
 
 __all__ = ["probe", "netns_available", "SERVER_ADDR", "CLIENT_ADDR", "ALLOWED_HOST", "STAFF_KEY"]
 
@@ -142,12 +143,7 @@ def run_here(env: dict[str, str], server: str, client: str | None, key: str | No
             time.sleep(0.2)
         out = _probes(server, client, port, key)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
     out["start-up line"] = _start_line(stderr)
     out["peer address seen"] = _peer_seen(stderr)
     return out
