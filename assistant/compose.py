@@ -87,7 +87,7 @@ _DURATION_RE = re.compile(r"不少于|不超过|个月|年以上|年内|以内|�
 _WHO_RE = re.compile(r"对[^。；]{2,60}的|符合条件|参照|均按照|可申请|享受")
 
 
-def _idf(version: IndexVersion, tokenizer: PolicyTokenizer) -> dict[str, float]:
+def token_idf(version: IndexVersion, tokenizer: PolicyTokenizer) -> dict[str, float]:
     """Inverse document frequency of each token over the version's chunks, scaled so a token in every
     chunk weighs about 0.3 and one in a single chunk about 1.7; computed once per version."""
     cached = getattr(version, "_idf", None)
@@ -114,7 +114,7 @@ def best_sentences(
     q = set(tokenizer.tokens(" ".join([u.search_text, *u.synonyms])))
     asked = _ASKED_UNIT.search(u.text)
     asked_unit = asked.group(1) if asked else ""
-    idf = _idf(version, tokenizer)
+    idf = token_idf(version, tokenizer)
     scored = []
     for i, (span, text) in enumerate(sentences):
         toks = set(tokenizer.tokens(text))
@@ -133,7 +133,23 @@ def best_sentences(
             score -= 0.5
         scored.append((score, i))
     keep = sorted(i for _, i in sorted(scored, reverse=True)[:limit])
-    return [sentences[i] for i in keep]
+    # a quote must not read as one passage where it skips one: the sentences between two chosen ones
+    # are kept when they are short (a schedule's middle step "满5年不足10年的…18个月"), otherwise "……"
+    # marks the gap (in the text shown; each citation still quotes its own verbatim span)
+    filled: list[int] = []
+    for i in keep:
+        if filled and i - filled[-1] > 1:
+            gap = range(filled[-1] + 1, i)
+            if len(gap) <= _MAX_GAP_SENTENCES and sum(len(sentences[g][1]) for g in gap) <= _MAX_GAP_CHARS:
+                filled.extend(gap)
+        filled.append(i)
+    return [(sentences[i][0], ("……" if n and i - filled[n - 1] > 1 else "") + sentences[i][1])
+            for n, i in enumerate(filled)]
+
+
+# what best_sentences fills between two chosen sentences rather than marking the gap
+_MAX_GAP_SENTENCES = 2
+_MAX_GAP_CHARS = 160
 
 
 def quote_text(sentences: list[tuple[tuple[int, int], str]]) -> str:
@@ -293,7 +309,7 @@ def compose_roster_list(ctx: Context) -> Composition | None:
 
 
 def _shared_weight(ctx: Context, text: str) -> float:
-    idf = _idf(ctx.version, ctx.tokenizer)
+    idf = token_idf(ctx.version, ctx.tokenizer)
     return sum(idf.get(t, 1.0) for t in set(ctx.tokenizer.words(ctx.u.search_text)) & set(ctx.tokenizer.words(text)))
 
 

@@ -135,13 +135,45 @@ def _threshold_fit(rule: Rule, params: dict[str, Any]) -> int:
     return sum(1 for th in rule.thresholds or [] if th.params and all(p in params for p in th.params))
 
 
+# What a question asks for, by its question word: a length of time ("能领多久", "最长几个月") or money
+# ("每个月能领多少钱"). Chinese question words, not any document's vocabulary.
+_DURATION_ASK = re.compile(r"多久|多长时间|多长|几个月|多少个月|几年|多少年|几天|多少天|几周|期限")
+_MONEY_ASK_RE = re.compile(r"多少钱|几块|多少元|几元|多少块|金额|标准是多少|(?:领|拿|给|发|补)多少(?!个月|年|天)")
+_DURATION_UNITS = ("个月", "月", "年", "天", "日", "周", "个工作日")
+
+
+def asked_quantity(text: str) -> str | None:
+    """"duration", "money" or None (the question does not say which kind of figure it wants)."""
+    duration, money = bool(_DURATION_ASK.search(text)), bool(_MONEY_ASK_RE.search(text))
+    return "duration" if duration and not money else "money" if money and not duration else None
+
+
+def rule_quantity(rule: Rule) -> str | None:
+    """The kind of figure a rule gives: a duration (its unit is a time unit), money, or None (no figure)."""
+    if rule.kind in ("eligibility_only",):
+        return None
+    return "duration" if rule.unit in _DURATION_UNITS else "money" if rule.unit.endswith("元") else None
+
+
+def _answers_the_ask(rule: Rule, asked: str | None) -> int:
+    """1 when the rule gives the kind of figure asked for (or nothing in particular is asked), else 0:
+    "失业金每个月能领多少钱" is not answered by the rule of how many months it is paid."""
+    kind = rule_quantity(rule)
+    return 1 if asked is None or kind is None or kind == asked else 0
+
+
 def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     """The rule a question is about: one it names whose clause was retrieved, else the top clause's rule."""
     text = ctx.u.search_text
     retrieved = [c.clause_id for c in ctx.clauses[:3]]
+    asked = asked_quantity(ctx.u.text)
     named = named_rules(book, text)
+    # a named rule giving the kind of figure asked for comes before one that gives another kind
+    named = sorted(named, key=lambda r: -_answers_the_ask(r, asked))
     params = slot_params(book, ctx.u.slots)
     for rule in named:
+        if not _answers_the_ask(rule, asked):
+            continue
         if rule.clause_id in retrieved:
             # "厂里800个工人，一半是脱贫户，能享受帮扶车间…补贴吗": the numbers test 12(4)'s thresholds (1000人,
             # 30%), the rule under which a factory gets the workshop's subsidy; the named rule tests none
@@ -155,6 +187,15 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
             return flagged[0] if flagged and not _flag_fit(rule, ctx.u.slots) else rule
     rank = {c.clause_id: i for i, c in enumerate(ctx.clauses)}
     candidates: list[Rule] = list(book.by_clause(ctx.clauses[0].clause_id)) if ctx.clauses else []
+    if asked and candidates and not any(_answers_the_ask(r, asked) for r in candidates):
+        # the top clause's rules give another kind of figure ("每个月多少钱" on the clause of how many
+        # months): a retrieved clause whose rule gives the figure asked for answers instead
+        # (a rule counts for a clause it quotes: a standard written in one article, its conditions in another)
+        top3 = set(retrieved)
+        candidates = [r for r in book if rule_quantity(r) == asked
+                      and (r.clause_id in top3 or any(c.clause_id in top3 for c in r.citations))]
+        if not candidates:
+            return None  # no rule gives what is asked: the answer quotes the clause
     # the runner-up clause's rules compete only when the question says whom they are for
     # ("就业帮扶基地…" brings in 12(3)'s award even when 12(2) was retrieved first)
     for clause in ctx.clauses[1:2]:
@@ -164,7 +205,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     # several rules on one clause (e.g. item 2(1)'s refund and its top-up): the one whose inputs the
     # question supplies, then the one whose words overlap the question most
 
-    def fit(rule: Rule) -> tuple[int, int, int, int, int, int]:
+    def fit(rule: Rule) -> tuple[int, ...]:
         # numbers the question gives that the rule's own thresholds test ("1200人，脱贫劳动力占25%": 12(4)'s
         # 1000人以上 and 30%, even when the question also says 帮扶车间)
         tested = _threshold_fit(rule, params)
@@ -175,7 +216,8 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
         grams = {name[i : i + 2] for name in (rule.title, *rule.aliases) for i in range(len(name) - 1)}
         overlap = sum(1 for g in grams if g in text)
         # a rule folded into another ("included_in") answers only when the question asks for it by name
-        return tested, flags, supplied, overlap - (3 if rule.included_in else 0), -rank[rule.clause_id], -book.order(rule.id)
+        return (_answers_the_ask(rule, asked), tested, flags, supplied, overlap - (3 if rule.included_in else 0),
+                -rank.get(rule.clause_id, len(rank)), -book.order(rule.id))
 
     return max(candidates, key=fit)
 
@@ -291,7 +333,13 @@ _MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|�
 
 
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
-    if not _MONEY_CUE.search(ctx.u.search_text if ctx.u.follow_up else ctx.u.text):
+    asked_text = ctx.u.search_text if ctx.u.follow_up else ctx.u.text
+    if asked_quantity(ctx.u.text) == "duration":
+        # "交了7年失业保险，能领多久": a rule whose figure is a length of time computes it; none → the quote
+        rule = select_rule(book, ctx)
+        if rule is None or rule_quantity(rule) != "duration":
+            return None
+    elif not _MONEY_CUE.search(asked_text):
         return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
     several = _several_rules(ctx, book)
     if len(several) > 1:
@@ -324,13 +372,22 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
             text = f"至少需要{solved.formula.rsplit('= ', 1)[-1]}：{solved.formula}（“{rule.title}”的条件：{_ratio_label(rule, missing[0])}）。\n依据：{lead}"
             return Composition("answered", "\n".join(p for p in (text, note) if p), ctx.book.items,
                                calculation=solved, validity=validity)
+        if missing and rule.kind == "tiered" and missing[0] == rule.count:
+            # "失业金最多能领多久" without the years: the schedule itself answers, and the number asked for
+            # narrows it to one step
+            counted = book.param(rule.count)
+            what = "期限" if rule_quantity(rule) == "duration" else "金额"
+            text = "\n".join(p for p in (
+                f"“{rule.title}”按{counted.label}分档：{describe_amount(book, rule)}。"
+                f"告诉我您的{counted.label}，我可以算出具体{what}。", f"依据：{lead}", note) if p)
+            return Composition("answered", text, ctx.book.items, validity=validity, missing=missing)
         if missing and ctx.u.per_one and rule.kind in ("per_head", "cap_per_head"):
             # "一个人多少钱": the standard for one is the answer, not a question back
             text = "\n".join(p for p in (f"“{rule.title}”的标准是{describe_amount(book, rule)}。", f"依据：{lead}", note) if p)
             return Composition("answered", text, ctx.book.items, validity=validity)
         needed = re.sub(r"（[A-Za-z_]+）", "", err.message.split("：", 1)[-1]) if err else ""
         ask = (
-            f"要算出“{rule.title}”的具体金额，还需要：{needed}。请告诉我，我来帮您计算。"
+            f"要算出“{rule.title}”的具体{'期限' if rule_quantity(rule) == 'duration' else '金额'}，还需要：{needed}。请告诉我，我来帮您计算。"
             if missing
             else f"您提供的数字无法计算：{err.message if err else ''}"
         )
@@ -341,7 +398,7 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     if outcome.eligible is False:
         parts = [f"不能领取“{rule.title}”：{calc.note or '不满足文件规定的条件'}", f"依据：{lead}"]
     else:
-        parts = [amount_conclusion(rule.title, calc), f"依据：{lead}", _fit_sentence(ctx, book, rule)]
+        parts = [amount_conclusion(rule.title, calc, pays=asker_pays(rule)), f"依据：{lead}", _fit_sentence(ctx, book, rule)]
         if calc.exclusions:
             parts.append("注意：" + "；".join(calc.exclusions[:2]) + "。")
     if not rule.reviewed:
@@ -350,13 +407,27 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
 
 
-def amount_conclusion(title: str, calc: Calculation) -> str:
+# a rule's quotes say whether money is paid by the asker (a contribution, a late fee, a fine) or to them
+_PAYING = re.compile(r"缴纳|缴费|加收|罚款|收取|滞纳金")
+_RECEIVING = re.compile(r"发给|发放|补贴|补助|领取|奖励|返还|支付.{0,6}(?:待遇|金)")
+
+
+def asker_pays(rule: Rule) -> bool:
+    """Whether the rule's amount is one the asker pays ("本人工资的1%缴纳失业保险费"), not one received."""
+    quoted = "".join(q.quote for q in rule.citations[:2])
+    return bool(_PAYING.search(rule.title + quoted)) and not _RECEIVING.search(rule.title + quoted)
+
+
+def amount_conclusion(title: str, calc: Calculation, *, pays: bool = False) -> str:
     """"可领“X”12,500元（1.25万元）：25人 × 500元/人 = 12,500元。" — the amount first, then its formula."""
     if calc.amount is None:
         return f"“{title}”：{calc.formula}。"
     unit = calc.unit or "元"
     shown = format_yuan(calc.amount, wan=False) if unit == "元" else f"{calc.amount:,}{unit}".replace(".0" + unit, unit)
-    verb = "最高可领" if calc.is_cap else ("可领" if unit.startswith("元") else "为")
+    if pays:
+        verb = "最高应缴" if calc.is_cap else ("应缴" if unit.startswith("元") else "为")
+    else:
+        verb = "最高可领" if calc.is_cap else ("可领" if unit.startswith("元") else "为")
     how = _working(calc.formula)
     if calc.is_cap:
         how += ("；" if how else "") + "文件规定的是最高标准"
@@ -414,7 +485,7 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
         if outcome.ok and calc is not None and calc.amount is not None and outcome.eligible is not False:
             formulas.append(f"{rule.title}：{calc.formula}")
             amounts.append(calc.amount)
-            parts.append(amount_conclusion(rule.title, calc))
+            parts.append(amount_conclusion(rule.title, calc, pays=asker_pays(rule)))
         elif outcome.error and outcome.error.code == "missing_param":
             needed = re.sub(r"（[A-Za-z_]+）", "", outcome.error.message.split("：", 1)[-1])
             missing.append(outcome.error.param or "")

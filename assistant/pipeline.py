@@ -28,8 +28,15 @@ from assistant.compose import (
     compose_department,
     compose_duties,
     compose_fact,
+    token_idf,
 )
-from assistant.compose_rules import compose_amount, compose_eligibility, compose_profile_statement, names_a_measure
+from assistant.compose_rules import (
+    asked_quantity,
+    compose_amount,
+    compose_eligibility,
+    compose_profile_statement,
+    names_a_measure,
+)
 from assistant.contract import Answer, SearchHit, SearchResult
 from assistant.compose_document import DocumentQuestions, compose_document
 from assistant.documents import DocumentDirectory, corpus_topic_terms
@@ -269,7 +276,7 @@ class Assistant:
                 named_ids=[i for i in self._named_clauses(u, version, rules) if not scope or i.split("#")[0] in scope],
                 filters=filters,
             )
-            hits = _pin_references(version, u, hits)
+            hits = _pin_references(version, u, hits, search.tokenizer)
             hits = _pin_roster(version, u, hits, search.tokenizer)
             hits = _pin_duties(version, u, hits)
             if not u.references and not self._supported(u, hits, search):
@@ -414,6 +421,9 @@ class Assistant:
             return duties
         if ctx.u.intent == "department":
             return compose_department(ctx)
+        if (ctx.u.intent in ("deadline", "fact") and rules is not None and asked_quantity(ctx.u.text) == "duration"
+                and (composed := compose_amount(ctx, rules)) is not None):
+            return composed  # "能领多久": a schedule by years of contribution computes the months
         if ctx.u.intent == "deadline":
             return compose_deadline(ctx)
         if ctx.u.intent == "amount":
@@ -528,7 +538,8 @@ def _clause_references(version: IndexVersion, directory: DocumentDirectory, u: U
     return list(dict.fromkeys(ids))
 
 
-def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit]) -> list[ClauseHit]:
+def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit],
+                    tokenizer: PolicyTokenizer | None = None) -> list[ClauseHit]:
     """A question that names a clause by the document's numbering ("第2条第(1)项", "第十七条") gets it first."""
     pinned: list[ClauseHit] = []
     for cid in u.references:
@@ -539,6 +550,19 @@ def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHi
         pinned += [_pinned(c.clause_id, hits) for c in leaves]
     if not pinned:
         return hits
+    if tokenizer is not None and len({h.clause_id.split("#")[0] for h in pinned}) > 1:
+        # "条例第六条" where several documents have a 第六条: the one whose text shares the question's
+        # rarer words (失业保险费, not 工伤保险) comes first, then the search's own order
+        idf = token_idf(version, tokenizer)
+        words = set(tokenizer.tokens(u.search_text))
+        order = {h.clause_id: n for n, h in enumerate(hits)}
+
+        def evidence(h: ClauseHit) -> tuple[float, int]:
+            clause = version.clauses[h.clause_id]
+            shared = words & set(tokenizer.tokens(clause.text))
+            return (-sum(idf.get(t, 1.0) for t in shared), order.get(h.clause_id, len(order)))
+
+        pinned.sort(key=evidence)
     ids = {h.clause_id for h in pinned}
     return pinned + [h for h in hits if h.clause_id not in ids]
 
