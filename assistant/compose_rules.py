@@ -336,8 +336,10 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     asked_text = ctx.u.search_text if ctx.u.follow_up else ctx.u.text
     if asked_quantity(ctx.u.text) == "duration":
         # "交了7年失业保险，能领多久": a rule whose figure is a length of time computes it; none → the quote
+        # A question giving figures the rule does not use ("上次还剩8个月没领") is a case the rule alone
+        # does not settle: the clause is quoted, not a partial result computed.
         rule = select_rule(book, ctx)
-        if rule is None or rule_quantity(rule) != "duration":
+        if rule is None or rule_quantity(rule) != "duration" or getattr(ctx.u, "unbound", None):
             return None
     elif not _MONEY_CUE.search(asked_text):
         return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
