@@ -52,6 +52,8 @@ def _print_run(console: Console, run) -> None:
     pipeline = next((s for s in run.systems if s.kind == "pipeline"), None)
     if pipeline:
         console.print(_rich_table(f"{pipeline.name} per category", report.category_rows(pipeline)))
+        console.print(_rich_table(f"分文件 {pipeline.name} per document", report.document_rows(pipeline)))
+        console.print(_rich_table(f"结论先行 {pipeline.name} answer-first", report.answer_first_rows(pipeline)))
     if run.robustness:
         console.print(_rich_table("鲁棒性 robustness (pipeline)", report.robustness_rows(run)))
 
