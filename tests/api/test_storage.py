@@ -288,6 +288,52 @@ class TestRoundTrip:
         store.close()
 
 
+class TestConcurrency:
+    def test_threads_writing_while_others_read_and_purge_lose_nothing(self, backend) -> None:
+        import threading
+
+        store = open_store(backend.url, TTL, pool_size=4)  # fewer connections than threads: they queue
+        sessions = [store.create_session() for _ in range(6)]
+        written: list[str] = []
+        errors: list[BaseException] = []
+        done = threading.Event()
+        lock = threading.Lock()
+
+        def write(sid: str) -> None:
+            for i in range(40):
+                try:
+                    aid = store.add_turn(sid, f"问题{i}，手机13812345678", sample_answer(), "answered", "fact", "v1")
+                    store.add_feedback(aid, i % 2 == 0, None)
+                    with lock:
+                        written.append(aid)
+                except Exception as exc:  # collected: the assertion names them
+                    errors.append(exc)
+
+        def churn() -> None:
+            while not done.is_set():
+                try:
+                    store.purge_expired()  # nothing is expired: it must not take a live session with it
+                    store.recent_turns(sessions[0], 6)
+                except Exception as exc:
+                    errors.append(exc)
+
+        writers = [threading.Thread(target=write, args=(sid,)) for sid in sessions]
+        other = threading.Thread(target=churn)
+        for t in [*writers, other]:
+            t.start()
+        for t in writers:
+            t.join()
+        done.set()
+        other.join()
+        store.close()
+
+        assert errors == []
+        with backend.raw() as conn:
+            stored = {r[0] for r in conn.execute("SELECT id FROM turns")}
+            feedback = conn.execute("SELECT count(*) FROM feedback").fetchone()[0]
+        assert len(written) == 6 * 40 and set(written) == stored and feedback == 6 * 40
+
+
 class TestExpiry:
     def test_session_expires_after_ttl_of_silence(self, store: ConversationStore, clock: FakeClock) -> None:
         sid = store.create_session()
@@ -436,3 +482,28 @@ class TestNoPiiOnDisk:
         with backend.raw() as conn:
             raw = conn.execute("SELECT answer_json FROM turns").fetchone()[0]
         assert json.loads(raw) == {"n": None, "s": PHONE_MASK}
+
+
+def test_both_backends_store_the_same_masked_text(tmp_path: Path, postgres_cluster) -> None:
+    """One masking path: the hostile inputs, written to SQLite and to PostgreSQL, are the same stored text."""
+    name = f"t_{secrets.token_hex(6)}"
+    backends = [SqliteBackend(tmp_path), PostgresBackend(postgres_cluster, postgres_cluster.create_database(name))]
+    try:
+        stored = []
+        for b in backends:
+            with open_store(b.url, TTL) as s:
+                sid = s.create_session()
+                for case_id, text in load_bad_inputs():
+                    aid = s.add_turn(sid, text, {"answer": text, "n": 13812345678}, "invalid", "invalid", "v1",
+                                     answer_id=case_id)
+                    s.add_feedback(aid, False, text)
+                s.update_slots(sid, {"last": text}, context=[text])
+            with b.raw() as conn:
+                stored.append((
+                    sorted(conn.execute("SELECT id, question, answer_json FROM turns").fetchall()),
+                    sorted(r[0] for r in conn.execute("SELECT comment FROM feedback")),
+                    [r[0] for r in conn.execute("SELECT slots_json FROM sessions")],
+                ))
+        assert stored[0][0] and stored[0] == stored[1]
+    finally:
+        postgres_cluster.drop_database(name)
