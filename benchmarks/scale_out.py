@@ -88,7 +88,13 @@ def nginx_config(ports: list[int]) -> tuple[str, str]:
             proxy_next_upstream error timeout;
             proxy_connect_timeout 2s;
             proxy_read_timeout 60s;"""
-    locations = f"""        location /api/chat/stream {{
+    locations = f"""        error_page 502 504 = @unavailable;
+        location @unavailable {{
+            default_type application/json;
+            add_header Retry-After 1 always;
+            return 502 '{{"error":{{"code":"upstream_unavailable","message":"服务暂时不可用，请稍后重试。"}},"request_id":"$request_id"}}';
+        }}
+        location /api/chat/stream {{
 {common}
             proxy_buffering off;
         }}
@@ -485,7 +491,7 @@ def main() -> None:
         print(f"{f['sent']:>6} {f['failed']:>7} {f['turns_lost']:>11} {f['answered_after_kill']:>14} "
               f"{f['failed_after_kill_1s']:>18} {f['stored_but_unanswered']:>19}")
         for r in result.failed[:10]:
-            print(f"  failed at {r.sent_s:.2f} s: HTTP {r.status} {r.error}")
+            print(f"  failed at {r.sent_s:.2f} s: HTTP {r.status} {' '.join((r.error or '').split())[:120]}")
 
 
 if __name__ == "__main__":
