@@ -6,6 +6,10 @@ after the server has started listening, so `/healthz` answers at once and `/read
 the model is in memory; requests that need it get 503 `not_ready` meanwhile. A server never writes
 the index: `policy-qa index build` does, and the assistant's `IndexHandle` picks up the new
 version by itself.
+
+Several replicas behind a proxy share state through `database_url` (PostgreSQL): sessions, turns and
+feedback, and the rate-limit buckets; each replica polls the shared index directory (or Chroma server)
+for a new version on its own.
 """
 
 from __future__ import annotations
@@ -24,14 +28,16 @@ from api.errors import COMMON_ERROR_RESPONSES, install_error_handlers
 from api.guards import install_guards
 from api.routes import ROUTERS
 from api.routes.pages import STATIC_DIR
-from api.storage import ConversationStore
+from api.storage import ConversationStore, is_postgres_url, open_store
+from api.storage.postgres import redacted_url
+from api.storage.rate_buckets import SharedTokenBuckets
 from assistant.contract import CONTRACT_VERSION
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from index.embed import Embedder
 from index.errors import PolicyQAError
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "shared_rate_buckets"]
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +57,15 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, embedd
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.log(*staff_access_line(settings, staff_paths(app.openapi())))
-        store = ConversationStore(settings.db_path, settings.session_ttl_seconds)
+        store = await anyio.to_thread.run_sync(
+            lambda: open_store(settings.store_url(), settings.session_ttl_seconds, pool_size=settings.database_pool_size))
+        log.info("conversation store: %r", store)
         purged = store.purge_expired()
         if purged:
             log.info("purged %d expired sessions", purged)
         app.state.store = store
+        if rate_buckets is not None:
+            await rate_buckets.open()
         try:
             async with anyio.create_task_group() as tg:
                 if app.state.assistant is None:
@@ -64,6 +74,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, embedd
                 yield
                 tg.cancel_scope.cancel()
         finally:
+            if rate_buckets is not None:
+                await rate_buckets.close()
             store.close()
 
     # Swagger UI and ReDoc from the installed fastapi-offline package (/static-offline-docs), not a CDN
@@ -77,12 +89,27 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, embedd
     app.state.assistant = assistant
     app.state.load_error = None
     app.state.store = None
+    rate_buckets = shared_rate_buckets(settings)
+    app.state.rate_buckets = rate_buckets
     install_error_handlers(app)
-    install_guards(app, settings)
+    install_guards(app, settings, rate_buckets)
     for router in ROUTERS:
         app.include_router(router, responses=COMMON_ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def shared_rate_buckets(settings: Settings) -> SharedTokenBuckets | None:
+    """The rate-limit buckets every replica shares (PostgreSQL), or None: each process counts alone."""
+    url = settings.store_url()
+    if not is_postgres_url(url):
+        return None
+    if not settings.rate_limit_shared:
+        log.warning("rate limits are counted per process (rate_limit_shared is off): N replicas allow N times "
+                    "the configured rate")
+        return None
+    log.info("rate limits shared through %s", redacted_url(url))
+    return SharedTokenBuckets(url, settings.rate_limit_per_minute, settings.rate_limit_burst)
 
 
 async def _load_assistant(app: FastAPI, settings: Settings, embedder: Embedder | None) -> None:

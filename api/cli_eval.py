@@ -42,6 +42,12 @@ def _transposed(table: tuple[list[str], list[list[str]]]) -> tuple[list[str], li
     return ["metric", *(r[0] for r in rows)], [[h, *(r[i] for r in rows)] for i, h in enumerate(headers) if i > 0]
 
 
+def _columns(table: tuple[list[str], list[list[str]]], picked: list[int]) -> tuple[list[str], list[list[str]]]:
+    """The table with only the columns `picked`, in that order."""
+    headers, rows = table
+    return [headers[i] for i in picked], [[row[i] for i in picked] for row in rows]
+
+
 def _print_run(console: Console, run) -> None:
     from evals import report
 
@@ -52,6 +58,13 @@ def _print_run(console: Console, run) -> None:
     pipeline = next((s for s in run.systems if s.kind == "pipeline"), None)
     if pipeline:
         console.print(_rich_table(f"{pipeline.name} per category", report.category_rows(pipeline)))
+        # twelve columns do not fit 80: the retrieval and accuracy half, then the refusal and document half
+        per_doc = report.document_rows(pipeline)
+        half = len(per_doc[0]) - 4  # the last four: refuse P, refuse R, answer-first, wrong doc
+        console.print(_rich_table(f"分文件 {pipeline.name} per document", _columns(per_doc, list(range(half)))))
+        console.print(_rich_table(f"分文件 {pipeline.name} per document (cont.)",
+                                  _columns(per_doc, [0, *range(half, len(per_doc[0]))])))
+        console.print(_rich_table(f"结论先行 {pipeline.name} answer-first", report.answer_first_rows(pipeline)))
     if run.robustness:
         console.print(_rich_table("鲁棒性 robustness (pipeline)", report.robustness_rows(run)))
 

@@ -40,7 +40,10 @@ def serve_command(host: str | None, port: int | None, log_level: str) -> None:
         port=settings.port,
         log_config=None,  # our JSON, PII-masking handlers on the root logger carry uvicorn's records too
         access_log=False,  # guards.RequestContext writes one structured access line per request
-        proxy_headers=False,  # rate limits key on the socket peer; a forwarded-for header is client-controlled
+        # rate limits and slot shares key on the client address: the socket peer, or, for requests from a
+        # listed proxy only, the address that proxy put in X-Forwarded-For (anyone else could forge one)
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
         timeout_graceful_shutdown=5,
     )
     uvicorn.Server(config).run()

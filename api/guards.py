@@ -11,7 +11,8 @@ Outermost first (as `install_guards` stacks them):
                       security headers, one structured access-log line
     RelativeRedirects a Location built from a Host header outside `public_hosts` loses its scheme and host
     CorsGuard         allow-listed origins for the citizen API; 403 JSON for any other foreign origin
-    RateLimit         token bucket per client address on /api and /v1; 429 with Retry-After
+    RateLimit         token bucket per client address on /api and /v1 (shared by the replicas when the
+                      store is PostgreSQL); 429 with Retry-After
     BodyGate          the whole body read under its own deadline (408) and size limit (413) before the
                       request may take a slot, so a client that trickles its body holds none
     ConcurrencyLimit  at most N API requests in flight (503 with Retry-After instead of a queue), and at
@@ -29,7 +30,7 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
@@ -287,6 +288,12 @@ def _with_headers(send: Send, extra: dict[str, str]) -> Callable[[Message], Awai
 
 
 # ---------------------------------------------------------------- rate limit
+class SharedBuckets(Protocol):
+    """Token buckets several processes share (`api.storage.rate_buckets.SharedTokenBuckets`)."""
+
+    async def take(self, key: str) -> float | None: ...
+
+
 class TokenBucket:
     """`burst` tokens, refilled at `per_minute`; one request takes one token."""
 
@@ -316,18 +323,27 @@ class TokenBucket:
 
 
 class RateLimit:
-    """Per client address (the socket peer: a forwarded-for header is the client's to forge)."""
+    """Per client address: the socket peer, or what a trusted proxy says it forwarded for (uvicorn
+    rewrites the peer only for `trusted_proxies`; anyone else's forwarded-for header is theirs to forge).
 
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int) -> None:
+    With `shared` (PostgreSQL buckets), every replica draws on one bucket per client; when the database
+    does not answer in time, this process's own bucket decides.
+    """
+
+    def __init__(self, app: ASGIApp, per_minute: int, burst: int, shared: SharedBuckets | None = None) -> None:
         self.app = app
         self.bucket = TokenBucket(per_minute, burst)
+        self.shared = shared
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_api_path(scope.get("path", "")) or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        wait = self.bucket.take(client[0] if client else "-")
+        key = client[0] if client else "-"
+        wait = await self.shared.take(key) if self.shared is not None else None
+        if wait is None:
+            wait = self.bucket.take(key)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             await send_error(send, 429, "rate_limited", f"请求过于频繁，请 {seconds} 秒后再试。",
@@ -546,14 +562,15 @@ class CatchAll:
                 await send_error(send, 500, "internal_error", INTERNAL_MESSAGE)
 
 
-def install_guards(app: Any, settings: Any) -> None:
+def install_guards(app: Any, settings: Any, shared_buckets: SharedBuckets | None = None) -> None:
     """Stack the guards on a Starlette/FastAPI app; `add_middleware` puts the last one added outermost."""
     app.add_middleware(CatchAll)
     app.add_middleware(Timeout, seconds=settings.request_timeout_s)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
                        per_client=client_share(settings.max_concurrent_requests, settings.max_client_share))
     app.add_middleware(BodyGate, max_bytes=settings.max_body_bytes, seconds=settings.body_timeout_s)
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst,
+                       shared=shared_buckets)
     app.add_middleware(CorsGuard, origins=list(settings.cors_origins))
     app.add_middleware(RelativeRedirects, public_hosts=list(settings.public_hosts))
     app.add_middleware(RequestContext)

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     corpus_dir: Path = REPO_ROOT / "corpus"
     index_dir: Path = REPO_ROOT / "data" / "index"
     db_path: Path = REPO_ROOT / "data" / "policy_qa.sqlite3"
+    database_url: str | None = Field(
+        None, description="the conversation store: sqlite:///PATH (one file) or postgresql://user:pw@host/db (shared"
+        " by every API replica); None = sqlite at db_path. With PostgreSQL the rate limits are shared too")
+    database_pool_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections each process keeps at most")
+    rate_limit_shared: bool = Field(
+        True, description="with a PostgreSQL database_url, one token bucket per client for all replicas (kept in"
+        " that database); False, or SQLite = each process counts on its own")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="addresses of reverse proxies (nginx) whose X-Forwarded-For names the"
+        " client; requests from anywhere else are keyed on their socket peer. Empty = trust no header")
     log_path: Path | None = None
     embedding_model: str = Field(default_factory=default_model_path)
     embedding_threads: int = Field(0, ge=0, description="torch threads for embedding; 0 = one per core, at most 4")
@@ -79,12 +89,23 @@ class Settings(BaseSettings):
     port: int = 8000
     index_poll_seconds: float = Field(2.0, ge=0, description="how often a server checks for a new index version")
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_scheme(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("database_url must start with sqlite:/// or postgresql://")
+        return v
+
     @field_validator("corpus_dir")
     @classmethod
     def _corpus_exists(cls, v: Path) -> Path:
         if not v.is_dir():
             raise ValueError(f"corpus_dir {v} does not exist")
         return v
+
+    def store_url(self) -> str:
+        """The conversation store's URL: database_url, else the SQLite file at db_path."""
+        return self.database_url or f"sqlite:///{self.db_path}"
 
     def served_region(self) -> str:
         """The home region: the setting, else the corpus's deployment.yaml, else none ("")."""

@@ -1,6 +1,6 @@
 """The conversation store under faults: concurrent threads, and a writer process killed with SIGKILL.
 
-1. Concurrency: 8 writer threads × 500 `add_turn` calls on one `ConversationStore`, while 2 reader
+1. Concurrency: 8 writer threads × 500 `add_turn` calls on one `SqliteStore`, while 2 reader
    threads call `recent_turns` / `get_session` in a loop. Figures: writes, errors ("database is locked"
    and any other), rows missing afterwards, integrity.
 2. Crash: a separate Python process opens the store and writes turns in a loop, printing each answer id
@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.storage import ConversationStore
+from api.storage import SqliteStore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TTL = 24 * 3600
@@ -41,9 +41,9 @@ CHILD_WRITER = """
 import sys
 sys.path.insert(0, sys.argv[2])
 from pathlib import Path
-from api.storage import ConversationStore
+from api.storage import SqliteStore
 
-store = ConversationStore(Path(sys.argv[1]), ttl_seconds=86400)
+store = SqliteStore(Path(sys.argv[1]), ttl_seconds=86400)
 sid = store.create_session()
 print("ready", flush=True)
 i = 0
@@ -78,7 +78,7 @@ class ConcurrencyResult:
 
 def run_concurrent_writes(path: Path, threads: int = 8, writes_per_thread: int = 500, readers: int = 2) -> ConcurrencyResult:
     """`threads` writers × `writes_per_thread` turns on one store while `readers` threads keep reading."""
-    store = ConversationStore(path, TTL)
+    store = SqliteStore(path, TTL)
     sessions = [store.create_session() for _ in range(threads)]
     written: list[list[str]] = [[] for _ in range(threads)]
     errors: list[BaseException] = []
@@ -199,7 +199,7 @@ def _kill_round(path: Path, rng: random.Random, parent_writing: bool) -> tuple[K
 
     def parent_write() -> None:
         try:
-            store = ConversationStore(path, TTL)
+            store = SqliteStore(path, TTL)
             sid = store.create_session()
         except Exception as exc:  # opening under contention is part of what is measured
             parent_errors.append(repr(exc))

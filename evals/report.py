@@ -17,7 +17,18 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from evals.gold_format import CATEGORIES
-from evals.scorers import METRICS, CaseResult, Summary, summarize, summarize_by_category
+from evals.scorers import (
+    ANSWER_FIRST_KINDS,
+    METRICS,
+    NO_DOCUMENT,
+    CaseResult,
+    Rate,
+    Summary,
+    answer_first_by_intent,
+    summarize,
+    summarize_by_category,
+    summarize_by_document,
+)
 
 __all__ = [
     "REPORT_FORMAT_VERSION",
@@ -35,6 +46,8 @@ __all__ = [
     "failure_rows",
     "category_rows",
     "category_accuracy_rows",
+    "document_rows",
+    "answer_first_rows",
     "robustness_rows",
     "comparison_rows",
     "render_markdown",
@@ -57,9 +70,13 @@ ANSWER_METRICS = [
     "refusal_recall",
     "numeric_faithfulness",
     "validity_accuracy",
+    "answer_first",
+    "wrong_document_rate",
     "must_not_contain_violations",
 ]
 LATENCY_METRICS = ["latency_p50_ms", "latency_p95_ms"]
+DOCUMENT_METRICS = ["hit_at_1", "mrr", "citation_precision", "citation_recall", "accuracy", "refusal_precision",
+                    "refusal_recall", "answer_first"]
 CATEGORY_METRICS = ["hit_at_5", "mrr", "accuracy", "citation_recall", "refusal_recall", "numeric_faithfulness", "validity_accuracy"]
 # colour per series, pipeline first; chosen to stay distinguishable in greyscale print
 PALETTE = ["#1f6feb", "#d97706", "#6b7280", "#059669", "#a21caf", "#dc2626"]
@@ -73,6 +90,9 @@ class SystemRun(BaseModel):
     description: str = ""
     summary: Summary
     by_category: dict[str, Summary]
+    # by the document the expected clauses belong to; NO_DOCUMENT for cases that expect none
+    by_document: dict[str, Summary] = Field(default_factory=dict)
+    answer_first_by_intent: dict[str, Rate] = Field(default_factory=dict)
     cases: list[CaseResult]
 
 
@@ -111,6 +131,8 @@ def build_system_run(name: str, kind: Literal["pipeline", "baseline"], results: 
         description=description,
         summary=summarize(results),
         by_category=summarize_by_category(results),
+        by_document=summarize_by_document(results),
+        answer_first_by_intent=answer_first_by_intent(results),
         cases=results,
     )
 
@@ -179,6 +201,49 @@ def category_accuracy_rows(run: EvalRun, metric: str = "accuracy") -> Table:
         n = next((s.by_category[cat].n_cases for s in run.systems if cat in s.by_category), 0)
         rows.append([cat, str(n), *(fmt(metric, s.by_category[cat].metric(metric) if cat in s.by_category else None) for s in run.systems)])
     return headers, rows
+
+
+def _share(rate: float | None, n: int) -> str:
+    """"0.125 (2/16)": a rate with the count behind it, so a small base is visible."""
+    if rate is None or not n:
+        return "—"
+    return f"{rate:.3f} ({round(rate * n)}/{n})"
+
+
+def document_rows(system: SystemRun) -> Table:
+    """One system's metrics per document of the expected clauses, the overall row last. "wrong doc" is the
+    share of answered cases whose first citation comes from a document none of the expected clauses is in."""
+    headers = ["document", "n", *(_label(m) for m in DOCUMENT_METRICS), "wrong doc"]
+    rows = []
+    for doc, summ in [*system.by_document.items(), ("all", system.summary)]:
+        rows.append([doc, str(summ.n_cases), *(fmt(m, summ.metric(m)) for m in DOCUMENT_METRICS),
+                     _share(summ.wrong_document_rate, summ.n_cited)])
+    return headers, rows
+
+
+def answer_first_rows(system: SystemRun) -> Table:
+    """Answer-first per kind of question judged, and overall."""
+    headers = ["intent", "judged", "first sentence holds it", "answer-first"]
+    rows = []
+    for kind in [*ANSWER_FIRST_KINDS, "all"]:
+        r = system.answer_first_by_intent.get(kind, Rate())
+        rows.append([kind, str(r.n), str(r.passed), fmt("answer_first", r.rate)])
+    return headers, rows
+
+
+DOCUMENT_NOTE = (
+    f"A case counts for every document its expected clauses belong to; `{NO_DOCUMENT}` holds the cases that expect "
+    "no clause (refusals, questions about a document's own 文号 or dates). “wrong doc”: of the answered (or "
+    "clarifying) cases with a citation, the share whose first citation [1] is from a document none of the expected "
+    "clauses is in (count in brackets)."
+)
+ANSWER_FIRST_NOTE = (
+    "Answer-first: the first sentence of the answer states its conclusion. amount — the item's expected figure; "
+    "eligibility — one of the composer's verdict openings (可以。/不能。/能否享受…还要看/…的适用对象：…); deadline — a date "
+    "or a time limit, and 已过期 when the item expects the measure lapsed; refusal — that the documents do not answer. "
+    "Judged where the status is the expected one (an answer for amount/eligibility/deadline items, a refusal for items "
+    "that expect one)."
+)
 
 
 def _signed(value: float | None) -> str:
@@ -260,6 +325,8 @@ def render_markdown(run: EvalRun, *, chart_file: str | None = "chart_categories.
     pipeline = next((s for s in run.systems if s.kind == "pipeline"), run.systems[0] if run.systems else None)
     if pipeline:
         out += [f"## {pipeline.name} per category", "", _md_table(category_rows(pipeline)), ""]
+        out += [f"## {pipeline.name} per document", "", _md_table(document_rows(pipeline)), "", DOCUMENT_NOTE, ""]
+        out += [f"## {pipeline.name} answer-first", "", _md_table(answer_first_rows(pipeline)), "", ANSWER_FIRST_NOTE, ""]
     if run.robustness:
         out += ["## Robustness (pipeline, questions rewritten mechanically)", "", _md_table(robustness_rows(run)), "",
                 "Δ is perturbed minus clean on the same items; negative is what the rewrite costs. Examples:", "",
@@ -456,6 +523,10 @@ def render_html(run: EvalRun) -> str:
     ]
     if pipeline:
         sections += [f"<h3>{_esc(pipeline.name)}</h3>", _html_table(category_rows(pipeline))]
+        sections += [f"<h2>分文件（{_esc(pipeline.name)}）</h2>", _html_table(document_rows(pipeline)),
+                     f'<p class="small">{_esc(DOCUMENT_NOTE)}</p>']
+        sections += [f"<h2>结论先行 answer-first（{_esc(pipeline.name)}）</h2>", _html_table(answer_first_rows(pipeline)),
+                     f'<p class="small">{_esc(ANSWER_FIRST_NOTE)}</p>']
         sections += ["<h2>延迟</h2>", latency_histogram_svg(latencies, title=f"{pipeline.name} latency (ms)")]
     if run.robustness:
         sections += ["<h2>鲁棒性</h2>", _html_table(robustness_rows(run)),

@@ -12,15 +12,21 @@ import re
 from decimal import Decimal
 from typing import Any, Iterable, NamedTuple
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
-from assistant.contract import Answer
+from assistant.contract import Answer, conclusion_of
 from evals.gold_format import Case, Expectations
-from evals.normalize import contains_fact, extract_numbers, format_decimal, strip_citation_markers
+from evals.normalize import contains_fact, extract_numbers, format_decimal, normalize, strip_citation_markers
 
 __all__ = [
     "REFUSAL_STATUSES",
     "RETRIEVAL_DEPTH",
+    "ANSWERED_STATUSES",
+    "NO_DOCUMENT",
+    "ANSWER_FIRST_KINDS",
+    "VERDICT_OPENINGS",
+    "LAPSE_WORDS",
+    "REFUSAL_PHRASES",
     "MetricInfo",
     "METRICS",
     "clause_matches",
@@ -29,6 +35,11 @@ __all__ = [
     "untraced_numbers",
     "number_sources",
     "claimed_text",
+    "first_sentence",
+    "answer_first",
+    "documents_of",
+    "first_citation_wrong_document",
+    "Rate",
     "RetrievalScores",
     "CaseScores",
     "CaseResult",
@@ -36,6 +47,8 @@ __all__ = [
     "score_case",
     "summarize",
     "summarize_by_category",
+    "summarize_by_document",
+    "answer_first_by_intent",
     "percentile",
     "GateFailure",
     "check_gate",
@@ -45,6 +58,10 @@ __all__ = [
 REFUSAL_STATUSES = frozenset({"no_answer"})
 #: deepest rank any retrieval metric looks at (hit@5, nDCG@5)
 RETRIEVAL_DEPTH = 5
+#: statuses whose text gives the asker something (an answer, or the facts and a question back), not a refusal
+ANSWERED_STATUSES = frozenset({"answered", "clarify"})
+#: the per-document row of items that name no clause (refusals, questions about a document's own 文号 or dates)
+NO_DOCUMENT = "no document"
 
 
 class MetricInfo(NamedTuple):
@@ -68,6 +85,8 @@ METRICS: dict[str, MetricInfo] = {
     "refusal_recall": MetricInfo("refuse R", True, "ratio"),
     "numeric_faithfulness": MetricInfo("nums traced", True, "ratio"),
     "validity_accuracy": MetricInfo("validity", True, "ratio"),
+    "answer_first": MetricInfo("answer-first", True, "ratio"),
+    "wrong_document_rate": MetricInfo("wrong doc", False, "ratio"),
     "latency_p50_ms": MetricInfo("p50 ms", False, "ms"),
     "latency_p95_ms": MetricInfo("p95 ms", False, "ms"),
 }
@@ -205,6 +224,136 @@ def untraced_numbers(answer: Answer) -> tuple[int, list[str]]:
     return len(numbers), list(dict.fromkeys(missing))
 
 
+# --- answer first --------------------------------------------------------------------------------
+
+# The conclusion openings the composer writes, in one place. Where each comes from:
+#   assistant/compose_rules.py `_exclusion_answer` ("不能同时享受。"), `_eligibility_of` ("可以。按您说的情况…",
+#   "不能。按您说的情况…", "不能享受“X”。按您提供的数字…", "能否享受“X”，还要看以下条件：", "“X”的适用对象：…"),
+#   `compose_amount` ("不能领取“X”："), `_compose_profile_list` ("按您提供的情况，文件中可能适用的措施有：",
+#   "按您目前提供的情况，我没有找到明确适用的措施。"). Matched at the start of the first sentence: the same
+#   words inside a quote ("对符合条件的…") are the document's, not a verdict. When the composer gains an
+#   opening, add it here.
+VERDICT_OPENINGS: dict[str, str] = {
+    r"可以[。，,]": "yes",
+    r"不能[。，,]": "no",
+    r"不能同时享受": "no",
+    r"不能享受“": "no",
+    r"不能领取“": "no",
+    r"能否享受“[^”]*”，还要看": "conditional",
+    # whom a measure is for, when the asker said nothing about themselves: the conditions are the verdict
+    r"“[^”]*”的适用对象[：:]": "conditional",
+    r"按您(?:目前)?提供的情况，文件中可能适用的措施有": "conditional",
+    r"按您(?:目前)?提供的情况，我没有找到明确适用的措施": "no",
+}
+_VERDICT_RE = re.compile("|".join(f"(?:{p})" for p in VERDICT_OPENINGS))
+
+# How the composer says a period is over: assistant/compose.py `deadline_conclusion` ("已过期：…已届满"),
+# `validity_sentence` ("已过期失效", "已于…到期") and compose_rules.py's list lines ("（已过期：…）").
+LAPSE_WORDS = ("已过期", "已届满", "已到期", "过期失效", "已失效", "已经过期", "已截止", "停止执行", "不再执行")
+
+# A date or a length of time, on normalised text (numerals before 年/月/日/个/天 are digits by then).
+_DATE_OR_DURATION_RE = re.compile(
+    r"\d{4}年|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}月(?:\d{1,2}[日号])?(?:底|末|初|前|以前|之前)?|\d{1,2}[日号](?:前|之前|以前)"
+    r"|(?:年|月)(?:底|末|初)|\d+(?:个)?(?:工作日|日|天|周|月|年)(?:内|以内|之内|以上)?|半年|次月|次年|当月|当年|全年|每年|每月"
+)
+# compose.py `compose_deadline` for a measure without an end: "文件未写明该项措施的截止期限。" is the conclusion
+_NO_PERIOD_RE = re.compile(r"未写明[^。]{0,12}期限|没有(?:规定|写明)[^。]{0,12}(?:期限|时间)")
+
+# How a refusal says the documents do not answer: assistant/compose.py (NO_ANSWER_TEXT, `compose_unlisted`,
+# `compose_amount_unstated`), compose_rules.py `compose_amount` ("文件没有规定“X”的具体金额"),
+# assistant/pipeline.py `_refusal_reason` and friends ("现有文件中没有关于…", "现有文件中没有北京的规定",
+# "现有文件没有写明这件事怎么…"), and the reasons of corpus/scope.yaml `unserved_requests` ("只能依据已公开的
+# 文件作答", "这里只依据文件原文回答问题"). A question not in Chinese is declined for its language before any
+# document is read ("目前只支持中文提问"); that refusal says why, and claiming the documents lack the answer
+# would be unfounded, so it counts too.
+REFUSAL_PHRASES = (
+    r"文件(?:中|里)?(?:并|都|均)?(?:没有|未(?:写明|规定|列出|提到|涉及|收录)|不(?:包含|涉及))",
+    r"文件只写了.*没有列出",
+    r"只(?:能)?(?:依据|解答|根据)[^。]{0,10}文件",
+    r"只支持中文提问",
+)
+_REFUSAL_RE = re.compile("|".join(f"(?:{p})" for p in REFUSAL_PHRASES))
+
+#: what `answer_first` judges, by the gold item's category; refusals are the items that expect one
+ANSWER_FIRST_KINDS = ("amount", "eligibility", "deadline", "refusal")
+
+_SENTENCE_END = re.compile(r"[。！？!?](?![”’）)」』])|\n")
+
+
+def first_sentence(answer: Answer) -> str:
+    """The answer's first sentence, without [n] markers: of `summary` (its conclusion line), else of the text.
+    A full stop inside a quote that closes right after it ("…发放。”") does not end the sentence."""
+    line = strip_citation_markers(answer.summary or conclusion_of(answer.answer)).strip()
+    end = _SENTENCE_END.search(line)
+    return line[: end.end()].strip() if end else line
+
+
+def _numeric_facts(exp: Expectations) -> list[list[str]]:
+    return [alts for alts in exp.must_contain if any(extract_numbers(a) for a in alts)]
+
+
+def answer_first(category: str, exp: Expectations, answer: Answer | None) -> tuple[bool | None, str]:
+    """Does the first sentence state the conclusion? (verdict, reason); verdict None when not judged.
+
+    Judged only where the answer's status is the expected one — an answered (or clarifying) amount,
+    eligibility or deadline question, or a refusal where one is expected; a wrong status is accuracy's
+    business. amount: the first sentence holds the item's expected figure (its first must_contain fact
+    with a number, compared as `contains_fact` compares it); eligibility: it opens with one of the
+    composer's verdicts; deadline: it holds a date or a length of time (or the item's first fact, or
+    says that no period is stated), and says the lapse when the item expects one; refusal: it says the
+    documents do not answer.
+    """
+    if answer is None:
+        return None, ""
+    first = first_sentence(answer)
+    if exp.expect_refusal:
+        if answer.status not in REFUSAL_STATUSES:
+            return None, ""
+        return (True, "") if _REFUSAL_RE.search(first) else (False, "refusal's first sentence does not say the documents lack the answer")
+    if answer.status not in ANSWERED_STATUSES or category not in ANSWER_FIRST_KINDS:
+        return None, ""
+    if category == "amount":
+        facts = _numeric_facts(exp)
+        if not facts:
+            return None, ""
+        expected = facts[0]
+        if any(contains_fact(first, alt) for alt in expected):
+            return True, ""
+        later = any(contains_fact(answer.answer, alt) for alt in expected)
+        return False, f"first sentence lacks {expected[0]}" + (" (stated later)" if later else " (not stated)")
+    if category == "eligibility":
+        return (True, "") if _VERDICT_RE.match(first) else (False, "first sentence holds no verdict")
+    # deadline
+    norm = normalize(first)
+    timed = bool(_DATE_OR_DURATION_RE.search(norm) or _NO_PERIOD_RE.search(first)) or any(
+        contains_fact(first, alt) for alt in (exp.must_contain[0] if exp.must_contain else [])
+    )
+    if not timed:
+        return False, "first sentence holds no date or time limit"
+    if exp.expect_lapsed and not any(w in first for w in LAPSE_WORDS):
+        return False, "first sentence does not say the measure has lapsed"
+    return True, ""
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def documents_of(clause_ids: Iterable[str]) -> list[str]:
+    """The documents clause ids belong to, in first-seen order."""
+    return list(dict.fromkeys(c.partition("#")[0] for c in clause_ids if "#" in c))
+
+
+def first_citation_wrong_document(exp: Expectations, answer: Answer | None) -> tuple[bool | None, str]:
+    """(whether an answer's first citation [1] is from a document no expected clause belongs to, that
+    document); None when not judged: no expected clause, a refusal or an error, or no citation."""
+    gold = documents_of(exp.expected_clauses)
+    if not gold or answer is None or answer.status not in ANSWERED_STATUSES or not answer.citations:
+        return None, ""
+    first = min(answer.citations, key=lambda c: c.n)
+    doc = first.doc_id or first.clause_id.partition("#")[0]
+    return doc not in gold, doc
+
+
 # --- one case ------------------------------------------------------------------------------------
 
 
@@ -221,6 +370,9 @@ class CaseScores(BaseModel):
     numbers_untraced: list[str] = Field(default_factory=list)
     numerically_faithful: bool | None = None  # None for refusals and errors
     validity_correct: bool | None = None  # None when the gold item states no expectation
+    answer_first: bool | None = None  # None when not judged (see `answer_first`)
+    wrong_document: bool | None = None  # first citation from a document of no expected clause; None: not judged
+    first_cited_document: str = ""
     failures: list[str] = Field(default_factory=list)  # what makes the case fail
     notes: list[str] = Field(default_factory=list)  # shortfalls that lower a metric without failing the case
 
@@ -229,8 +381,9 @@ class CaseScores(BaseModel):
         return self.refused and not self.expect_refusal
 
 
-def score_case(exp: Expectations, answer: Answer | None, error: str | None = None) -> CaseScores:
-    """Every metric of one answer against its expectations; an error scores as a wrong, unretrieved answer."""
+def score_case(exp: Expectations, answer: Answer | None, error: str | None = None, *, category: str = "") -> CaseScores:
+    """Every metric of one answer against its expectations; an error scores as a wrong, unretrieved answer.
+    `category` (the gold item's) decides what `answer_first` looks for; without it only refusals are judged."""
     failures: list[str] = []
     if answer is None:
         ret = retrieval_scores([], exp.expected_clauses)
@@ -296,6 +449,15 @@ def score_case(exp: Expectations, answer: Answer | None, error: str | None = Non
         if not validity_correct:
             failures.append(f"lapsed should be {exp.expect_lapsed}, got {got}")
 
+    # a conclusion stated late, or the answer led by another document's clause, lowers a metric; the
+    # answer itself may still be right, so these are notes, not failures
+    first_ok, first_why = answer_first(category, exp, answer)
+    if first_ok is False:
+        notes.append("answer-first: " + first_why)
+    wrong_doc, cited_doc = first_citation_wrong_document(exp, answer)
+    if wrong_doc:
+        notes.append(f"first citation from {cited_doc}, expected {', '.join(documents_of(exp.expected_clauses))}")
+
     return CaseScores(
         retrieval=ret,
         citation_precision=precision,
@@ -309,6 +471,9 @@ def score_case(exp: Expectations, answer: Answer | None, error: str | None = Non
         numbers_untraced=untraced,
         numerically_faithful=faithful,
         validity_correct=validity_correct,
+        answer_first=first_ok,
+        wrong_document=wrong_doc,
+        first_cited_document=cited_doc,
         failures=failures,
         notes=notes,
     )
@@ -326,6 +491,8 @@ class CaseResult(BaseModel):
     category: str
     question: str
     turn: int | None = None
+    # what the case expected to be cited, kept so a report can group cases by document
+    expected_clauses: list[str] = Field(default_factory=list)
     answer: Answer | None = None
     error: str | None = None
     latency_ms: float = 0.0
@@ -339,10 +506,11 @@ class CaseResult(BaseModel):
             category=case.category,
             question=case.question,
             turn=case.turn,
+            expected_clauses=case.expectations.expected_clauses,
             answer=answer,
             error=error,
             latency_ms=latency_ms,
-            scores=score_case(case.expectations, answer, error),
+            scores=score_case(case.expectations, answer, error, category=case.category),
         )
 
     @property
@@ -374,6 +542,10 @@ class Summary(BaseModel):
     n_numeric: int = 0  # answers checked for numbers (not refusals, not errors)
     validity_accuracy: float | None = None
     n_validity: int = 0
+    answer_first: float | None = None
+    n_answer_first: int = 0  # cases judged for answer-first
+    wrong_document_rate: float | None = None
+    n_cited: int = 0  # answered cases with an expected clause and a citation: the wrong-document base
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
 
@@ -408,6 +580,8 @@ def summarize(results: list[CaseResult]) -> Summary:
     actual = sum(s.expect_refusal for s in scores)
     numeric = [s.numerically_faithful for s in scores if s.numerically_faithful is not None]
     validity = [s.validity_correct for s in scores if s.validity_correct is not None]
+    first = [s.answer_first for s in scores if s.answer_first is not None]
+    wrong_doc = [s.wrong_document for s in scores if s.wrong_document is not None]
     latencies = [r.latency_ms for r in results if r.error is None]
     return Summary(
         n_cases=len(results),
@@ -429,6 +603,10 @@ def summarize(results: list[CaseResult]) -> Summary:
         n_numeric=len(numeric),
         validity_accuracy=_mean(float(v) for v in validity),
         n_validity=len(validity),
+        answer_first=_mean(float(v) for v in first),
+        n_answer_first=len(first),
+        wrong_document_rate=_mean(float(v) for v in wrong_doc),
+        n_cited=len(wrong_doc),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
     )
@@ -440,6 +618,47 @@ def summarize_by_category(results: list[CaseResult]) -> dict[str, Summary]:
     for r in results:
         groups.setdefault(r.category, []).append(r)
     return {cat: summarize(rs) for cat, rs in groups.items()}
+
+
+def summarize_by_document(results: list[CaseResult]) -> dict[str, Summary]:
+    """One summary per document the expected clauses belong to, in doc-id order, then `NO_DOCUMENT` for
+    cases that expect no clause. A case whose clauses span two documents counts in both rows."""
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        for doc in documents_of(r.expected_clauses) or [NO_DOCUMENT]:
+            groups.setdefault(doc, []).append(r)
+    order = sorted(d for d in groups if d != NO_DOCUMENT) + ([NO_DOCUMENT] if NO_DOCUMENT in groups else [])
+    return {doc: summarize(groups[doc]) for doc in order}
+
+
+class Rate(BaseModel):
+    """A share with its base: `passed` of `n` judged cases."""
+
+    n: int = 0
+    passed: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.n if self.n else None
+
+
+def _answer_first_kind(result: CaseResult) -> str | None:
+    if result.scores.answer_first is None:
+        return None
+    return "refusal" if result.scores.expect_refusal else result.category
+
+
+def answer_first_by_intent(results: list[CaseResult]) -> dict[str, Rate]:
+    """Answer-first per kind judged (amount, eligibility, deadline, refusal, in that order) and "all"."""
+    out = {kind: Rate() for kind in ANSWER_FIRST_KINDS}
+    for r in results:
+        kind = _answer_first_kind(r)
+        if kind is not None:
+            out[kind].n += 1
+            out[kind].passed += int(bool(r.scores.answer_first))
+    out["all"] = Rate(n=sum(v.n for v in out.values()), passed=sum(v.passed for v in out.values()))
+    return out
 
 
 # --- gate ----------------------------------------------------------------------------------------

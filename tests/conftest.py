@@ -53,3 +53,22 @@ def assistant(settings, embedder):
     from assistant.pipeline import Assistant
 
     return Assistant.open(settings, embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """One throw-away PostgreSQL server for the session (benchmarks/local_services.py), on 127.0.0.1;
+    the tests that need it are skipped with one line when this machine cannot run it."""
+    import contextlib
+    import sys
+
+    if str(REPO / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(REPO / "benchmarks"))  # as tests/reliability/benchmark_module.py does
+    from local_services import PostgresCluster, ServiceUnavailable
+
+    with contextlib.ExitStack() as stack:
+        try:
+            cluster = stack.enter_context(PostgresCluster.running())
+        except ServiceUnavailable as exc:
+            pytest.skip(f"PostgreSQL unavailable: {exc}")
+        yield cluster

@@ -1,19 +1,16 @@
 """POST /api/feedback: a citizen's verdict on one answer, kept beside the turn it judges; and, for staff,
 GET /api/feedback (what citizens judged, with question, answer and citations) and GET /api/feedback.csv.
 
-The store (`api.storage`) has no query for feedback across sessions; `FeedbackQuery` reads its SQLite
-file over a connection of its own opened read-only (`mode=ro`), so this view can never write to it.
+The staff view reads `ConversationStore.judged_turns()` (every feedback row with its turn), the same
+on SQLite and PostgreSQL, and groups and filters it here.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import sqlite3
 from datetime import date, datetime
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -21,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import STAFF, SettingsDep, StoreDep
 from api.errors import error_responses
+from api.storage import ConversationStore
 from api.wire import Text
 
 __all__ = ["router", "FeedbackRequest", "FeedbackResponse", "FeedbackItem", "FeedbackList", "list_feedback"]
@@ -86,47 +84,27 @@ def feedback(body: FeedbackRequest, store: StoreDep) -> FeedbackResponse:
 Verdict = Literal["unhelpful", "helpful", "all"]
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-
-
-def list_feedback(db_path: Path, *, verdict: Verdict = "unhelpful", q: str = "", doc_id: str = "",
+def list_feedback(store: ConversationStore, *, verdict: Verdict = "unhelpful", q: str = "", doc_id: str = "",
                   since: date | None = None, until: date | None = None) -> list[FeedbackItem]:
     """Judged answers, newest first, one item per answer (a rating and its later comment are one item)."""
-    conn = _read_only(db_path)
-    try:
-        rows = conn.execute(
-            "SELECT f.answer_id, f.helpful, f.comment, f.created_at, t.question, t.answer_json, t.status, t.intent,"
-            " t.index_version FROM feedback f JOIN turns t ON t.id = f.answer_id ORDER BY f.created_at, f.rowid"
-        ).fetchall()
-    finally:
-        conn.close()
     items: dict[str, FeedbackItem] = {}
-    for answer_id, helpful, comment, created, question, answer_json, status, intent, version in rows:
-        item = items.get(answer_id)
+    for row in store.judged_turns():
+        item = items.get(row.answer_id)
         if item is None:
-            answer = _json(answer_json)
-            item = items[answer_id] = FeedbackItem(
-                answer_id=answer_id, created_at=datetime.fromisoformat(created), helpful=bool(helpful),
-                question=question, answer=str(answer.get("answer", "")), summary=str(answer.get("summary", "")),
-                status=status, intent=intent, index_version=version,
+            answer = row.answer
+            item = items[row.answer_id] = FeedbackItem(
+                answer_id=row.answer_id, created_at=row.created_at, helpful=row.helpful,
+                question=row.question, answer=str(answer.get("answer", "")), summary=str(answer.get("summary", "")),
+                status=row.status, intent=row.intent, index_version=row.index_version,
                 citations=[FeedbackCitation.model_validate(c) for c in answer.get("citations", [])
                            if isinstance(c, dict) and {"n", "doc_id", "clause_id", "label"} <= c.keys()],
             )
-        item.created_at = datetime.fromisoformat(created)
-        item.helpful = bool(helpful)  # the latest verdict counts
-        if comment:
-            item.comments.append(comment)
+        item.created_at = row.created_at
+        item.helpful = row.helpful  # the latest verdict counts
+        if row.comment:
+            item.comments.append(row.comment)
     found = [i for i in items.values() if _matches(i, verdict, q, doc_id, since, until)]
     return sorted(found, key=lambda i: i.created_at, reverse=True)
-
-
-def _json(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _matches(item: FeedbackItem, verdict: Verdict, q: str, doc_id: str, since: date | None, until: date | None) -> bool:
@@ -155,7 +133,7 @@ def feedback_list(store: StoreDep, verdict: VerdictQuery = "unhelpful", q: TextQ
                   since: DateQuery = None, until: DateQuery = None,
                   limit: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_LIMIT) -> FeedbackList:
     """市民评价过的回答（默认只看“没帮助”）：问题、回答、引用和意见，最新的在前。"""
-    found = list_feedback(store.path, verdict=verdict, q=q, doc_id=doc_id, since=since, until=until)
+    found = list_feedback(store, verdict=verdict, q=q, doc_id=doc_id, since=since, until=until)
     return FeedbackList(items=found[:limit], total=len(found))
 
 
@@ -184,7 +162,7 @@ def feedback_csv(items: list[FeedbackItem]) -> str:
 def feedback_export(store: StoreDep, settings: SettingsDep, verdict: VerdictQuery = "unhelpful", q: TextQuery = "",
                     doc_id: DocQuery = "", since: DateQuery = None, until: DateQuery = None) -> Response:
     """与 GET /api/feedback 相同的筛选，导出为 CSV（可用 Excel / WPS 打开）。"""
-    found = list_feedback(store.path, verdict=verdict, q=q, doc_id=doc_id, since=since, until=until)
+    found = list_feedback(store, verdict=verdict, q=q, doc_id=doc_id, since=since, until=until)
     name = f"feedback-{settings.today():%Y%m%d}.csv"
     return Response(feedback_csv(found[:MAX_EXPORT_ROWS]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

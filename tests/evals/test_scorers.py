@@ -11,9 +11,13 @@ from assistant.contract import Answer, Calculation, Citation, Validity
 from evals.gold_format import Case, Expectations
 from evals.scorers import (
     CaseResult,
+    answer_first,
+    answer_first_by_intent,
     check_gate,
     citation_scores,
     clause_matches,
+    first_citation_wrong_document,
+    first_sentence,
     percentile,
     retrieval_scores,
     score_case,
@@ -290,3 +294,133 @@ class TestGate:
     def test_unknown_metric_is_an_error(self):
         with pytest.raises(ValueError):
             check_gate(summarize([]), {"min": {"acuracy": 0.5}})
+
+
+class TestAnswerFirst:
+    """The conclusion in the first sentence: the figure, the verdict, the date (and lapse), the refusal."""
+
+    LAPSED = Expectations(expected_clauses=[cid("2.2")], must_contain=[["2022年12月31日", "2022年底"]], expect_lapsed=True)
+
+    def judge(self, category: str, exp: Expectations, text: str, **kw) -> tuple[bool | None, str]:
+        return answer_first(category, exp, answer(text, **kw))
+
+    def test_amount_figure_in_the_first_sentence_passes_in_any_spelling(self):
+        exp = Expectations(expected_clauses=[cid("2.2")], must_contain=[["12500", "1.25万"]])
+        assert self.judge("amount", exp, "“留工培训补助”可领12,500元（25人 × 500元/人）。\n依据：文件规定[1]")[0] is True
+        assert self.judge("amount", exp, "可领一万二千五百元。")[0] is True
+
+    def test_amount_stated_only_after_the_first_sentence_fails_and_says_so(self):
+        verdict, why = self.judge("amount", AMOUNT, "要算出具体金额，还需要：职工人数。\n文件规定[1]：“每名参保职工 500 元”")
+        assert verdict is False and why == "first sentence lacks 500元 (stated later)"
+        assert self.judge("amount", AMOUNT, "请拨打12333咨询。")[1] == "first sentence lacks 500元 (not stated)"
+
+    def test_amount_is_judged_on_the_first_numeric_fact(self):
+        exp = Expectations(must_contain=[["留工培训补助"], ["12500"], ["500元"]])
+        assert self.judge("amount", exp, "留工培训补助每人500元。合计12500元。")[0] is False
+        assert self.judge("amount", exp, "留工培训补助合计12500元。")[0] is True
+
+    def test_a_clarifying_answer_is_judged_and_a_refusal_or_an_error_is_not(self):
+        assert self.judge("amount", AMOUNT, "每人500元；请告诉我人数。", status="clarify")[0] is True
+        assert self.judge("amount", AMOUNT, "无此规定。", status="no_answer")[0] is None
+        assert answer_first("amount", AMOUNT, None) == (None, "")
+
+    def test_amount_item_without_a_figure_and_other_categories_are_not_judged(self):
+        assert self.judge("amount", Expectations(must_contain=[["就业促进法"]]), "根据就业促进法处罚。")[0] is None
+        assert self.judge("department", AMOUNT, "由失业保险处负责。")[0] is None
+        assert self.judge("", AMOUNT, "每人500元。")[0] is None
+
+    def test_summary_is_the_conclusion_when_given(self):
+        a = answer("依据：文件规定[1]：“每名参保职工 500 元”").model_copy(update={"summary": "每人可领500元。"})
+        assert answer_first("amount", AMOUNT, a)[0] is True
+
+    def test_a_full_stop_inside_a_closing_quote_does_not_end_the_first_sentence(self):
+        a = answer("文件只写了[1]：“扩围到17个行业。”，没有列出具体是哪些行业。\n第二句")
+        assert first_sentence(a) == "文件只写了：“扩围到17个行业。”，没有列出具体是哪些行业。"
+        assert first_sentence(answer("根据文件规定[1]：“甲。乙。”")) == "根据文件规定：“甲。"
+
+    @pytest.mark.parametrize("text", [
+        "可以。按您说的情况，符合“一次性扩岗补助”的适用对象。",
+        "不能。按您说的情况，不符合“留工培训补助”的适用条件。",
+        "不能同时享受。“扩岗补助”与“吸纳就业补贴”不重复享受。",
+        "不能享受“帮扶车间补贴”。按您提供的数字，不符合条件：要求…",
+        "能否享受“社保补贴”，还要看以下条件：签订1年以上劳动合同。",
+        "“留工培训补助”的适用对象：餐饮、零售等5个特困行业企业。",
+        "按您提供的情况，文件中可能适用的措施有：\n· 留工培训补助",
+    ])
+    def test_eligibility_verdict_openings_of_the_composer_pass(self, text):
+        assert self.judge("eligibility", AMOUNT, text)[0] is True
+
+    def test_eligibility_quote_first_fails_even_when_the_quote_holds_a_verdict_word(self):
+        verdict, why = self.judge("eligibility", AMOUNT, "根据文件规定[1]：“对符合条件的企业，可以申请缓缴。”")
+        assert verdict is False and why == "first sentence holds no verdict"
+
+    def test_deadline_lapsed_needs_the_date_and_the_lapse_in_the_first_sentence(self):
+        ok = "已过期：“扩岗补助”的期限是“至2022年12月31日”，截至2026年12月1日已届满。\n依据：[1]"
+        assert self.judge("deadline", self.LAPSED, ok)[0] is True
+        no_lapse = self.judge("deadline", self.LAPSED, "期限是2022年12月31日。已过期。")
+        assert no_lapse == (False, "first sentence does not say the measure has lapsed")
+        no_date = self.judge("deadline", self.LAPSED, "根据文件规定[1]：“实施一次性扩岗补助政策。执行期至2022年12月31日。”")
+        assert no_date == (False, "first sentence holds no date or time limit")
+
+    def test_deadline_time_limits_and_the_stated_absence_of_a_period_count(self):
+        in_force = Expectations(expected_clauses=["cn-gsbx-tiaoli-2010#a17"], must_contain=[["30日"]], expect_lapsed=False)
+        assert self.judge("deadline", in_force, "根据《工伤保险条例》规定[1]：“应当自事故伤害发生之日起三十日内提出申请。”")[0] is True
+        assert self.judge("deadline", Expectations(), "文件未写明该项措施的截止期限。")[0] is True
+        assert self.judge("deadline", Expectations(must_contain=[["全年"]]), "全年举办招聘会3000场以上。")[0] is True
+
+    def test_refusal_saying_the_documents_lack_it_passes(self):
+        refuse = Expectations(expect_refusal=True)
+        for text in ("抱歉，现有文件中没有找到与这个问题相关的规定，我不能凭空回答。本助手只依据…",
+                     "现有文件中没有北京的规定：这里收录的是山西省的文件。",
+                     "文件没有规定具体的金额、比例或标准，我不能替文件给出数字。"):
+            assert self.judge("out_of_scope", refuse, text, status="no_answer", citations=[])[0] is True, text
+        vague = self.judge("adversarial", refuse, "这个问题不好说。请拨打12333。", status="no_answer", citations=[])
+        assert vague == (False, "refusal's first sentence does not say the documents lack the answer")
+        # answering where a refusal was due is accuracy's failure, not a late conclusion
+        assert self.judge("out_of_scope", refuse, "北京是90%[1]。")[0] is None
+
+    def test_summary_counts_judged_cases_and_groups_by_intent(self):
+        refuse = Expectations(expect_refusal=True)
+        results = [
+            _result("a1", "amount", AMOUNT, answer("每人 500 元[1]。")),
+            _result("a2", "amount", AMOUNT, answer("依据[1]。每人 500 元。")),
+            _result("e1", "eligibility", AMOUNT, answer("可以。按您说的情况，符合…")),
+            _result("o1", "out_of_scope", refuse, answer("现有文件中没有关于“公积金”的内容。", status="no_answer", citations=[])),
+            _result("o2", "out_of_scope", refuse, answer("90%[1]")),  # answered: not judged
+            _result("f1", "fact", AMOUNT, answer("500 元[1]")),  # fact: not judged
+        ]
+        s = summarize(results)
+        assert (s.n_answer_first, s.answer_first) == (4, pytest.approx(3 / 4))
+        by = answer_first_by_intent(results)
+        assert [(k, v.n, v.passed) for k, v in by.items()] == [
+            ("amount", 2, 1), ("eligibility", 1, 1), ("deadline", 0, 0), ("refusal", 1, 1), ("all", 4, 3)]
+        assert by["deadline"].rate is None and by["amount"].rate == 0.5
+        assert "answer-first: first sentence lacks 500元 (stated later)" in results[1].scores.notes
+
+
+class TestWrongDocument:
+    OTHER = "cn-gsbx-tiaoli-2010"
+
+    def other_citation(self, n: int = 1) -> Citation:
+        return Citation(n=n, doc_id=self.OTHER, clause_id=f"{self.OTHER}#a30", label="第三十条", title="", quote="工伤", start=0, end=2)
+
+    def test_first_citation_by_number_decides(self):
+        wrong, doc = first_citation_wrong_document(AMOUNT, answer("x[1][2]", citations=[citation(n=2), self.other_citation(1)]))
+        assert (wrong, doc) == (True, self.OTHER)
+        assert first_citation_wrong_document(AMOUNT, answer("x[1][2]", citations=[citation(n=1), self.other_citation(2)])) == (False, DOC)
+
+    def test_any_document_of_the_expected_clauses_is_right(self):
+        both = Expectations(expected_clauses=[cid("2.2"), f"{self.OTHER}#a30"])
+        assert first_citation_wrong_document(both, answer("x[1]", citations=[self.other_citation()]))[0] is False
+
+    def test_not_judged_without_gold_document_citation_or_answer(self):
+        assert first_citation_wrong_document(Expectations(), answer("x[1]"))[0] is None
+        assert first_citation_wrong_document(AMOUNT, answer("x", citations=[]))[0] is None
+        assert first_citation_wrong_document(AMOUNT, answer("无", status="no_answer"))[0] is None
+        assert first_citation_wrong_document(AMOUNT, None)[0] is None
+
+    def test_wrong_first_citation_is_a_note_not_a_failure(self):
+        s = score_case(AMOUNT, answer("500 元[1][2]", citations=[self.other_citation(1), citation(n=2)]))
+        assert s.wrong_document is True and s.first_cited_document == self.OTHER
+        assert f"first citation from {self.OTHER}, expected {DOC}" in s.notes
+        assert not any("first citation" in f for f in s.failures)

@@ -1,4 +1,4 @@
-"""Conversation store: sessions, turns and feedback in one SQLite file, PII masked before it is written.
+"""The SQLite backend of the conversation store: one file, embedded, the default.
 
 The schema grows by ordered migrations (`m001_initial`, `m002_…`) recorded in `_migrations` and applied
 when the store opens, in one transaction, so an interrupted upgrade leaves the previous schema intact.
@@ -16,104 +16,36 @@ Durability and concurrency choices:
 - Inside one process, writes are serialised by a lock and each thread borrows a connection from a small
   pool, so FastAPI's threadpool never shares a connection between two threads at once.
 
-Privacy: every text that reaches a statement goes through `assistant.privacy` first (questions, answer
-JSON, slots, feedback comments), so no ID-card or mobile number is ever written to the file or its WAL.
-Numbers in the JSON keep their type (an amount stays a number); one the question names as a phone or ID
-is stored as null. Ids a client sends (session, answer) are only looked up, never written.
-
-Expiry: a session not seen for `ttl_seconds` is treated as missing; `purge_expired` deletes it with its
-turns and their feedback (foreign keys cascade).
-
-Errors (both subclasses of `index.errors.PolicyQAError`):
-    UnknownSession   unknown_session   the session id is unknown or expired
-    UnknownAnswer    unknown_answer    feedback names an answer id that was never stored
+Several processes on one machine may share the file; replicas on several machines may not (SQLite's
+locks need one kernel): they use the PostgreSQL backend.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from assistant.privacy import redact, redact_value
-from index.errors import PolicyQAError
+from api.storage.base import ConversationStore, NewTurn, SessionRecord
 
-__all__ = [
-    "ConversationStore",
-    "SessionRecord",
-    "TurnRecord",
-    "FeedbackRecord",
-    "UnknownSession",
-    "UnknownAnswer",
-    "MIGRATIONS",
-    "apply_migrations",
-    "new_token",
-    "BUSY_TIMEOUT_MS",
-]
+__all__ = ["SqliteStore", "MIGRATIONS", "apply_migrations", "BUSY_TIMEOUT_MS"]
 
 logger = logging.getLogger(__name__)
 
 # Long enough to ride out another process's write burst (a purge of thousands of rows takes well
 # under a second); short enough that a wedged writer surfaces as an error within a request timeout.
 BUSY_TIMEOUT_MS = 5000
-# 16 random bytes = 128 bits: unguessable, so a session id is its own bearer credential.
-TOKEN_BYTES = 16
 
 
-class UnknownSession(PolicyQAError):
-    """The session id was never issued, or the session expired."""
-
-    code = "unknown_session"
-
-    def __init__(self, message: str = "会话不存在或已过期，请重新开始对话。", **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-
-
-class UnknownAnswer(PolicyQAError):
-    """Feedback names an answer id this store never recorded (or has purged)."""
-
-    code = "unknown_answer"
-
-    def __init__(self, message: str = "找不到这条回答，无法提交反馈。", **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRecord:
-    id: str
-    created_at: datetime
-    last_seen_at: datetime
-    slots: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class TurnRecord:
-    answer_id: str
-    session_id: str
-    created_at: datetime
-    question: str
-    answer: dict[str, Any]
-    status: str
-    intent: str
-    index_version: str
-
-
-@dataclass(frozen=True, slots=True)
-class FeedbackRecord:
-    id: str
-    answer_id: str
-    helpful: bool
-    comment: str | None
-    created_at: datetime
+def _iso(ts: float) -> str:
+    # Fixed width (always microseconds, always +00:00) so text order is time order in SQL comparisons.
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
 
 
 # --- migrations -------------------------------------------------------------------------------------
@@ -194,45 +126,18 @@ def apply_migrations(conn: sqlite3.Connection, migrations: list[Migration] | Non
     return applied
 
 
-# --- helpers ----------------------------------------------------------------------------------------
-
-
-def new_token() -> str:
-    """A random URL-safe id for sessions, answers and feedback."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def _iso(ts: float) -> str:
-    # Fixed width (always microseconds, always +00:00) so text order is time order in SQL comparisons.
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
-
-
-def _clean(text: str) -> str:
-    """Text as it may be stored: lone surrogates replaced (SQLite needs valid UTF-8), PII masked."""
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return redact(text)
-
-
-def _clean_json(value: Any, context: Iterable[str] = ()) -> str:
-    """JSON text as it may be stored: every string masked, numbers kept as numbers (see `redact_value`)."""
-    # Masking the values, not the JSON text: the text pass would read an 11-digit amount in the JSON
-    # as a phone and write a mask where a number was, changing the stored value's type.
-    text = json.dumps(redact_value(value, context=context), ensure_ascii=False, default=str, sort_keys=True)
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 # --- the store --------------------------------------------------------------------------------------
 
 
-class ConversationStore:
-    """Sessions, turns and feedback of the chat, in one SQLite file. Safe to call from many threads."""
+class SqliteStore(ConversationStore):
+    """The conversation store in one SQLite file (WAL). Safe to call from many threads and processes
+    on one machine."""
+
+    backend = "sqlite"
 
     def __init__(self, path: Path, ttl_seconds: int, *, clock: Callable[[], float] = time.time) -> None:
-        if ttl_seconds <= 0:
-            raise ValueError("ttl_seconds must be positive")
+        super().__init__(ttl_seconds, clock=clock)
         self.path = Path(path)
-        self.ttl_seconds = ttl_seconds
-        self._clock = clock
         self._pool_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
@@ -243,6 +148,9 @@ class ConversationStore:
             if mode.lower() != "wal":
                 logger.warning("SQLite at %s runs in %s mode, not WAL; readers may block writers", self.path, mode)
             apply_migrations(conn)
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
 
     # connections
 
@@ -262,7 +170,7 @@ class ConversationStore:
     def _connection(self) -> Iterator[sqlite3.Connection]:
         with self._pool_lock:
             if self._closed:
-                raise RuntimeError("ConversationStore is closed")
+                raise RuntimeError("SqliteStore is closed")
             conn = self._idle.pop() if self._idle else None
         if conn is None:
             conn = self._connect()
@@ -295,162 +203,98 @@ class ConversationStore:
         for conn in idle:
             conn.close()
 
-    def __enter__(self) -> ConversationStore:
-        return self
+    # storage steps
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # sessions
-
-    def _cutoff(self, now: float) -> str:
-        return _iso(now - self.ttl_seconds)
-
-    def _live_session(self, conn: sqlite3.Connection, session_id: str, now: float) -> tuple | None:
+    @staticmethod
+    def _live(conn: sqlite3.Connection, session_id: str, cutoff: float) -> tuple | None:
         row = conn.execute(
             "SELECT id, created_at, last_seen_at, slots_json FROM sessions WHERE id = ?", (session_id,)
         ).fetchone()
-        if row is None or row[2] < self._cutoff(now):
+        if row is None or row[2] < _iso(cutoff):
             return None
         return row
 
-    def create_session(self) -> str:
-        """Start a session with no slots; return its id."""
-        session_id = new_token()
-        now = _iso(self._clock())
+    def _insert_session(self, session_id: str, now: float) -> None:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, created_at, last_seen_at, slots_json) VALUES (?, ?, ?, '{}')",
-                (session_id, now, now),
+                (session_id, _iso(now), _iso(now)),
             )
-        return session_id
 
-    def get_session(self, session_id: str) -> SessionRecord | None:
-        """The session, its last-seen time moved to now; None when unknown or expired."""
-        now = self._clock()
+    def _touch_session(self, session_id: str, now: float, cutoff: float) -> SessionRecord | None:
         with self._write() as conn:
-            row = self._live_session(conn, session_id, now)
+            row = self._live(conn, session_id, cutoff)
             if row is None:
                 return None
             conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (_iso(now), session_id))
-        return SessionRecord(
-            id=row[0],
-            created_at=datetime.fromisoformat(row[1]),
-            last_seen_at=datetime.fromtimestamp(now, UTC),
-            slots=json.loads(row[3]),
-        )
+        return SessionRecord(row[0], datetime.fromisoformat(row[1]), datetime.fromtimestamp(now, UTC),
+                             json.loads(row[3]))
 
-    def update_slots(self, session_id: str, slots: dict[str, Any], *, context: Iterable[str] = ()) -> None:
-        """Replace the session's slots (PII masked); raise UnknownSession when unknown or expired.
-
-        `context`: the text the slots were read from (the question), so a number it names as someone's
-        phone or ID is withheld from the slots too.
-        """
-        now = self._clock()
-        slots_json = _clean_json(slots, context)
+    def _set_slots(self, session_id: str, slots_json: str, now: float, cutoff: float) -> bool:
         with self._write() as conn:
-            if self._live_session(conn, session_id, now) is None:
-                raise UnknownSession()
+            if self._live(conn, session_id, cutoff) is None:
+                return False
             conn.execute(
                 "UPDATE sessions SET slots_json = ?, last_seen_at = ? WHERE id = ?", (slots_json, _iso(now), session_id)
             )
+        return True
 
-    # turns
-
-    def add_turn(
-        self,
-        session_id: str,
-        question: str,
-        answer: dict[str, Any],
-        status: str,
-        intent: str,
-        index_version: str,
-        *,
-        answer_id: str | None = None,
-    ) -> str:
-        """Record one question and its answer (both PII-masked); return the answer id.
-
-        Pass `answer_id` when it had to be announced before the answer was complete (streaming).
-        Raises UnknownSession when the session is unknown or expired.
-        """
-        now = self._clock()
-        answer_id = answer_id or new_token()
-        row = (answer_id, session_id, _iso(now), _clean(question), _clean_json(answer, [question]), status, intent,
-               index_version)
+    def _insert_turn(self, turn: NewTurn, now: float, cutoff: float) -> bool:
         with self._write() as conn:
-            if self._live_session(conn, session_id, now) is None:
-                raise UnknownSession()
+            if self._live(conn, turn.session_id, cutoff) is None:
+                return False
             conn.execute(
                 "INSERT INTO turns (id, session_id, created_at, question, answer_json, status, intent, index_version)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
+                (turn.answer_id, turn.session_id, _iso(now), turn.question, turn.answer_json, turn.status,
+                 turn.intent, turn.index_version),
             )
-            conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (_iso(now), session_id))
-        return answer_id
+            conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (_iso(now), turn.session_id))
+        return True
 
-    def recent_turns(self, session_id: str, limit: int) -> list[TurnRecord]:
-        """The session's last `limit` turns, oldest first; empty for an unknown or expired session."""
-        if limit <= 0:
-            return []
+    def _recent_turns(self, session_id: str, limit: int, cutoff: float) -> list[tuple]:
         with self._connection() as conn:
-            if self._live_session(conn, session_id, self._clock()) is None:
+            if self._live(conn, session_id, cutoff) is None:
                 return []
             rows = conn.execute(
                 "SELECT id, session_id, created_at, question, answer_json, status, intent, index_version"
                 " FROM turns WHERE session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
                 (session_id, limit),
             ).fetchall()
-        return [
-            TurnRecord(
-                answer_id=r[0],
-                session_id=r[1],
-                created_at=datetime.fromisoformat(r[2]),
-                question=r[3],
-                answer=json.loads(r[4]),
-                status=r[5],
-                intent=r[6],
-                index_version=r[7],
-            )
-            for r in reversed(rows)
-        ]
+        return [(r[0], r[1], datetime.fromisoformat(r[2]), *r[3:]) for r in rows]
 
-    # feedback
-
-    def add_feedback(self, answer_id: str, helpful: bool, comment: str | None = None) -> str:
-        """Record a citizen's verdict on an answer (comment PII-masked); raise UnknownAnswer for unknown ids."""
-        feedback_id = new_token()
-        row = (feedback_id, answer_id, int(bool(helpful)), None if comment is None else _clean(comment))
+    def _insert_feedback(self, feedback_id: str, answer_id: str, helpful: bool, comment: str | None,
+                         now: float) -> bool:
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM turns WHERE id = ?", (answer_id,)).fetchone() is None:
-                raise UnknownAnswer()
+                return False
             conn.execute(
                 "INSERT INTO feedback (id, answer_id, helpful, comment, created_at) VALUES (?, ?, ?, ?, ?)",
-                (*row, _iso(self._clock())),
+                (feedback_id, answer_id, int(helpful), comment, _iso(now)),
             )
-        return feedback_id
+        return True
 
-    def feedback_for(self, answer_id: str) -> list[FeedbackRecord]:
-        """Every feedback given on one answer, oldest first."""
+    def _feedback_for(self, answer_id: str) -> list[tuple]:
         with self._connection() as conn:
             rows = conn.execute(
                 "SELECT id, answer_id, helpful, comment, created_at FROM feedback WHERE answer_id = ?"
                 " ORDER BY created_at, rowid",
                 (answer_id,),
             ).fetchall()
-        return [FeedbackRecord(r[0], r[1], bool(r[2]), r[3], datetime.fromisoformat(r[4])) for r in rows]
+        return [(*r[:4], datetime.fromisoformat(r[4])) for r in rows]
 
-    # housekeeping
+    def _judged_turns(self) -> list[tuple]:
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT f.answer_id, f.helpful, f.comment, f.created_at, t.question, t.answer_json, t.status,"
+                " t.intent, t.index_version FROM feedback f JOIN turns t ON t.id = f.answer_id"
+                " ORDER BY f.created_at, f.rowid"
+            ).fetchall()
+        return [(*r[:3], datetime.fromisoformat(r[3]), *r[4:]) for r in rows]
 
-    def purge_expired(self, now: datetime | float | None = None) -> int:
-        """Delete sessions unseen for longer than the TTL, with their turns and feedback; return how many."""
-        if now is None:
-            ts = self._clock()
-        elif isinstance(now, datetime):
-            ts = now.timestamp()
-        else:
-            ts = float(now)
+    def _delete_sessions_before(self, cutoff: float) -> int:
         with self._write() as conn:
-            return conn.execute("DELETE FROM sessions WHERE last_seen_at < ?", (self._cutoff(ts),)).rowcount
+            return conn.execute("DELETE FROM sessions WHERE last_seen_at < ?", (_iso(cutoff),)).rowcount
 
     def check_integrity(self) -> str:
         """SQLite's `PRAGMA integrity_check` verdict: "ok" or the first problems found."""
