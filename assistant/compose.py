@@ -308,9 +308,14 @@ def compose_roster_list(ctx: Context) -> Composition | None:
     return Composition("answered", text, ctx.book.items)
 
 
+def shared_weight(version: IndexVersion, tokenizer: PolicyTokenizer, question: str, text: str) -> float:
+    """How much of the question's wording a text shares, rarer words weighing more (idf over the chunks)."""
+    idf = token_idf(version, tokenizer)
+    return sum(idf.get(t, 1.0) for t in set(tokenizer.words(question)) & set(tokenizer.words(text)))
+
+
 def _shared_weight(ctx: Context, text: str) -> float:
-    idf = token_idf(ctx.version, ctx.tokenizer)
-    return sum(idf.get(t, 1.0) for t in set(ctx.tokenizer.words(ctx.u.search_text)) & set(ctx.tokenizer.words(text)))
+    return shared_weight(ctx.version, ctx.tokenizer, ctx.u.search_text, text)
 
 
 def _parent_heading(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) -> str:

@@ -16,6 +16,7 @@ from assistant.calculate import (UNREVIEWED, CalcOutcome, calculate, describe_am
 from assistant.contract import Calculation, MeasureLine
 from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
+from assistant.quantities import is_duration_unit
 from assistant.rules import Rule, RuleBook, meets_threshold
 from assistant.validity import HOTLINE
 from index.errors import PolicyQAError
@@ -139,7 +140,6 @@ def _threshold_fit(rule: Rule, params: dict[str, Any]) -> int:
 # ("每个月能领多少钱"). Chinese question words, not any document's vocabulary.
 _DURATION_ASK = re.compile(r"多久|多长时间|多长|几个月|多少个月|几年|多少年|几天|多少天|几周|期限")
 _MONEY_ASK_RE = re.compile(r"多少钱|几块|多少元|几元|多少块|金额|标准是多少|(?:领|拿|给|发|补)多少(?!个月|年|天)")
-_DURATION_UNITS = ("个月", "月", "年", "天", "日", "周", "个工作日")
 
 
 def asked_quantity(text: str) -> str | None:
@@ -152,7 +152,7 @@ def rule_quantity(rule: Rule) -> str | None:
     """The kind of figure a rule gives: a duration (its unit is a time unit), money, or None (no figure)."""
     if rule.kind in ("eligibility_only",):
         return None
-    return "duration" if rule.unit in _DURATION_UNITS else "money" if rule.unit.endswith("元") else None
+    return "duration" if is_duration_unit(rule.unit) else "money" if rule.unit.endswith("元") else None
 
 
 def _answers_the_ask(rule: Rule, asked: str | None) -> int:
@@ -338,18 +338,20 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
         # "交了7年失业保险，能领多久": a rule whose figure is a length of time computes it; none → the quote
         # A question giving figures the rule does not use ("上次还剩8个月没领") is a case the rule alone
         # does not settle: the clause is quoted, not a partial result computed.
-        rule = select_rule(book, ctx)
-        if rule is None or rule_quantity(rule) != "duration" or getattr(ctx.u, "unbound", None):
+        duration_rule = select_rule(book, ctx)
+        if duration_rule is None or rule_quantity(duration_rule) != "duration" or getattr(ctx.u, "unbound", None):
             return None
     elif not _MONEY_CUE.search(asked_text):
         return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
+    else:
+        duration_rule = None
     several = _several_rules(ctx, book)
     if len(several) > 1:
         return _compose_several(ctx, book, several)
     if (_LIST_CUE.search(ctx.u.text) and _asks_for_measures(ctx, book, named_rules(book, ctx.u.search_text))
             and _computable_for_profile(ctx, book) is None):
         return _compose_profile_list(ctx, book)
-    rule = _computable_for_profile(ctx, book) or select_rule(book, ctx)
+    rule = _computable_for_profile(ctx, book) or duration_rule or select_rule(book, ctx)
     if rule is None:
         return None
     params = _rule_params(book, rule, ctx.u)

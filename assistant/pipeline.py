@@ -28,7 +28,7 @@ from assistant.compose import (
     compose_department,
     compose_duties,
     compose_fact,
-    token_idf,
+    shared_weight,
 )
 from assistant.compose_rules import (
     asked_quantity,
@@ -553,14 +553,11 @@ def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHi
     if tokenizer is not None and len({h.clause_id.split("#")[0] for h in pinned}) > 1:
         # "条例第六条" where several documents have a 第六条: the one whose text shares the question's
         # rarer words (失业保险费, not 工伤保险) comes first, then the search's own order
-        idf = token_idf(version, tokenizer)
-        words = set(tokenizer.tokens(u.search_text))
         order = {h.clause_id: n for n, h in enumerate(hits)}
 
         def evidence(h: ClauseHit) -> tuple[float, int]:
-            clause = version.clauses[h.clause_id]
-            shared = words & set(tokenizer.tokens(clause.text))
-            return (-sum(idf.get(t, 1.0) for t in shared), order.get(h.clause_id, len(order)))
+            text = version.clauses[h.clause_id].text
+            return (-shared_weight(version, tokenizer, u.search_text, text), order.get(h.clause_id, len(order)))
 
         pinned.sort(key=evidence)
     ids = {h.clause_id for h in pinned}

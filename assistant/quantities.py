@@ -149,6 +149,11 @@ _DURATION_UNIT = {"个月": "个月", "年": "年", "天": "天", "日": "天", 
                   "分钟": "分钟", "工作日": "工作日", "个工作日": "工作日"}
 
 
+def is_duration_unit(unit: str) -> bool:
+    """Whether a unit (of a rule's result or a parameter) is a length of time: 个月, 月, 年, 天, 日 …"""
+    return unit in _DURATION_UNIT or unit == "月"
+
+
 def _number(s: str) -> Decimal | None:
     """The value of one numeral: digits by Decimal, 汉字 (and 1.5万, 8万5) by cn2an."""
     s = s.replace(",", "")

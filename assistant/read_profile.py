@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from assistant.quantities import NounSpec, Quantity, Refusal, bind, check_value, read_quantities
+from assistant.quantities import NounSpec, Quantity, Refusal, bind, check_value, is_duration_unit, read_quantities
 from assistant.rules import RuleBook
 
 __all__ = ["ProfileReading", "read_profile", "noun_specs"]
@@ -79,7 +79,7 @@ def noun_specs(book: RuleBook) -> list[NounSpec]:
             continue
         nouns = tuple(dict.fromkeys(w for w in (p.label, *p.aliases) if not w.isascii() and len(w) >= 2))
         kind = "duration" if p.type == "duration" else ("number" if p.type == "number" and p.unit in ("", "元") else p.type)
-        if p.type == "number" and p.unit in ("年", "个月", "月", "天", "日"):
+        if p.type == "number" and is_duration_unit(p.unit):
             kind = "duration"
         specs.append(NounSpec(
             name=name, kind=kind, nouns=nouns, unit=p.unit, classifiers=tuple(p.classifiers),

@@ -39,6 +39,7 @@ from index.errors import PolicyQAError
 
 __all__ = [
     "ConversationStore",
+    "MigrationList",
     "SessionRecord",
     "TurnRecord",
     "FeedbackRecord",
@@ -79,6 +80,15 @@ class SessionRecord:
     created_at: datetime
     last_seen_at: datetime
     slots: dict[str, Any]
+
+
+class MigrationList(list):
+    """A backend's schema steps, registered by decorator; they run in definition order, each exactly once
+    per database (each backend keeps its own list: the SQL differs, the bookkeeping does not)."""
+
+    def register(self, fn):
+        self.append(fn)
+        return fn
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
-from api.storage.base import ConversationStore, NewTurn, SessionRecord
+from api.storage.base import ConversationStore, MigrationList, NewTurn, SessionRecord
 
 __all__ = ["PostgresStore", "MIGRATIONS", "apply_migrations", "MIGRATION_LOCK", "redacted_url"]
 
@@ -71,13 +71,8 @@ def redacted_url(url: str) -> str:
 # --- migrations -------------------------------------------------------------------------------------
 
 Migration = Callable[[psycopg.Connection], None]
-MIGRATIONS: list[Migration] = []
-
-
-def migration(fn: Migration) -> Migration:
-    """Register a schema step; steps run in definition order, each exactly once per database."""
-    MIGRATIONS.append(fn)
-    return fn
+MIGRATIONS: MigrationList = MigrationList()
+migration = MIGRATIONS.register
 
 
 @migration

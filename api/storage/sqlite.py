@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from api.storage.base import ConversationStore, NewTurn, SessionRecord
+from api.storage.base import ConversationStore, MigrationList, NewTurn, SessionRecord
 
 __all__ = ["SqliteStore", "MIGRATIONS", "apply_migrations", "BUSY_TIMEOUT_MS"]
 
@@ -51,13 +51,8 @@ def _iso(ts: float) -> str:
 # --- migrations -------------------------------------------------------------------------------------
 
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = []
-
-
-def migration(fn: Migration) -> Migration:
-    """Register a schema step; steps run in definition order, each exactly once per database."""
-    MIGRATIONS.append(fn)
-    return fn
+MIGRATIONS: MigrationList = MigrationList()
+migration = MIGRATIONS.register
 
 
 @migration
