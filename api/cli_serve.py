@@ -44,6 +44,7 @@ def serve_command(host: str | None, port: int | None, log_level: str) -> None:
         # listed proxy only, the address that proxy put in X-Forwarded-For (anyone else could forge one)
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies),
+        timeout_keep_alive=settings.keep_alive_s,
         timeout_graceful_shutdown=5,
     )
     uvicorn.Server(config).run()

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         " 0 = one per CPU core (more threads than cores only contend for the interpreter lock)",
     )
     request_timeout_s: float = Field(20.0, gt=0)
+    keep_alive_s: float = Field(
+        20.0, gt=0, le=300, description="how long the server keeps an idle HTTP/1.1 connection open. It must exceed"
+        " the idle expiry of the clients and proxies in front (httpx and many HTTP libraries: 5 s; nginx upstream:"
+        " keepalive_timeout, set to 10 s in deploy/nginx.conf): when both sides time out at the same moment the"
+        " client can send on a connection the server is closing and gets 'connection reset' (uvicorn's own default"
+        " is 5 s, exactly httpx's)",
+    )
     staff_api_key: str | None = None
     # hardening (issue 16): slow bodies, one client's share of the slots, hosts trusted for absolute URLs
     body_timeout_s: float = Field(

@@ -75,6 +75,7 @@ def nginx_config(ports: list[int]) -> tuple[str, str]:
     upstream = f"""    upstream policy_qa {{
 {servers}
         keepalive 16;
+        keepalive_timeout 10s;
     }}
 """
     common = """            proxy_pass http://policy_qa;
