@@ -190,6 +190,9 @@ class Assistant:
                 "rrf_k": settings.rrf_k,
                 "candidate_k": settings.candidate_k,
                 "bm25_margin_weight": settings.bm25_margin_weight,
+                "fusion": settings.fusion,
+                "fusion_alpha": settings.fusion_alpha,
+                "fusion_depth": settings.fusion_depth,
             },
             rules_loader=lambda docs: _load_rules(settings, docs),
         )

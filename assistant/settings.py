@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
     # a small share of the normalised BM25 score added to RRF: keeps wide lexical margins that ranks
     # alone would flatten; flat between 0.002 and 0.005 on the gold set, 0.003 sits inside
     bm25_margin_weight: float = Field(0.003, ge=0, le=0.1)
+    fusion: Literal["convex", "rrf"] = Field(
+        "rrf", description="how BM25 and dense evidence combine: a convex combination of normalised scores, or"
+        " reciprocal-rank fusion (ranks only; lost wide lexical margins once the corpus held many documents)")
+    fusion_alpha: float = Field(0.6, ge=0, le=1, description="BM25's share in the convex combination")
+    fusion_depth: int = Field(100, ge=5, le=1000, description="chunks each retriever contributes to the convex"
+                              " combination; the dense side's last one is its zero")
     ledger_weight: float = Field(0.7, gt=0, le=1, description="fused-score factor of 附件 task-ledger rows")
     min_known_share: float = Field(
         0.66, ge=0, le=1, description="share of a topic-less question's words the corpus must contain to answer it"
