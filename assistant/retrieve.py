@@ -1,4 +1,4 @@
-"""Hybrid retrieval: jieba BM25 and dense (Chroma, m3e-small) as separate units, fused by RRF.
+"""Hybrid retrieval: jieba BM25 and dense (m3e-small, exact over the Chroma store's vectors) as separate units, fused by RRF.
 
 `BM25Search` and `DenseSearch` each rank chunks; `fuse_rrf` merges their rankings; `HybridSearch`
 runs both over one index version and folds chunks into clauses. `HybridRetriever` exposes the same
@@ -96,20 +96,44 @@ class BM25Search:
 
 
 class DenseSearch:
-    """Ranks chunks by cosine similarity of m3e embeddings, through the version's Chroma collection."""
+    """Ranks chunks by cosine similarity of m3e embeddings.
+
+    Exact search over the version's in-process copy of its vectors (`IndexVersion.vectors`): a
+    restriction to documents is a row mask, so its cost does not grow with the number of documents
+    named, as a Chroma `$in` filter over hundreds of ids did. Exact also means no neighbour lost to the
+    approximate HNSW graph. Without that copy, the Chroma collection answers."""
 
     def __init__(self, version: IndexVersion) -> None:
         self.version = version
 
-    def run(self, vector: np.ndarray, k: int, allowed_ids: list[str] | None = None,
-            doc_ids: tuple[str, ...] = ()) -> list[tuple[str, float]]:
-        kwargs = {}
-        if doc_ids:  # a few documents: one small filter instead of every clause id they hold
-            kwargs["where"] = {"doc_id": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc_id": doc_ids[0]}
-        elif allowed_ids is not None:
-            if not allowed_ids:
+    def run(self, vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        vectors = self.version.vectors
+        if vectors is None:
+            return self._run_chroma(vector, k, mask)
+        norm = float(np.linalg.norm(vector))
+        query = np.asarray(vector, dtype=np.float32) / (norm or 1.0)
+        if mask is None:
+            rows = None
+            scores = vectors @ query
+        else:
+            rows = np.flatnonzero(mask)
+            if not len(rows):
                 return []
-            kwargs["where"] = {"clause_id": {"$in": sorted({i.split("~")[0] for i in allowed_ids})}}
+            # a few documents: multiply their rows only; most of them: the whole matrix is cheaper than a copy
+            scores = vectors[rows] @ query if len(rows) * 2 < len(vectors) else (vectors @ query)[rows]
+        n = min(k, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # best first; equal scores in index order
+        chunks = self.version.chunks
+        return [(chunks[int(rows[i] if rows is not None else i)].chunk_id, float(scores[i])) for i in top]
+
+    def _run_chroma(self, vector: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+        kwargs = {}
+        if mask is not None:
+            allowed = sorted({c.clause_id for c, ok in zip(self.version.chunks, mask) if ok})
+            if not allowed:
+                return []
+            kwargs["where"] = {"clause_id": {"$in": allowed}}
         n = min(k, len(self.version.chunks))
         res = self.version.collection.query(
             query_embeddings=[vector.tolist()], n_results=n, include=["distances"], **kwargs
@@ -133,8 +157,6 @@ class HybridSearch:
         # a rule alias is exact but one name can fit several clauses: it breaks ties, it does not outvote
         self.named_weight = named_weight
         self.bm25_margin_weight = bm25_margin_weight
-        # the document of every chunk, so a filter by document is one vectorised comparison per question
-        self._chunk_docs = np.array([c.doc_id for c in version.chunks])
 
     def search(
         self,
@@ -155,19 +177,16 @@ class HybridSearch:
         ledger rows unless the question is about the ledger itself.
         """
         chunks = self.version.chunks
-        mask = allowed = None
-        doc_ids: tuple[str, ...] = ()
+        mask = None
         if filters and filters.active():
             if filters.documents_only():
-                doc_ids = filters.doc_ids
-                mask = np.isin(self._chunk_docs, doc_ids)
-            else:
-                mask = np.array([filters.allows(c.metadata) for c in chunks])
-                allowed = [c.chunk_id for c, ok in zip(chunks, mask) if ok]
+                mask = self.version.document_mask(filters.doc_ids)  # cached per document set
+            else:  # a staff search by unit, leader or section
+                mask = np.array([filters.allows(c.metadata) for c in chunks], dtype=bool)
         tokens = tokens if tokens is not None else self.tokenizer.tokens(text)
         sparse = self.bm25.run(tokens, self.candidate_k, mask)
         vector = vector if vector is not None else self.embedder.encode_one(text)
-        dense = self.dense.run(vector, self.candidate_k, allowed, doc_ids)
+        dense = self.dense.run(vector, self.candidate_k, mask)
 
         def clause_ranking(chunk_ids: list[str]) -> list[str]:
             seen: list[str] = []
