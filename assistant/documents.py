@@ -101,6 +101,8 @@ class DocumentDirectory:
             if place is not None:
                 e.places = [place.full, *(n for n in place.names if len(n) >= 2), *place.places]
             self.entries.append(e)
+        # each title's short-form ending (条例, 法 …), looked up per title on every question otherwise
+        self._forms = {t: grammar.form_of(t) for e in self.entries for t in e.titles}
         self.home_places = sorted({p for e in self.entries for p in e.places}, key=len, reverse=True)
         # a place the documents themselves speak of (京津冀 partners, a pilot city) is not foreign to them
         text = "\n".join(doc.raw for doc in docs.values())
@@ -145,8 +147,8 @@ class DocumentDirectory:
         """Length of the longest short form of `title` in `text` ("社保法" for 社会保险法, "工伤条例" for
         工伤保险条例): it ends with the title's form, starts with its first character and keeps the
         order of its characters. 0 when there is none."""
-        form = self.grammar.form_of(title)
-        if not form or len(title) <= len(form) + 1:
+        form = self._forms[title] if title in self._forms else self.grammar.form_of(title)
+        if not form or len(title) <= len(form) + 1 or form not in text:
             return 0
         best = 0
         for m in re.finditer(re.escape(form), text):

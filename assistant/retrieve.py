@@ -1,4 +1,4 @@
-"""Hybrid retrieval: jieba BM25 and dense (Chroma, m3e-small) as separate units, fused by RRF.
+"""Hybrid retrieval: jieba BM25 and dense (m3e-small, exact over the Chroma store's vectors) as separate units, fused by RRF.
 
 `BM25Search` and `DenseSearch` each rank chunks; `fuse_rrf` merges their rankings; `HybridSearch`
 runs both over one index version and folds chunks into clauses. `HybridRetriever` exposes the same
@@ -96,20 +96,44 @@ class BM25Search:
 
 
 class DenseSearch:
-    """Ranks chunks by cosine similarity of m3e embeddings, through the version's Chroma collection."""
+    """Ranks chunks by cosine similarity of m3e embeddings.
+
+    Exact search over the version's in-process copy of its vectors (`IndexVersion.vectors`): a
+    restriction to documents is a row mask, so its cost does not grow with the number of documents
+    named, as a Chroma `$in` filter over hundreds of ids did. Exact also means no neighbour lost to the
+    approximate HNSW graph. Without that copy, the Chroma collection answers."""
 
     def __init__(self, version: IndexVersion) -> None:
         self.version = version
 
-    def run(self, vector: np.ndarray, k: int, allowed_ids: list[str] | None = None,
-            doc_ids: tuple[str, ...] = ()) -> list[tuple[str, float]]:
-        kwargs = {}
-        if doc_ids:  # a few documents: one small filter instead of every clause id they hold
-            kwargs["where"] = {"doc_id": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc_id": doc_ids[0]}
-        elif allowed_ids is not None:
-            if not allowed_ids:
+    def run(self, vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        vectors = self.version.vectors
+        if vectors is None:
+            return self._run_chroma(vector, k, mask)
+        norm = float(np.linalg.norm(vector))
+        query = np.asarray(vector, dtype=np.float32) / (norm or 1.0)
+        if mask is None:
+            rows = None
+            scores = vectors @ query
+        else:
+            rows = np.flatnonzero(mask)
+            if not len(rows):
                 return []
-            kwargs["where"] = {"clause_id": {"$in": sorted({i.split("~")[0] for i in allowed_ids})}}
+            # a few documents: multiply their rows only; most of them: the whole matrix is cheaper than a copy
+            scores = vectors[rows] @ query if len(rows) * 2 < len(vectors) else (vectors @ query)[rows]
+        n = min(k, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # best first; equal scores in index order
+        chunks = self.version.chunks
+        return [(chunks[int(rows[i] if rows is not None else i)].chunk_id, float(scores[i])) for i in top]
+
+    def _run_chroma(self, vector: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+        kwargs = {}
+        if mask is not None:
+            allowed = sorted({c.clause_id for c, ok in zip(self.version.chunks, mask) if ok})
+            if not allowed:
+                return []
+            kwargs["where"] = {"clause_id": {"$in": allowed}}
         n = min(k, len(self.version.chunks))
         res = self.version.collection.query(
             query_embeddings=[vector.tolist()], n_results=n, include=["distances"], **kwargs
@@ -139,8 +163,6 @@ class HybridSearch:
         self.fusion = fusion
         self.fusion_alpha = fusion_alpha
         self.fusion_depth = fusion_depth
-        # the document of every chunk, so a filter by document is one vectorised comparison per question
-        self._chunk_docs = np.array([c.doc_id for c in version.chunks])
 
     def search(
         self,
@@ -161,22 +183,19 @@ class HybridSearch:
         ledger rows unless the question is about the ledger itself.
         """
         chunks = self.version.chunks
-        mask = allowed = None
-        doc_ids: tuple[str, ...] = ()
+        mask = None
         if filters and filters.active():
             if filters.documents_only():
-                doc_ids = filters.doc_ids
-                mask = np.isin(self._chunk_docs, doc_ids)
-            else:
-                mask = np.array([filters.allows(c.metadata) for c in chunks])
-                allowed = [c.chunk_id for c, ok in zip(chunks, mask) if ok]
+                mask = self.version.document_mask(filters.doc_ids)  # cached per document set
+            else:  # a staff search by unit, leader or section
+                mask = np.array([filters.allows(c.metadata) for c in chunks], dtype=bool)
         tokens = tokens if tokens is not None else self.tokenizer.tokens(text)
         vector = vector if vector is not None else self.embedder.encode_one(text)
         extras = [(ids, w) for ids, w in ((context_ids, 1.0), (named_ids, self.named_weight)) if ids]
         if self.fusion == "convex":
-            hits = self._convex(tokens, vector, mask, allowed, doc_ids, extras)
+            hits = self._convex(tokens, vector, mask, extras)
         else:
-            hits = self._rrf(tokens, vector, mask, allowed, doc_ids, extras)
+            hits = self._rrf(tokens, vector, mask, extras)
         if kind_weights:
             for h in hits:
                 clause = self.version.clause(h.clause_id)
@@ -185,8 +204,8 @@ class HybridSearch:
         hits.sort(key=lambda h: (-h.score, -h.bm25_score))
         return hits[:k]
 
-    def _convex(self, tokens: list[str], vector: np.ndarray, mask: np.ndarray | None, allowed: list[str] | None,
-                doc_ids: tuple[str, ...], extras: list[tuple[list[str], float]]) -> list[ClauseHit]:
+    def _convex(self, tokens: list[str], vector: np.ndarray, mask: np.ndarray | None,
+                extras: list[tuple[list[str], float]]) -> list[ClauseHit]:
         """Convex combination of normalised scores (Bruch et al., "An Analysis of Fusion Functions for
         Hybrid Retrieval", 2023): α · BM25/max BM25 + (1 − α) · the cosine min-max scaled over the dense
         top `fusion_depth`, per clause (its best chunk).
@@ -201,7 +220,7 @@ class HybridSearch:
         for i, sc in self.bm25.run(tokens, depth, mask):
             bm25.setdefault(chunks[i].clause_id, sc)
         cosine: dict[str, float] = {}
-        dense = self.dense.run(vector, depth, allowed, doc_ids)
+        dense = self.dense.run(vector, depth, mask)
         for cid, sc in dense:
             cosine.setdefault(cid.split("~")[0], sc)
         top_b = max(bm25.values(), default=0.0)
@@ -234,12 +253,12 @@ class HybridSearch:
             for cid, score in fused.items()
         ]
 
-    def _rrf(self, tokens: list[str], vector: np.ndarray, mask: np.ndarray | None, allowed: list[str] | None,
-             doc_ids: tuple[str, ...], extras: list[tuple[list[str], float]]) -> list[ClauseHit]:
+    def _rrf(self, tokens: list[str], vector: np.ndarray, mask: np.ndarray | None,
+             extras: list[tuple[list[str], float]]) -> list[ClauseHit]:
         """Reciprocal-rank fusion of the two top-`candidate_k` lists (the earlier default)."""
         chunks = self.version.chunks
         sparse = self.bm25.run(tokens, self.candidate_k, mask)
-        dense = self.dense.run(vector, self.candidate_k, allowed, doc_ids)
+        dense = self.dense.run(vector, self.candidate_k, mask)
 
         def clause_ranking(chunk_ids: list[str]) -> list[str]:
             seen: list[str] = []

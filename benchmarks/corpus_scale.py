@@ -194,6 +194,15 @@ def disk_mb(path: Path) -> float:
     return sum(f.stat().st_blocks * 512 for f in path.rglob("*") if f.is_file()) / 2**20
 
 
+def seed_items(items: list) -> list:
+    """The gold items about the seed or about no document: the corpora here hold no other of the repo's."""
+    def docs_of(item) -> set[str]:
+        groups = [item.expected_clauses] + [t.expected_clauses for t in item.turns or []]
+        return {c.split("#", 1)[0] for g in groups for c in g}
+
+    return [it for it in items if docs_of(it) <= {SEED}]
+
+
 def make_corpus(root: Path, real: list[Path]) -> Path:
     """The repo's corpus data files and rules, the seed document, and the given real documents."""
     corpus = root / "corpus"
@@ -201,7 +210,10 @@ def make_corpus(root: Path, real: list[Path]) -> Path:
     docs.mkdir(parents=True)
     for f in list((REPO / "corpus").glob("*.yaml")) + list((REPO / "corpus").glob("*.txt")):
         shutil.copy2(f, corpus / f.name)
-    shutil.copytree(REPO / "corpus" / "rules", corpus / "rules")
+    # only the seed's rules: a rules file whose document is not in the corpus is refused at build
+    (corpus / "rules").mkdir()
+    for f in (REPO / "corpus" / "rules").glob(f"{SEED}*.yaml"):
+        shutil.copy2(f, corpus / "rules" / f.name)
     for f in (REPO / "corpus" / "documents").glob(f"{SEED}.*"):
         shutil.copy2(f, docs / f.name)
     for f in real:
@@ -338,7 +350,7 @@ def main() -> None:
 
     smoke_items, _ = load_gold(args.smoke)
     questions = [it.question for it in smoke_items if it.question]  # single-turn items only
-    gold_items, _ = load_gold(args.gold)
+    gold_items = seed_items(load_gold(args.gold)[0])
     t = time.perf_counter()
     embedder = load_embedder(Settings().embedding_model)
     print(f"model {embedder.name} ({embedder.dim} dims) loaded in {time.perf_counter() - t:.1f} s; "

@@ -126,6 +126,31 @@ class IndexVersion:
     bm25: bm25s.BM25
     collection: object  # chromadb Collection
     clauses: dict[str, Clause] = field(default_factory=dict)
+    #: the chunks' embeddings in chunk order, rows scaled to length 1: the in-process copy of the Chroma
+    #: collection, so a search restricted to some documents is one matrix product, not a `$in` filter
+    vectors: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        order = {doc_id: n for n, doc_id in enumerate(self.docs)}
+        # the document of every chunk as a small integer, so a restriction to documents is one lookup
+        self._chunk_doc = np.array([order.get(c.doc_id, -1) for c in self.chunks], dtype=np.int32)
+        self._doc_order = order
+        self._masks: dict[frozenset[str], np.ndarray] = {}
+
+    def document_mask(self, doc_ids) -> np.ndarray:
+        """Which chunks belong to any of `doc_ids`: computed once per set of documents and version (the
+        served region's documents are the same set for nearly every question)."""
+        key = frozenset(doc_ids)
+        mask = self._masks.get(key)
+        if mask is None:
+            wanted = np.zeros(len(self._doc_order) + 1, dtype=bool)  # the extra slot is index -1
+            wanted[[self._doc_order[d] for d in key if d in self._doc_order]] = True
+            mask = wanted[self._chunk_doc]
+            mask.flags.writeable = False
+            if len(self._masks) >= _MASK_CACHE:
+                self._masks.pop(next(iter(self._masks)))
+            self._masks[key] = mask
+        return mask
 
     @property
     def version(self) -> str:
@@ -155,6 +180,39 @@ class IndexVersion:
         return self.docs[clause_id.split("#", 1)[0]]
 
 
+#: document sets whose chunk masks a version keeps (the served region's, a conversation's few documents)
+_MASK_CACHE = 64
+
+
+def _load_vectors(vdir: Path, collection, chunks: list[Chunk]) -> np.ndarray:
+    """The chunks' embeddings as unit rows in chunk order: vectors.npy as the build wrote it beside the
+    collection, checked against the collection (the store of record) by its count and a few rows; read
+    from the collection itself when the file is missing or disagrees."""
+    ids = [c.chunk_id for c in chunks]
+    vectors = None
+    try:
+        vectors = np.load(vdir / "vectors.npy").astype(np.float32, copy=False)
+    except (OSError, ValueError):
+        pass
+    if vectors is not None and collection.count() == len(chunks) == len(vectors):
+        probes = sorted({0, len(ids) // 2, len(ids) - 1}) if ids else []
+        got = collection.get(ids=[ids[i] for i in probes], include=["embeddings"])
+        stored = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+        if not all(ids[i] in stored and np.allclose(stored[ids[i]], vectors[i], atol=1e-5) for i in probes):
+            vectors = None
+    else:
+        vectors = None
+    if vectors is None:
+        log.warning("vectors of %s read from the collection (vectors.npy missing or not matching)", vdir.name)
+        rows = {}
+        for s in range(0, len(ids), 1000):
+            got = collection.get(ids=ids[s : s + 1000], include=["embeddings"])
+            rows.update(zip(got["ids"], got["embeddings"]))
+        vectors = np.asarray([rows[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
 def open_index(index_dir: Path, *, chroma_url: str | None = None, version: str | None = None) -> IndexVersion:
     """Open the active (or the named) version for reading."""
     version = version or active_version(index_dir)
@@ -170,7 +228,7 @@ def open_index(index_dir: Path, *, chroma_url: str | None = None, version: str |
     client = chroma_client(None if url else vdir / "chroma", url)
     collection = client.get_collection(manifest.collection)
     clauses = {cid: c for d in docs.values() for cid, c in d.clauses.items()}
-    return IndexVersion(manifest, docs, chunks, bm25, collection, clauses)
+    return IndexVersion(manifest, docs, chunks, bm25, collection, clauses, _load_vectors(vdir, collection, chunks))
 
 
 def index_status(index_dir: Path, corpus_dir: Path, model: str) -> dict:
