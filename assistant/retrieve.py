@@ -142,6 +142,24 @@ class DenseSearch:
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
 
+def _clause_hits(fused: dict[str, float], bm25: dict[str, float], cosine: dict[str, float]) -> list[ClauseHit]:
+    """One hit per fused clause with each retriever's evidence; `bm25` and `cosine` hold each clause's best
+    chunk score in that retriever's order (best first), so a clause's rank is its position there."""
+    bm25_rank = {cid: r for r, cid in enumerate(bm25, start=1)}
+    dense_rank = {cid: r for r, cid in enumerate(cosine, start=1)}
+    return [
+        ClauseHit(
+            clause_id=cid,
+            score=score,
+            bm25_rank=bm25_rank.get(cid),
+            dense_rank=dense_rank.get(cid),
+            bm25_score=bm25.get(cid, 0.0),
+            dense_score=cosine.get(cid, 0.0),
+        )
+        for cid, score in fused.items()
+    ]
+
+
 class HybridSearch:
     """BM25 ∪ dense over one index version, fused by RRF and folded from chunks to clauses."""
 
@@ -239,19 +257,7 @@ class HybridSearch:
         for ids, weight in extras:
             for rank, cid in enumerate(ids, start=1):
                 fused[cid] = fused.get(cid, 0.0) + weight * 0.5 * (self.rrf_k + 1) / (self.rrf_k + rank)
-        sparse_order = sorted(bm25, key=lambda c: -bm25[c])
-        dense_order = sorted(cosine, key=lambda c: -cosine[c])
-        return [
-            ClauseHit(
-                clause_id=cid,
-                score=score,
-                bm25_rank=sparse_order.index(cid) + 1 if cid in bm25 else None,
-                dense_rank=dense_order.index(cid) + 1 if cid in cosine else None,
-                bm25_score=bm25.get(cid, 0.0),
-                dense_score=cosine.get(cid, 0.0),
-            )
-            for cid, score in fused.items()
-        ]
+        return _clause_hits(fused, bm25, cosine)
 
     def _rrf(self, tokens: list[str], vector: np.ndarray, mask: np.ndarray | None,
              extras: list[tuple[list[str], float]]) -> list[ClauseHit]:
@@ -291,17 +297,7 @@ class HybridSearch:
         dense_score: dict[str, float] = {}
         for cid, s in dense:
             dense_score.setdefault(cid.split("~")[0], s)
-        return [
-            ClauseHit(
-                clause_id=cid,
-                score=score,
-                bm25_rank=sparse_ids.index(cid) + 1 if cid in sparse_ids else None,
-                dense_rank=dense_ids.index(cid) + 1 if cid in dense_ids else None,
-                bm25_score=sparse_score.get(cid, 0.0),
-                dense_score=dense_score.get(cid, 0.0),
-            )
-            for cid, score in fused.items()
-        ]
+        return _clause_hits(fused, sparse_score, dense_score)
 
 
 class HybridRetriever(BaseRetriever):
