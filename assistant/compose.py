@@ -111,6 +111,8 @@ def best_sentences(
     sentences = _sentence_texts(version, clause)
     if len(sentences) <= limit:
         return sentences
+    if _LIST_ASK.search(u.text) and sum(len(t) for _, t in sentences) <= _WHOLE_LIST_CHARS:
+        return sentences  # "由哪几部分构成": the whole enumeration is the answer, not two of its items
     q = set(tokenizer.tokens(" ".join([u.search_text, *u.synonyms])))
     asked = _ASKED_UNIT.search(u.text)
     asked_unit = asked.group(1) if asked else ""
@@ -146,6 +148,11 @@ def best_sentences(
     return [(sentences[i][0], ("……" if n and i - filled[n - 1] > 1 else "") + sentences[i][1])
             for n, i in enumerate(filled)]
 
+
+# a question that asks what a list holds (question words, not any document's) is answered with the whole
+# list when the clause is short enough to quote whole
+_LIST_ASK = re.compile(r"哪些|哪几|包括|包含|有什么|有几|分别是|都有")
+_WHOLE_LIST_CHARS = 320
 
 # what best_sentences fills between two chosen sentences rather than marking the gap
 _MAX_GAP_SENTENCES = 2
@@ -333,6 +340,51 @@ def _parent_heading(ctx: Context, clause: Clause, spans: list[tuple[int, int]]) 
     return f"所属条目写明{ctx.book.cite_clause(parent)}：“{parent.text}”"
 
 
+# another document's clause is quoted beside the top one when it carries at least this share of the
+# question's weighted words that the top clause carries (and is among the first few retrieved)
+_SIDE_BY_SIDE_SHARE = 0.8
+_SIDE_BY_SIDE_DEPTH = 3
+
+
+def other_documents(ctx: Context, top: Clause) -> list[Clause]:
+    """Clauses of other documents that answer the question about as well as the top one: a national
+    regulation beside a provincial one, a law beside a work plan. One per document, at most two; none
+    when the question is about one document (it names it, or the conversation does)."""
+    if ctx.docs is not None and len(ctx.docs) <= 1 or top.kind in ("roster_entry", "ledger_row"):
+        return []
+    if ctx.u.references:
+        return []  # "第六条": the question names one clause
+    words = set(ctx.tokenizer.words(ctx.u.search_text))
+    idf = token_idf(ctx.version, ctx.tokenizer)
+
+    def weight(clause: Clause) -> float:
+        return sum(idf.get(t, 1.0) for t in words & set(ctx.tokenizer.words(clause.text)))
+
+    best = weight(top)
+    seen = {top.doc_id}
+    out: list[Clause] = []
+    for clause in ctx.clauses[1:_SIDE_BY_SIDE_DEPTH]:
+        if clause.doc_id in seen or clause.kind in ("roster_entry", "ledger_row") or not best:
+            continue
+        if weight(clause) >= _SIDE_BY_SIDE_SHARE * best:
+            out.append(clause)
+            seen.add(clause.doc_id)
+    return out[:2]
+
+
+def side_by_side(ctx: Context, top: Clause) -> list[str]:
+    """Lines quoting what the other documents say ("另外，《X》规定[2]：…"), each with its own time note
+    when it differs from an undated rule (a lapsed measure is said to be lapsed)."""
+    lines = []
+    for clause in other_documents(ctx, top):
+        text, spans = quote_clause(ctx, clause, lead=f"另外，{ctx.doc_name(clause)}规定")
+        lines.append(text)
+        validity = clause_validity(clause, ctx.as_of, spans, ctx.meta(clause))
+        if validity.lapsed:
+            lines.append(validity_sentence(validity))
+    return lines
+
+
 def compose_fact(ctx: Context) -> Composition:
     listed = compose_roster_list(ctx)
     if listed is not None:
@@ -345,7 +397,8 @@ def compose_fact(ctx: Context) -> Composition:
         text += "\n" + more
     validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, _main_sentences(ctx, top, spans)), ctx.meta(top))
     note = validity_sentence(validity)
-    return Composition("answered", "\n".join(p for p in [text, note] if p), ctx.book.items, validity=validity)
+    return Composition("answered", "\n".join(p for p in [text, note, *side_by_side(ctx, top)] if p), ctx.book.items,
+                       validity=validity)
 
 
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条所次批户期])")

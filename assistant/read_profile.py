@@ -59,13 +59,42 @@ def _terms(book: RuleBook) -> list[tuple[str, str, Any]]:
         for word, keys in table.items():
             if len(word) >= 2 and not word.isascii():
                 out.append((word, fname, keys))
+    topic = _topic_words(book)
     for fname, fs in book.flags.items():
         for word in fs.aliases:
             if len(word) >= 2:
-                out.append((word, fname, True))
+                # a status word the documents use throughout ("失业人员" in 50 clauses) names their subject;
+                # it states the asker's status only when the asker speaks of themselves ("我是失业人员")
+                out.append((word, fname, _SELF if word in topic else True))
     out.sort(key=lambda t: -len(t[0]))
     book._profile_terms = out  # type: ignore[attr-defined]
     return out
+
+
+# A flag alias found in at least this many leaf clauses of the corpus is one of its topic words.
+_TOPIC_CLAUSES = 10
+_SELF = "self"  # meaning of a flag word that states the flag only after a word for the asker
+# words by which askers speak of themselves or those they ask for (language, not any document's)
+_SELF_CUE = re.compile(r"我|本人|自己|俺|咱|家里|家人|爱人|老公|老婆|丈夫|妻子|父亲|母亲|爸|妈|儿子|女儿|亲属|孩子")
+_SELF_REACH = 12
+
+
+def _topic_words(book: RuleBook) -> set[str]:
+    """Flag aliases the documents themselves use in many clauses (built once per book)."""
+    cached = getattr(book, "_topic_words", None)
+    if cached is not None:
+        return cached
+    leaves = [c.text for d in book.docs.values() for c in d.clauses.values() if c.is_leaf]
+    words = {w for fs in book.flags.values() for w in fs.aliases if len(w) >= 2}
+    cached = {w for w in words if sum(1 for t in leaves if w in t) >= _TOPIC_CLAUSES}
+    book._topic_words = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _speaks_of_self(text: str, start: int) -> bool:
+    window = text[max(0, start - _SELF_REACH) : start]
+    cut = max(window.rfind(ch) for ch in "。；;？?！!")
+    return bool(_SELF_CUE.search(window[cut + 1 :]))
 
 
 def noun_specs(book: RuleBook) -> list[NounSpec]:
@@ -157,6 +186,11 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
         if vf is not None and any(c in _clause_before(text, start) for c in vf.object_cues):
             continue  # "招了大学生": the asker hires graduates, it is not one
         negated = _negated(text, start, word)
+        if meaning == _SELF:
+            if not _speaks_of_self(text, start):
+                taken.pop()  # "失业人员领取失业金的条件": the subject, not the asker; a longer word may still say it
+                continue
+            meaning = True
         if meaning is True:
             reading.slots[fname] = not negated
         elif vf is not None and vf.free_text and not negated:

@@ -91,3 +91,19 @@ def test_a_quote_does_not_skip_the_middle_step_of_a_schedule(assistant):
         # consecutive sentences, or the gap is marked in the text shown
         assert nxt == prev + 1 or text.startswith("……")
     assert any("18个月" in t for _, t in chosen) or any(t.startswith("……") for _, t in chosen[1:])
+
+
+def test_a_status_word_the_documents_use_throughout_states_the_asker_only_of_themselves(assistant):
+    from assistant.read_profile import _topic_words, read_profile
+
+    book = assistant.rules
+    topic = _topic_words(book)
+    assert "失业人员" in topic  # the unemployment texts use it in dozens of clauses
+    assert "帮扶车间" not in topic  # a status named in a couple of clauses is the asker's when said
+    assert "死亡" in topic
+    about = read_profile("职工因工死亡的，丧葬补助金怎么算", book)
+    assert not about.slots.get("sy_died_while_receiving")
+    me = read_profile("我丈夫领失业金时死亡了，家里能领什么", book)
+    assert me.slots.get("sy_died_while_receiving") is True
+    workshop = read_profile("帮扶车间招了12个脱贫劳动力补多少", book)
+    assert workshop.slots.get("is_helping_workshop") is True
