@@ -23,7 +23,8 @@ from index.store import IndexVersion
 from index.tokenize import PolicyTokenizer
 from index.types import Clause, DocumentMeta
 
-__all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT", "REFUSAL_TAIL"]
+__all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT", "REFUSAL_TAIL", "asked_figure", "asks_when",
+           "states_figure", "clause_verdict"]
 
 REFUSAL_TAIL = f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
 NO_ANSWER_TEXT = "抱歉，现有文件中没有找到与这个问题相关的规定，我不能凭空回答。" + REFUSAL_TAIL
@@ -92,7 +93,9 @@ _WHO_RE = re.compile(r"对[^。；]{2,60}的|符合条件|参照|均按照|可�
 # date or a length of time, or another figure (an amount, a rate, a count). A law writes its limits in 汉字
 # ("十五日内"), so a sentence's numbers are read in either script.
 _LENGTH_ASK = re.compile(r"多久|多长时间|多长|几个月|多少个月|几年|多少年|几天|多少天|几日|多少日|几周|期限|时限|时间内")
-_TIME_ASK = re.compile(_LENGTH_ASK.pattern + r"|什么时候|何时|哪一?年|哪个年度|几月|几号|截止|到期")
+# (the understood text has its numerals as digits: "哪一年" reads "哪1年")
+_WHEN_ASK = re.compile(r"什么时候|何时|哪[一1]?年|哪个年度|几月|几号|截止|到期")
+_TIME_ASK = re.compile(_LENGTH_ASK.pattern + "|" + _WHEN_ASK.pattern)
 _FIGURE_ASK = re.compile(r"多少|几[个名人位家项所户倍成]|标准|比例|费率|金额|数额")
 # a number in digits or 汉字 (a lone 一 is mostly "one of", as in 一个统筹地区, and does not count)
 _NUM = r"(?:\d[\d,.]*|[零〇二两三四五六七八九十百千万][零〇一二两三四五六七八九十百千万]*|一[零〇一二两三四五六七八九十百千万]+)"
@@ -106,6 +109,11 @@ def asked_figure(text: str) -> str | None:
     if _TIME_ASK.search(text):
         return "time"
     return "figure" if _FIGURE_ASK.search(text) else None
+
+
+def asks_when(text: str) -> bool:
+    """Whether a question asks for a point in time ("执行到什么时候", "哪一年的目标"), not a length of it."""
+    return bool(_WHEN_ASK.search(text))
 
 
 def _asked_text(u: Understanding) -> str:
@@ -406,6 +414,10 @@ def compose_fact(ctx: Context) -> Composition:
         more, _ = quote_clause(ctx, clause)
         text += "\n" + more
     validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, _main_sentences(ctx, top, spans)), ctx.meta(top))
+    if asks_when(_asked_text(ctx.u)) and validity.lapsed is not False and not named:
+        # "开发3万个见习岗位是哪一年的目标": a point in time asked of a measure — its date and whether it
+        # has passed (or that the document states none) come first, as for a deadline question
+        return compose_deadline(ctx)
     note = validity_sentence(validity)
     check = None
     if ctx.u.intent in ("eligibility", "fact") and (found := clause_verdict(ctx, top, spans)) is not None:
@@ -420,7 +432,9 @@ def compose_fact(ctx: Context) -> Composition:
 # A yes/no question, by its Chinese question words; a choice ("…还是…") or a duty ("要不要交") is not
 # answered by 可以 / 不能, and a question asking what or how much wants the list or the figure first.
 _YES_NO = re.compile(r"吗|能否|可否|是否|能不能|可不可以|可以不|是不是|算不算|有没有|适不适用|行不行|[能可]不[能可]")
-_NOT_YES_NO = re.compile(r"还是|要不要|需不需要|需要|必须|要[交缴给办]|得[交缴办]|哪些|哪个|哪一|什么|多少|几[个年月天日]|怎么|如何|啥")
+# 可以 / 不能 answer whether one can or may ("能领吗", "可否提供"), not whether a claim is true ("这合规吗")
+_CAN_ASK = re.compile(r"能|可以|可否|可不可|允许")
+_NOT_YES_NO = re.compile(r"还是|要不要|需不需要|需要|必须|要[交缴给办]|得[交缴办]|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥")
 # how a legal sentence says no, and how it grants: modal words of the language of Chinese regulation
 _DENIES = re.compile(r"不得|不予|不能|不可|严禁|禁止|不享受|停止|不属于|不再|无权|不计入|不纳入")
 _GRANTS = re.compile(r"可以|可|有权|享受|予以|给予|实行|纳入|免[缴收交费]|领取|支付|参照[^，。；]{0,12}执行|适用")
@@ -444,7 +458,7 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
     minimum the asker's own figure fails (with the figure beside it), a condition the asker says is not
     met, or the passage's own "不得" / "可以" in the part that speaks of what is asked. None when nothing
     in the passage clearly decides."""
-    if not _YES_NO.search(_asked_text(ctx.u)) or _NOT_YES_NO.search(ctx.u.text):
+    if not (_YES_NO.search(_asked_text(ctx.u)) and _CAN_ASK.search(ctx.u.text)) or _NOT_YES_NO.search(ctx.u.text):
         return None
     # the question's own clause numbers ("第十六条") point at the clause; they say nothing of what is asked
     plain = _OWN_NUMBERING.sub(" ", ctx.u.text)
@@ -486,6 +500,11 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
             if size and not re.search(r"(?:没有|没|未|不)" + re.escape(phrase[:size]), cond):
                 return f"不能。文件的条件是“{cond}”，您说的情况是“{m.group(0)}”。", None
 
+    # a figure of the question's own the passage does not state ("能连着三年免督查"): the question is about
+    # that figure, which a plain yes would confirm and the passage does not
+    own = {_plain(Decimal(g)) for g, _ in _ASKER_FIGURE.findall(asker)}
+    if own - {_plain(Decimal(g)) for g, _ in _ASKER_FIGURE.findall(cn_numerals_to_digits(passage))}:
+        return None
     # the part that says yes or no about what is asked: the one (with the condition before it) sharing most
     scored = []
     for i, part in enumerate(parts):
@@ -625,7 +644,9 @@ def compose_department(ctx: Context) -> Composition:
         if not (clause.leaders or clause.lead_units):
             if clause is ctx.clauses[0]:
                 # the clause says who does it in its own words ("日常工作由就业促进处承办")
-                text, spans = quote_clause(ctx, clause, figure=asked_figure(_asked_text(ctx.u)))
+                # "每个月几号前反馈": the day first; "标准由谁规定" asks who, not the figure
+                when = "time" if asked_figure(_asked_text(ctx.u)) == "time" else None
+                text, spans = quote_clause(ctx, clause, figure=when)
                 parts.append(text)
                 validity = clause_validity(clause, ctx.as_of, spans, ctx.meta(clause))
                 break
@@ -679,7 +700,9 @@ def compose_deadline(ctx: Context) -> Composition:
         if validity.lapsed is False:
             # a law in force: the time limit it states ("30日内") is in the quote, which is the answer
             return Composition("answered", text + "\n" + validity.note, ctx.book.items, validity=validity)
-        first = f"文件未写明该项措施的截止期限。{validity.note}"
+        # the note of an undated measure says the same again ("文件未写明该项措施的期限；…"): its advice only
+        note = validity.note.split("；", 1)[-1] if validity.note.startswith("文件未写明") else validity.note
+        first = f"文件未写明该项措施的截止期限。{note}"
         return Composition("answered", first + "\n依据：" + text.removeprefix("根据"), ctx.book.items, validity=validity)
     sentences = dated
     mark = ctx.book.cite_clause(clause)

@@ -14,7 +14,7 @@ from typing import Any
 from assistant.calculate import (UNREVIEWED, CalcOutcome, calculate, describe_amount, format_yuan, plain_number,
                                  rule_validity, threshold_value)
 from assistant.contract import Calculation, MeasureLine
-from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
+from assistant.compose import Composition, Context, asks_when, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from assistant.quantities import is_duration_unit
 from assistant.rules import Rule, RuleBook, meets_threshold
@@ -334,6 +334,8 @@ _MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|�
 
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     asked_text = ctx.u.search_text if ctx.u.follow_up else ctx.u.text
+    if asks_when(ctx.u.text) and asked_quantity(ctx.u.text) is None:
+        return None  # "90%的比例执行到什么时候": a point in time is asked, not the figure a rule computes
     if asked_quantity(ctx.u.text) == "duration":
         # "交了7年失业保险，能领多久": a rule whose figure is a length of time computes it; none → the quote
         # A question giving figures the rule does not use ("上次还剩8个月没领") is a case the rule alone
