@@ -111,6 +111,21 @@ def asked_figure(text: str) -> str | None:
     return "figure" if _FIGURE_ASK.search(text) else None
 
 
+# a figure the question names with its bound ("10年以上", "不足5年"): the step of a schedule it asks about
+_NAMED_FIGURE = re.compile(r"(不足|未满|满)?\s*(\d+(?:\.\d+)?)\s*(个月|年|日|天|人|元|%)\s*(以上|以下|以内|及以上)?")
+
+
+def named_figure(text: str) -> re.Pattern[str] | None:
+    """A pattern for the bounded figure a question names ("10年以上"), to find the sentence stating that
+    same step; None when the question names none (a bare "交了7年" names no step of the text)."""
+    for m in _NAMED_FIGURE.finditer(cn_numerals_to_digits(text)):
+        before, number, unit, after = m.groups()
+        if before or after:
+            return re.compile((re.escape(before) if before else r"(?<!不足)(?<!未满)")
+                              + rf"(?<![\d.]){re.escape(number)}\s*{re.escape(unit)}\s*" + (re.escape(after) if after else ""))
+    return None
+
+
 def asks_when(text: str) -> bool:
     """Whether a question asks for a point in time ("执行到什么时候", "哪一年的目标"), not a length of it."""
     return bool(_WHEN_ASK.search(text))
@@ -155,11 +170,14 @@ def best_sentences(
     asked = _ASKED_UNIT.search(u.text)
     asked_unit = asked.group(1) if asked else ""
     idf = token_idf(version, tokenizer)
+    named = named_figure(u.text)
     scored = []
     for i, (span, text) in enumerate(sentences):
         toks = set(tokenizer.tokens(text))
         # rare shared words count more: "优先" singles out the sentence that answers "优先安排哪些人"
         score = sum(idf.get(t, 1.0) for t in q & toks) / (1 + math.log(1 + len(toks)))
+        if named is not None and named.search(cn_numerals_to_digits(text)):
+            score += 1.5  # "那10年以上呢": the step of a schedule the question names
         if asked_unit and re.search(r"\d[\d,.]*\s*" + re.escape(asked_unit), text):
             score += 1.0  # "扩大到了几个行业": the sentence that counts them ("17 个行业")
         elif u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
@@ -299,9 +317,16 @@ def _figure_first(ctx: Context, sentences: list[tuple[tuple[int, int], str]], ki
     """(the sentence to quote first, the rest): the first quoted sentence that states the figure asked
     for, when an earlier one does not — the answer then opens with the figure, and the sentences before
     it follow as context. ([], sentences) when the order needs no change."""
-    if not kind or len(sentences) < 2 or states_figure(sentences[0][1], kind):
+    if len(sentences) < 2:
         return [], sentences
-    hit = next((i for i, (_, t) in enumerate(sentences) if states_figure(t, kind)), None)
+    named = named_figure(ctx.u.text)
+    hit = next((i for i, (_, t) in enumerate(sentences) if named and named.search(cn_numerals_to_digits(t))), None)
+    if hit is None:
+        if not kind or states_figure(sentences[0][1], kind):
+            return [], sentences
+        hit = next((i for i, (_, t) in enumerate(sentences) if states_figure(t, kind)), None)
+    if hit == 0:
+        return [], sentences
     if hit is None:
         return [], sentences
     lead = [(sentences[hit][0], sentences[hit][1].removeprefix("……"))]

@@ -120,3 +120,10 @@ def test_a_figure_of_the_askers_own_the_clause_does_not_state_gets_no_yes(ask):
 def test_whether_a_claim_is_true_is_not_answered_with_can_or_cannot(ask):
     a = ask("担保机构收我资料费，这样合规吗")
     assert not a.summary.startswith(("可以", "不能"))
+
+
+def test_a_follow_up_naming_a_step_of_a_schedule_quotes_that_step_first(assistant):
+    session = assistant.new_session()
+    assistant.ask("失业保险条例里失业金能领多长时间", session=session)
+    a = assistant.ask("那10年以上呢？", session=session)
+    assert "24个月" in first_sentence(a)
