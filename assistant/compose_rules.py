@@ -498,7 +498,7 @@ def _several_rules(ctx: Context, book: RuleBook) -> list[Rule]:
     if not _SEVERAL_CUE.search(ctx.u.text) or not ctx.clauses:
         return []
     retrieved = {c.clause_id for c in ctx.clauses[:3]}
-    named = [r for r in named_rules(book, ctx.u.text) if r.clause_id in retrieved and r.included_in is None]
+    named = [r for r in named_rules(book, _without_inputs(book, ctx.u)) if r.clause_id in retrieved and r.included_in is None]
     if len({r.id for r in named}) > 1:
         return named[:3]
     siblings = [r for r in book.by_clause(ctx.clauses[0].clause_id) if r.included_in is None]
@@ -511,6 +511,16 @@ def _several_rules(ctx: Context, book: RuleBook) -> list[Rule]:
     own = {r.id: grams(r) - set().union(*(grams(o) for o in siblings if o is not r)) for r in siblings}
     asked = [r for r in siblings if any(g in ctx.u.text for g in own[r.id])]
     return asked if len(asked) > 1 else []
+
+
+def _without_inputs(book: RuleBook, u) -> str:
+    """The question without the words that name a number it gives ("本人失业保险金标准1600元"): a measure's
+    name inside the name of an input ("失业保险金") names that input, not a measure asked about."""
+    text = u.text
+    names = {n for k in slot_params(book, u.slots) for n in (book.param(k).label, *book.param(k).aliases) if len(n) >= 2}
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " " * len(name))
+    return text
 
 
 def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composition:

@@ -127,3 +127,10 @@ def test_a_follow_up_naming_a_step_of_a_schedule_quotes_that_step_first(assistan
     assistant.ask("失业保险条例里失业金能领多长时间", session=session)
     a = assistant.ask("那10年以上呢？", session=session)
     assert "24个月" in first_sentence(a)
+
+
+def test_a_measure_named_only_inside_an_input_is_not_one_of_those_asked(ask):
+    # "每月失业金1200元" gives the input of both grants; it does not ask for the 失业金 itself
+    a = ask("河南的，家里老人领失业金期间去世了，每月失业金1200元，丧葬补助金和抚恤金分别多少")
+    assert "8,400元" in first_sentence(a)
+    assert "1,200元 × 80%" not in a.answer
