@@ -11,17 +11,20 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from assistant.contract import Calculation, Citation, Validity
 from assistant.documents import document_name, part_label
 from assistant.understand import Understanding, cn_numerals_to_digits
-from assistant.validity import HOTLINE, clause_validity, format_date
+from assistant.compose_document import cite_meta_line, effective_sentence
+from assistant.validity import HOTLINE, clause_validity, document_validity, format_date, hotline_of
 from index.parse import repair_span
 from index.store import IndexVersion
 from index.tokenize import PolicyTokenizer
 from index.types import Clause, DocumentMeta
 
-__all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT", "REFUSAL_TAIL"]
+__all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT", "REFUSAL_TAIL", "asked_figure", "asks_when",
+           "states_figure", "clause_verdict"]
 
 REFUSAL_TAIL = f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
 NO_ANSWER_TEXT = "抱歉，现有文件中没有找到与这个问题相关的规定，我不能凭空回答。" + REFUSAL_TAIL
@@ -86,6 +89,58 @@ _PERIOD_RE = re.compile(r"\d{4}\s*年|年底|月底|日前|执行期|期限")
 _DURATION_RE = re.compile(r"不少于|不超过|个月|年以上|年内|以内|期间")
 _WHO_RE = re.compile(r"对[^。；]{2,60}的|符合条件|参照|均按照|可申请|享受")
 
+# What kind of figure a question asks for, by its Chinese question words (no document's vocabulary): a
+# date or a length of time, or another figure (an amount, a rate, a count). A law writes its limits in 汉字
+# ("十五日内"), so a sentence's numbers are read in either script.
+_LENGTH_ASK = re.compile(r"多久|多长时间|多长|几个月|多少个月|几年|多少年|几天|多少天|几日|多少日|几周|期限|时限|时间内")
+# (the understood text has its numerals as digits: "哪一年" reads "哪1年")
+_WHEN_ASK = re.compile(r"什么时候|何时|哪[一1]?年|哪个年度|几月|几号|截止|到期")
+_TIME_ASK = re.compile(_LENGTH_ASK.pattern + "|" + _WHEN_ASK.pattern)
+_FIGURE_ASK = re.compile(r"多少|几[个名人位家项所户倍成]|标准|比例|费率|金额|数额")
+# a number in digits or 汉字 (a lone 一 is mostly "one of", as in 一个统筹地区, and does not count)
+_NUM = r"(?:\d[\d,.]*|[零〇二两三四五六七八九十百千万][零〇一二两三四五六七八九十百千万]*|一[零〇一二两三四五六七八九十百千万]+)"
+_TIME_FIGURE = re.compile(_NUM + r"\s*(?:个)?(?:工作日|日|天|周|月|年)|[一\d]\s*(?:个月|年)|年底|年末|月底")
+_FIGURE = re.compile(_NUM + r"\s*(?:元|万|%|％|倍|个|人|名|家|项|所|次|平方米|级)|[百千万]分之")
+_OWN_NUMBERING = re.compile(r"第[\d零〇一二两三四五六七八九十百千]+[条款项章节]|[(（][\d一二三四五六七八九十]+[)）]")
+
+
+def asked_figure(text: str) -> str | None:
+    """"time" when the question asks a date or a length of time, "figure" for another figure, else None."""
+    if _TIME_ASK.search(text):
+        return "time"
+    return "figure" if _FIGURE_ASK.search(text) else None
+
+
+# a figure the question names with its bound ("10年以上", "不足5年"): the step of a schedule it asks about
+_NAMED_FIGURE = re.compile(r"(不足|未满|满)?\s*(\d+(?:\.\d+)?)\s*(个月|年|日|天|人|元|%)\s*(以上|以下|以内|及以上)?")
+
+
+def named_figure(text: str) -> re.Pattern[str] | None:
+    """A pattern for the bounded figure a question names ("10年以上"), to find the sentence stating that
+    same step; None when the question names none (a bare "交了7年" names no step of the text)."""
+    for m in _NAMED_FIGURE.finditer(cn_numerals_to_digits(text)):
+        before, number, unit, after = m.groups()
+        if before or after:
+            return re.compile((re.escape(before) if before else r"(?<!不足)(?<!未满)")
+                              + rf"(?<![\d.]){re.escape(number)}\s*{re.escape(unit)}\s*" + (re.escape(after) if after else ""))
+    return None
+
+
+def asks_when(text: str) -> bool:
+    """Whether a question asks for a point in time ("执行到什么时候", "哪一年的目标"), not a length of it."""
+    return bool(_WHEN_ASK.search(text))
+
+
+def _asked_text(u: Understanding) -> str:
+    """What the question asks, with a follow-up's topic ("那部分不能自理的呢" after "…护理费标准")."""
+    return u.search_text if u.follow_up else u.text
+
+
+def states_figure(text: str, kind: str) -> bool:
+    """Whether a sentence states the kind of figure asked for (its own article numbers do not count)."""
+    text = _OWN_NUMBERING.sub("", text)
+    return bool(_TIME_FIGURE.search(text) if kind == "time" else _FIGURE.search(text))
+
 
 def token_idf(version: IndexVersion, tokenizer: PolicyTokenizer) -> dict[str, float]:
     """Inverse document frequency of each token over the version's chunks, scaled so a token in every
@@ -117,17 +172,23 @@ def best_sentences(
     asked = _ASKED_UNIT.search(u.text)
     asked_unit = asked.group(1) if asked else ""
     idf = token_idf(version, tokenizer)
+    named = named_figure(u.text)
     scored = []
     for i, (span, text) in enumerate(sentences):
         toks = set(tokenizer.tokens(text))
         # rare shared words count more: "优先" singles out the sentence that answers "优先安排哪些人"
         score = sum(idf.get(t, 1.0) for t in q & toks) / (1 + math.log(1 + len(toks)))
+        if named is not None and named.search(cn_numerals_to_digits(text)):
+            score += 1.5  # "那10年以上呢": the step of a schedule the question names
         if asked_unit and re.search(r"\d[\d,.]*\s*" + re.escape(asked_unit), text):
             score += 1.0  # "扩大到了几个行业": the sentence that counts them ("17 个行业")
         elif u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
             score += 1.0
-        elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)):
-            score += 1.0
+        elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)
+                                         or states_figure(text, "time")):
+            score += 1.0  # "十五日内" as much as "期限": a law states its limits as counts of days
+        elif u.intent == "fact" and (kind := asked_figure(_asked_text(u))) and states_figure(text, kind):
+            score += 1.0  # "生活护理费的标准": the sentence with the percentages, not the one that names the fee
         elif u.intent == "eligibility" and _WHO_RE.search(text):
             score += 0.5
         # a short heading sentence ("拓宽…受益范围。") says little on its own
@@ -258,10 +319,40 @@ def _roster_sentence(ctx: Context, clause: Clause) -> str:
     return f"{group}中，{e.get('name')}任{e.get('role')}，职务为{e.get('position')}{mark}。"
 
 
+def _figure_first(ctx: Context, sentences: list[tuple[tuple[int, int], str]], kind: str | None
+                  ) -> tuple[list[tuple[tuple[int, int], str]], list[tuple[tuple[int, int], str]]]:
+    """(the sentence to quote first, the rest): the first quoted sentence that states the figure asked
+    for, when an earlier one does not — the answer then opens with the figure, and the sentences before
+    it follow as context. ([], sentences) when the order needs no change."""
+    if len(sentences) < 2:
+        return [], sentences
+    named = named_figure(ctx.u.text)
+    hit = next((i for i, (_, t) in enumerate(sentences) if named and named.search(cn_numerals_to_digits(t))), None)
+    if hit is None:
+        if not kind or states_figure(sentences[0][1], kind):
+            return [], sentences
+        hit = next((i for i, (_, t) in enumerate(sentences) if states_figure(t, kind)), None)
+    if hit == 0:
+        return [], sentences
+    if hit is None:
+        return [], sentences
+    lead = [(sentences[hit][0], sentences[hit][1].removeprefix("……"))]
+    rest = []
+    for i, (span, text) in enumerate(sentences):
+        if i == hit:
+            continue
+        # a sentence that followed the lifted one now follows a gap
+        gap = i == hit + 1 and rest and not text.startswith("……")
+        rest.append((span, ("……" if gap else "") + text))
+    return lead, rest
+
+
 def quote_clause(
-    ctx: Context, clause: Clause, *, limit: int = 2, lead: str | None = None
+    ctx: Context, clause: Clause, *, limit: int = 2, lead: str | None = None, figure: str | None = None
 ) -> tuple[str, list[tuple[int, int]]]:
-    """A sentence quoting the clause's best sentences, and the raw spans it quoted."""
+    """A sentence quoting the clause's best sentences, and the raw spans it quoted.
+
+    With `figure` (the kind asked for, see `asked_figure`) the sentence stating it is quoted first."""
     if clause.kind == "roster_entry":
         return _roster_sentence(ctx, clause), [(clause.start, clause.end)]
     if clause.kind == "ledger_row":
@@ -273,7 +364,11 @@ def quote_clause(
     heading = _parent_heading(ctx, clause, spans)
     mark = ctx.book.cite_clause(clause)
     lead = lead or f"根据{ctx.doc_name(clause)}规定"
-    text = f"{lead}{mark}：{quote_text(sentences)}"
+    first, rest = _figure_first(ctx, sentences, figure)
+    if first:
+        text = f"{lead}{mark}：{quote_text(first)}\n同条还写明：{quote_text(rest)}"
+    else:
+        text = f"{lead}{mark}：{quote_text(sentences)}"
     return (heading + "\n" + text if heading else text), spans
 
 
@@ -390,15 +485,132 @@ def compose_fact(ctx: Context) -> Composition:
     if listed is not None:
         return listed
     top = ctx.clauses[0]
-    text, spans = quote_clause(ctx, top)
+    text, spans = quote_clause(ctx, top, figure=asked_figure(_asked_text(ctx.u)))
     named = [c for c in ctx.clauses[1:] if c.clause_id in ctx.u.references]
     for clause in named:  # "台账第5行和第6行": every clause the question names by number
         more, _ = quote_clause(ctx, clause)
         text += "\n" + more
     validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, _main_sentences(ctx, top, spans)), ctx.meta(top))
+    if asks_when(_asked_text(ctx.u)) and validity.lapsed is not False and not named:
+        # "开发3万个见习岗位是哪一年的目标": a point in time asked of a measure — its date and whether it
+        # has passed (or that the document states none) come first, as for a deadline question
+        return compose_deadline(ctx)
     note = validity_sentence(validity)
+    check = None
+    if ctx.u.intent in ("eligibility", "fact") and (found := clause_verdict(ctx, top, spans)) is not None:
+        # a yes/no question no rule decides: the verdict the quoted sentence itself gives comes first
+        verdict, check = found
+        text = verdict + "\n依据：" + text.removeprefix("根据")
     return Composition("answered", "\n".join(p for p in [text, note, *side_by_side(ctx, top)] if p), ctx.book.items,
-                       validity=validity)
+                       calculation=check, validity=validity)
+
+
+# ---------------------------------------------------------------- a verdict a clause gives by itself
+# A yes/no question, by its Chinese question words; a choice ("…还是…") or a duty ("要不要交") is not
+# answered by 可以 / 不能, and a question asking what or how much wants the list or the figure first.
+_YES_NO = re.compile(r"吗|能否|可否|是否|能不能|可不可以|可以不|是不是|算不算|有没有|适不适用|行不行|[能可]不[能可]")
+# 可以 / 不能 answer whether one can or may ("能领吗", "可否提供"), not whether a claim is true ("这合规吗")
+_CAN_ASK = re.compile(r"能|可以|可否|可不可|允许")
+_NOT_YES_NO = re.compile(r"还是|要不要|需不需要|需要|必须|要[交缴给办]|得[交缴办]|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥")
+# how a legal sentence says no, and how it grants: modal words of the language of Chinese regulation
+_DENIES = re.compile(r"不得|不予|不能|不可|严禁|禁止|不享受|停止|不属于|不再|无权|不计入|不纳入")
+_GRANTS = re.compile(r"可以|可|有权|享受|予以|给予|实行|纳入|免[缴收交费]|领取|支付|参照[^，。；]{0,12}执行|适用")
+# the asker's own "not" before a condition the sentence states ("没按时完成" against "按时完成…的")
+_ASKER_NOT = re.compile(r"(?:没有|尚未|并未|没|未|不是)([\u4e00-\u9fff]{3,8})")
+# a minimum a sentence sets ("累计缴费满十五年的") and the asker's own figure in the same unit
+_MINIMUM = re.compile(r"(?:满|不少于|不低于|达到)\s*(\d+(?:\.\d+)?)\s*(年|个月|月|天|人|元|岁|%)|(\d+(?:\.\d+)?)\s*(年|个月|月|天|人|元|岁|%)(?:以上|及以上)")
+_ASKER_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(年|个月|月|天|人|元|岁|%)")
+_SEGMENT = re.compile(r"[^，,；;。：:]+[，,；;。：:]?")
+# words every yes/no question shares with any clause, which say nothing about what it is about
+_ASK_WORDS = re.compile(r"^(?:能否|可否|是否|能不能|可不可以|是不是|算不算|有没有|可以|能够|现在|还能|我们|他们|这个|那个)$")
+
+
+def _segments(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _SEGMENT.finditer(text) if m.group(0).strip(" ，,；;。：:")]
+
+
+def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
+                   ) -> tuple[str, Calculation | None] | None:
+    """可以 / 不能 for a yes/no question, read off the quoted passage when it speaks of what is asked: a
+    minimum the asker's own figure fails (with the figure beside it), a condition the asker says is not
+    met, or the passage's own "不得" / "可以" in the part that speaks of what is asked. None when nothing
+    in the passage clearly decides."""
+    if not (_YES_NO.search(_asked_text(ctx.u)) and _CAN_ASK.search(ctx.u.text)) or _NOT_YES_NO.search(ctx.u.text):
+        return None
+    # the question's own clause numbers ("第十六条") point at the clause; they say nothing of what is asked
+    plain = _OWN_NUMBERING.sub(" ", ctx.u.text)
+    q_words = {w for w in ctx.tokenizer.words(plain) if len(w) >= 2 and not _ASK_WORDS.match(w)}
+    if not q_words:
+        return None
+    idf = token_idf(ctx.version, ctx.tokenizer)
+
+    def weight(words: set[str]) -> float:
+        return sum(idf.get(w, 1.0) for w in words)
+
+    raw = ctx.version.document_of(clause.clause_id).raw
+    passage = "".join(repair_span(raw, s, e).strip() for s, e in spans)
+    words = set(ctx.tokenizer.words(passage))
+    # the passage must be about the question: most of the question's (weighted) words are in it
+    if weight(q_words & words) < 0.5 * weight(q_words):
+        return None
+    parts = _segments(passage)
+    # a condition: "…的，" or "对…的…，" (对 the ones who …)
+    is_condition = [p.rstrip("，,；;：:").endswith("的") or (p.startswith(("对", "凡")) and "的" in p) for p in parts]
+    conditions = [p.rstrip("，,；;：:") for p, c in zip(parts, is_condition) if c]
+
+    asker = cn_numerals_to_digits(ctx.u.text)
+    for cond in conditions:  # a minimum the asker's figure does not reach ("交了12年" against "满十五年的")
+        for m in _MINIMUM.finditer(cn_numerals_to_digits(cond)):
+            need, unit = Decimal(m.group(1) or m.group(3)), m.group(2) or m.group(4)
+            given = [Decimal(g) for g, u in _ASKER_FIGURE.findall(asker) if u == unit]
+            if len(given) == 1 and given[0] < need:
+                have, gap = given[0], need - given[0]
+                formula = f"{_plain(need)}{unit} − {_plain(have)}{unit} = {_plain(gap)}{unit}"
+                check = Calculation(rule_id="", inputs={"您的情况": f"{_plain(have)}{unit}"}, formula=formula,
+                                    amount=None, unit=unit, note="不满足文件规定的条件")
+                return (f"不能。文件的条件是“{cond}”，您的情况为{_plain(have)}{unit}，还差{_plain(gap)}{unit}"
+                        f"（{formula}）。"), check
+    for m in _ASKER_NOT.finditer(plain):  # "没按时完成" against "对按时完成…的"
+        phrase = m.group(1)
+        for cond in conditions:
+            size = next((n for n in range(len(phrase), 2, -1) if phrase[:n] in cond), 0)
+            if size and not re.search(r"(?:没有|没|未|不)" + re.escape(phrase[:size]), cond):
+                return f"不能。文件的条件是“{cond}”，您说的情况是“{m.group(0)}”。", None
+
+    # a figure of the question's own the passage does not state ("能连着三年免督查"): the question is about
+    # that figure, which a plain yes would confirm and the passage does not
+    own = {_plain(Decimal(g)) for g, _ in _ASKER_FIGURE.findall(asker)}
+    if own - {_plain(Decimal(g)) for g, _ in _ASKER_FIGURE.findall(cn_numerals_to_digits(passage))}:
+        return None
+    # the part that says yes or no about what is asked: the one (with the condition before it) sharing most
+    scored = []
+    for i, part in enumerate(parts):
+        if is_condition[i]:
+            continue
+        before = parts[i - 1].rstrip("，,；;：:") if i and is_condition[i - 1] else ""
+        shared = weight(q_words & set(ctx.tokenizer.words(part)))
+        scored.append((shared + weight(q_words & set(ctx.tokenizer.words(before))), shared, i, before))
+    if not scored:
+        return None
+    total, shared, i, before = max(scored)
+    main = parts[i].rstrip("，,；;：:。")
+    if not shared:
+        return None
+    # the asker's circumstance must be one the passage names: a word of the question beyond that part
+    # ("醉酒" in "（二）醉酒或者吸毒的"), unless the passage is that part alone
+    if len(parts) > 1 and not (q_words - set(ctx.tokenizer.words(main))) & words:
+        return None
+    if _DENIES.search(main):
+        return f"不能。文件写明“{main}”。", None
+    if _GRANTS.search(main):
+        if before:
+            return f"可以，但需满足文件的条件：“{before}”。", None
+        return f"可以。文件写明“{main}”。", None
+    return None
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
 
 
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条所次批户期])")
@@ -509,7 +721,9 @@ def compose_department(ctx: Context) -> Composition:
         if not (clause.leaders or clause.lead_units):
             if clause is ctx.clauses[0]:
                 # the clause says who does it in its own words ("日常工作由就业促进处承办")
-                text, spans = quote_clause(ctx, clause)
+                # "每个月几号前反馈": the day first; "标准由谁规定" asks who, not the figure
+                when = "time" if asked_figure(_asked_text(ctx.u)) == "time" else None
+                text, spans = quote_clause(ctx, clause, figure=when)
                 parts.append(text)
                 validity = clause_validity(clause, ctx.as_of, spans, ctx.meta(clause))
                 break
@@ -556,18 +770,60 @@ def compose_deadline(ctx: Context) -> Composition:
     clause = ctx.clauses[0]
     dated = [s for s in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=3) if _PERIOD_RE.search(s[1])]
     validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, [span for span, _ in dated[:2]]), ctx.meta(clause))
+    if validity.lapsed is False and validity.period is None and (in_force := _document_in_force(ctx, clause)):
+        return in_force
     if validity.lapsed is not True and validity.ends is None:
-        text, spans = quote_clause(ctx, clause, limit=2)
+        text, spans = quote_clause(ctx, clause, limit=2, figure=asked_figure(_asked_text(ctx.u)) or "time")
         if validity.lapsed is False:
             # a law in force: the time limit it states ("30日内") is in the quote, which is the answer
             return Composition("answered", text + "\n" + validity.note, ctx.book.items, validity=validity)
-        first = f"文件未写明该项措施的截止期限。{validity.note}"
+        # the note of an undated measure says the same again ("文件未写明该项措施的期限；…"): its advice only
+        note = validity.note.split("；", 1)[-1] if validity.note.startswith("文件未写明") else validity.note
+        first = f"文件未写明该项措施的截止期限。{note}"
         return Composition("answered", first + "\n依据：" + text.removeprefix("根据"), ctx.book.items, validity=validity)
     sentences = dated
     mark = ctx.book.cite_clause(clause)
     basis = f"依据：{ctx.doc_name(clause)}规定{mark}：{quote_text(sentences[:2])}"
     return Composition("answered", "\n".join([deadline_conclusion(clause, validity), basis, validity_tail(validity)]),
                        ctx.book.items, validity=validity)
+
+
+def _document_in_force(ctx: Context, clause: Clause) -> Composition | None:
+    """"这个条例现在还有效吗": a time question about a rule of law in force that names what the text calls
+    itself (条例, 法 …), asks no length of time, names no clause, and whose best clause states no time at
+    all, is answered by the document's own dates — from when it applies, and that it is in force — quoting
+    its 施行 sentence."""
+    meta = ctx.meta(clause)
+    text = clause.text
+    # a length asked for ("第十一条缓缴期限最长多久") or a clause named by number is about a clause, not the text
+    if ctx.u.references or _LENGTH_ASK.search(ctx.u.text):
+        return None
+    if (not meta.form or meta.form not in ctx.u.text or meta.effective_date is None or meta.effective_date > ctx.as_of
+            or states_figure(text, "time") or _PERIOD_RE.search(text)):
+        return None
+    found = effective_sentence(ctx.version.document_of(clause.clause_id))
+    if found is None:
+        return None
+    stating, (start, end) = found
+    mark = ctx.book.cite_span(stating, start, end)
+    quote = ctx.book.items[int(mark.strip("[]")) - 1].quote.strip()
+    name = document_name(meta)
+    since = meta.effective_date
+    dated = mark
+    if str(since.year) not in quote:
+        # "本条例自发布之日起施行": the day itself is the header's ("1999年1月22日…发布"), cited beside it
+        doc = ctx.version.document_of(clause.clause_id)
+        line = next((m for m in doc.meta_lines if all(str(v) in m.text for v in (since.year, since.month, since.day))), None)
+        if line is None:
+            return None
+        ctx.book.items.append(cite_meta_line(doc, line, len(ctx.book.items) + 1))
+        dated += f"[{len(ctx.book.items)}]"
+    first = (f"{name}自{format_date(since)}起施行{dated}，截至{format_date(ctx.as_of)}现行有效"
+             "（现有文件中未见其废止或被取代），没有规定终止日期。")
+    basis = f"依据：{name}规定{mark}：“{quote}”"
+    tail = f"如需确认最新修订，请拨打{hotline_of(meta)}咨询。"
+    validity = document_validity(meta, ctx.as_of)
+    return Composition("answered", "\n".join([first, basis, tail]), ctx.book.items, validity=validity)
 
 
 def deadline_conclusion(clause: Clause, validity: Validity) -> str:

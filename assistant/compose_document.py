@@ -18,9 +18,9 @@ from assistant.contract import Citation, Validity
 from assistant.documents import document_name
 from assistant.validity import document_validity, format_date
 from index.metadata import DocumentGrammar
-from index.types import MetaLine, ParsedDocument
+from index.types import Clause, MetaLine, ParsedDocument
 
-__all__ = ["DocumentQuestions", "compose_document"]
+__all__ = ["DocumentQuestions", "compose_document", "effective_sentence", "cite_meta_line"]
 
 _EFFECTIVE_RE = re.compile(r"(?:自|从)[^。；]{0,20}?(?:起|之日起)?(?:施行|实施|执行)")
 
@@ -59,6 +59,11 @@ class DocumentQuestions:
             if any(w in text for w in spec.get("asks") or []):
                 return name
         return None
+
+
+def cite_meta_line(doc: ParsedDocument, line: MetaLine, n: int) -> Citation:
+    """Citation `n` of one line of a document's header or footer (its 题注, 落款 …)."""
+    return _cite(doc, line, n, _LABELS.get(line.field, "文件头"))
 
 
 def _cite(doc: ParsedDocument, line: MetaLine, n: int, label: str) -> Citation:
@@ -108,11 +113,8 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
         parts = []
         if field_name == "effective_date" and meta.effective_date:
             parts.append(f"{name}自{format_date(meta.effective_date)}起施行")
-            stating = next((c for c in doc.clauses.values() if c.is_leaf and _EFFECTIVE_RE.search(c.text)), None)
-            if stating is not None:
-                m = _EFFECTIVE_RE.search(stating.text)
-                s0, e0 = stating.start + m.start(), stating.start + m.end()
-                sent = next(((a, b) for a, b in stating.sentences if a <= s0 and e0 <= b), (stating.start, stating.end))
+            if (found := effective_sentence(doc)) is not None:
+                stating, sent = found
                 cites.append(Citation(n=len(cites) + 1, doc_id=meta.doc_id, document=document_name(meta),
                                       clause_id=stating.clause_id, label=stating.label, title=stating.title,
                                       quote=doc.quote(*sent), start=sent[0], end=sent[1]))
@@ -138,6 +140,16 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
         atts = [m.text for m in doc.meta_lines if m.field == "attachments_list"]
         text = (f"{name}有附件：" + "；".join(atts) + cite(("attachments_list",)) + "。") if atts else f"{name}没有附件。"
     return DocumentAnswer(text=text, citations=cites, validity=document_validity(meta, as_of), clause_ids=clause_ids)
+
+
+def effective_sentence(doc: ParsedDocument) -> tuple[Clause, tuple[int, int]] | None:
+    """The clause and sentence span that say from when the document applies ("本条例自…起施行"), if any."""
+    stating = next((c for c in doc.clauses.values() if c.is_leaf and _EFFECTIVE_RE.search(c.text)), None)
+    if stating is None:
+        return None
+    m = _EFFECTIVE_RE.search(stating.text)
+    s0, e0 = stating.start + m.start(), stating.start + m.end()
+    return stating, next(((a, b) for a, b in stating.sentences if a <= s0 and e0 <= b), (stating.start, stating.end))
 
 
 def _structure(doc: ParsedDocument) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from assistant.calculate import (UNREVIEWED, CalcOutcome, calculate, describe_amount, format_yuan, plain_number,
                                  rule_validity, threshold_value)
 from assistant.contract import Calculation, MeasureLine
-from assistant.compose import Composition, Context, best_sentences, quote_clause, validity_sentence
+from assistant.compose import Composition, Context, asks_when, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from assistant.quantities import is_duration_unit
 from assistant.rules import Rule, RuleBook, meets_threshold
@@ -334,6 +334,8 @@ _MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|�
 
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     asked_text = ctx.u.search_text if ctx.u.follow_up else ctx.u.text
+    if asks_when(ctx.u.text) and asked_quantity(ctx.u.text) is None:
+        return None  # "90%的比例执行到什么时候": a point in time is asked, not the figure a rule computes
     if asked_quantity(ctx.u.text) == "duration":
         # "交了7年失业保险，能领多久": a rule whose figure is a length of time computes it; none → the quote
         # A question giving figures the rule does not use ("上次还剩8个月没领") is a case the rule alone
@@ -342,7 +344,11 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
         if duration_rule is None or rule_quantity(duration_rule) != "duration" or getattr(ctx.u, "unbound", None):
             return None
     elif not _MONEY_CUE.search(asked_text):
-        return None  # "开发多少个见习岗位" asks a count the text states, not money a rule computes
+        # "开发多少个见习岗位" asks a count the text states, not money a rule computes; a count a rule
+        # computes ("150个职工最多能用多少个实习生": 在职职工总数 × 30%) is the rule's to answer
+        duration_rule = _count_rule(ctx, book)
+        if duration_rule is None:
+            return None
     else:
         duration_rule = None
     several = _several_rules(ctx, book)
@@ -390,8 +396,15 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
             text = "\n".join(p for p in (f"“{rule.title}”的标准是{describe_amount(book, rule)}。", f"依据：{lead}", note) if p)
             return Composition("answered", text, ctx.book.items, validity=validity)
         needed = re.sub(r"（[A-Za-z_]+）", "", err.message.split("：", 1)[-1]) if err else ""
+        what = "期限" if rule_quantity(rule) == "duration" else "金额"
+        if missing and (standard := _standard_line(book, rule)):
+            # "稳岗返还比例多少", "扩岗补助标准是多少": the rule's own standard is the answer; the asker's
+            # figure that would turn it into an amount is asked for after it, not instead of it
+            ask = f"{standard}要算出您的具体{what}，还需要：{needed}。请告诉我，我来帮您计算。"
+            text = "\n".join(p for p in (ask, f"依据：{lead}", note) if p)
+            return Composition("clarify", text, ctx.book.items, validity=validity, missing=missing)
         ask = (
-            f"要算出“{rule.title}”的具体{'期限' if rule_quantity(rule) == 'duration' else '金额'}，还需要：{needed}。请告诉我，我来帮您计算。"
+            f"要算出“{rule.title}”的具体{what}，还需要：{needed}。请告诉我，我来帮您计算。"
             if missing
             else f"您提供的数字无法计算：{err.message if err else ''}"
         )
@@ -409,6 +422,30 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
         parts.append(UNREVIEWED)
     parts.append(note)
     return Composition("answered", "\n".join(p for p in parts if p), ctx.book.items, calculation=calc, validity=validity)
+
+
+def _standard_line(book: RuleBook, rule: Rule) -> str:
+    """"“X”的标准是每人1,500元。": the rule's own figures in one sentence (the calculator's description of
+    them), or "" for a rule that states no figure of its own."""
+    if rule.kind in ("not_stated", "eligibility_only"):
+        return ""
+    described = describe_amount(book, rule)
+    return f"“{rule.title}”的标准是{described}。" if described else ""
+
+
+# "最多能用多少个实习生", "几名": a count asked for (几个月 and 几个工作日 ask a length of time)
+_COUNT_ASK = re.compile(r"(?:多少|几)\s*(?:个(?!月|工作日|小时)|名|人|位|家|项|所|户)")
+
+
+def _count_rule(ctx: Context, book: RuleBook) -> Rule | None:
+    """The rule that computes the count a question asks for, when the rule's result is a count (人, 个 …)
+    rather than money or a length of time; None when nothing of the kind is asked or computed."""
+    if not _COUNT_ASK.search(ctx.u.text):
+        return None
+    rule = select_rule(book, ctx)
+    if rule is None or rule.kind in ("not_stated", "eligibility_only") or rule_quantity(rule) is not None:
+        return None
+    return rule if rule.unit and not rule.unit.endswith("元") else None
 
 
 # a rule's quotes say whether money is paid by the asker (a contribution, a late fee, a fine) or to them
@@ -461,7 +498,7 @@ def _several_rules(ctx: Context, book: RuleBook) -> list[Rule]:
     if not _SEVERAL_CUE.search(ctx.u.text) or not ctx.clauses:
         return []
     retrieved = {c.clause_id for c in ctx.clauses[:3]}
-    named = [r for r in named_rules(book, ctx.u.text) if r.clause_id in retrieved and r.included_in is None]
+    named = [r for r in named_rules(book, _without_inputs(book, ctx.u)) if r.clause_id in retrieved and r.included_in is None]
     if len({r.id for r in named}) > 1:
         return named[:3]
     siblings = [r for r in book.by_clause(ctx.clauses[0].clause_id) if r.included_in is None]
@@ -476,9 +513,21 @@ def _several_rules(ctx: Context, book: RuleBook) -> list[Rule]:
     return asked if len(asked) > 1 else []
 
 
+def _without_inputs(book: RuleBook, u) -> str:
+    """The question without the words that name a number it gives ("本人失业保险金标准1600元"): a measure's
+    name inside the name of an input ("失业保险金") names that input, not a measure asked about."""
+    text = u.text
+    names = {n for k in slot_params(book, u.slots) for n in (book.param(k).label, *book.param(k).aliases) if len(n) >= 2}
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " " * len(name))
+    return text
+
+
 def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composition:
     """Each measure with its quote and its own result; a total when the question asks for one."""
     parts, formulas, amounts, missing = [], [], [], []
+    # (computed?, its conclusion line, rule, outcome): measures computed lead, so an amount opens the answer
+    blocks: list[tuple[bool, str, Rule, CalcOutcome]] = []
     validity = None
     for rule in rules:
         outcome = calculate(book, rule.id, _rule_params(book, rule, ctx.u), as_of=ctx.as_of)
@@ -489,14 +538,17 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
         if outcome.ok and calc is not None and calc.amount is not None and outcome.eligible is not False:
             formulas.append(f"{rule.title}：{calc.formula}")
             amounts.append(calc.amount)
-            parts.append(amount_conclusion(rule.title, calc, pays=asker_pays(rule)))
+            blocks.append((True, amount_conclusion(rule.title, calc, pays=asker_pays(rule)), rule, outcome))
         elif outcome.error and outcome.error.code == "missing_param":
             needed = re.sub(r"（[A-Za-z_]+）", "", outcome.error.message.split("：", 1)[-1])
             missing.append(outcome.error.param or "")
-            parts.append(f"要算出“{rule.title}”，还需要：{needed}。")
-        elif outcome.amount_stated is False:
-            parts.append(f"文件没有规定“{rule.title}”的具体金额。")
-        parts.append(f"依据：{_rule_quote(ctx, rule, outcome)}")
+            blocks.append((False, f"{_standard_line(book, rule)}要算出“{rule.title}”的具体金额，还需要：{needed}。",
+                           rule, outcome))
+        else:
+            blocks.append((False, f"文件没有规定“{rule.title}”的具体金额。" if outcome.amount_stated is False else "",
+                           rule, outcome))
+    for _, line, rule, outcome in sorted(blocks, key=lambda b: not b[0]):  # stable: the asked order within each
+        parts += [line, f"依据：{_rule_quote(ctx, rule, outcome)}"]
     calculation = None
     if formulas:
         formula = "；".join(formulas)

@@ -18,18 +18,20 @@ pytestmark = pytest.mark.slow
 # Measured 2026-12-02 (answers as of 2026-11-26, the tests' date): rate (first sentences that hold the
 # conclusion / cases judged). Each floor is ~0.03 below; a lower rate means answers lost their conclusion
 # line — the notes "answer-first: …" of `policy-qa eval --report DIR` say which.
+# Raised 2026-12-03 after the answer-first composer (issue 14: a rule's standard before the question back,
+# counts a rule computes, the asked figure's sentence first, a law's own dates for "still in force", a
+# clause's own verdict for can/may questions, a point in time asked answered as a deadline), measured with
+# /work/tools/evalsets.py as of 2026-11-26 (the same figures as of 2026-12-01); in brackets the figure
+# before the change (same tool, as of 2026-12-01).
 MIN_ANSWER_FIRST = {
-    "gold.jsonl": 0.75,  # 0.782 (111/142)
-    "docs/cn-gbf-2018-117.jsonl": 0.59,  # 0.625 (10/16)
-    "docs/cn-gbf-2019-6.jsonl": 0.68,  # 0.714 (10/14)
-    "docs/cn-gsbx-tiaoli-2010.jsonl": 0.37,  # 0.400 (8/20)
-    "docs/cn-shbx-fa-2018.jsonl": 0.55,  # 0.588 (10/17)
-    "docs/cn-sybx-tiaoli-1999.jsonl": 0.63,  # 0.667 (12/18)
-    # 0.800 (16/20) on the code this test was written on; 0.750 (15/20) after the same day's rule choice by
-    # the figure asked (多久 / 多少钱): one case (hasy-g-011) lost its conclusion-first line — to look at;
-    # 0.700 (14/20) with convex fusion (2026-12-03): hasy-g-014 now cites a 失业保险条例 article first
-    "docs/ha-sybx-tiaoli-2001.jsonl": 0.67,
-    "docs/sd-jycj-tiaoli-2016.jsonl": 0.30,  # 0.333 (4/12)
+    "gold.jsonl": 0.88,  # 0.916 (131/143) [0.790 (113/143)]
+    "docs/cn-gbf-2018-117.jsonl": 0.72,  # 0.750 (12/16) [0.625 (10/16)]
+    "docs/cn-gbf-2019-6.jsonl": 0.75,  # 0.786 (11/14) [0.786 (11/14)]
+    "docs/cn-gsbx-tiaoli-2010.jsonl": 0.82,  # 0.850 (17/20) [0.650 (13/20)]
+    "docs/cn-shbx-fa-2018.jsonl": 0.67,  # 0.706 (12/17) [0.588 (10/17)]
+    "docs/cn-sybx-tiaoli-1999.jsonl": 0.81,  # 0.842 (16/19) [0.737 (14/19)]
+    "docs/ha-sybx-tiaoli-2001.jsonl": 0.77,  # 0.800 (16/20) [0.750 (15/20)]
+    "docs/sd-jycj-tiaoli-2016.jsonl": 0.70,  # 0.733 (11/15) [0.533 (8/15)]
 }
 SETS = ["gold.jsonl", *sorted(f"docs/{p.name}" for p in (REPO / "evals/gold/docs").glob("*.jsonl"))]
 
