@@ -74,13 +74,17 @@ def _distinct_names(book: RuleBook) -> list[tuple[Rule, list[str]]]:
     return cached
 
 
-def named_rules(book: RuleBook, text: str) -> list[Rule]:
-    """Rules the text names by title or alias, longest names first (so 留工培训补助 beats 补助).
+def named_rules(book: RuleBook, text: str, docs: tuple[str, ...] | None = None) -> list[Rule]:
+    """Rules the text names by title or alias, longest names first (so 留工培训补助 beats 补助); with
+    `docs`, only those documents' rules (the question's scope: a province's rule is not one a hotline
+    elsewhere was asked about, even when only that province's rules file uses the name).
 
     A name shared by rules on different clauses (社保缓缴: items 1(1) and 1(2)) does not name one.
     """
     found: list[tuple[int, int, Rule]] = []
     for rule, names in _distinct_names(book):
+        if docs is not None and rule.doc_id not in docs:
+            continue
         hit = [n for n in names if n in text]
         if hit:
             found.append((max(len(n) for n in hit), -book.order(rule.id), rule))
@@ -167,7 +171,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     text = ctx.u.search_text
     retrieved = [c.clause_id for c in ctx.clauses[:3]]
     asked = asked_quantity(ctx.u.text)
-    named = named_rules(book, text)
+    named = named_rules(book, text, ctx.docs)
     # a named rule giving the kind of figure asked for comes before one that gives another kind
     named = sorted(named, key=lambda r: -_answers_the_ask(r, asked))
     params = slot_params(book, ctx.u.slots)
@@ -192,7 +196,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
         # months): a retrieved clause whose rule gives the figure asked for answers instead
         # (a rule counts for a clause it quotes: a standard written in one article, its conditions in another)
         top3 = set(retrieved)
-        candidates = [r for r in book if rule_quantity(r) == asked
+        candidates = [r for r in book if rule_quantity(r) == asked and (ctx.docs is None or r.doc_id in ctx.docs)
                       and (r.clause_id in top3 or any(c.clause_id in top3 for c in r.citations))]
         if not candidates:
             return None  # no rule gives what is asked: the answer quotes the clause
@@ -225,7 +229,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
 def _computable_for_profile(ctx: Context, book: RuleBook) -> Rule | None:
     """"我开饭店…25个员工都参保了，能领多少？" names no measure: the one the profile qualifies for and
     whose amount its numbers compute, preferring measures the retriever ranked higher."""
-    if named_rules(book, ctx.u.search_text) or not any(k in ctx.u.slots for k in book.vocabulary):
+    if named_rules(book, ctx.u.search_text, ctx.docs) or not any(k in ctx.u.slots for k in book.vocabulary):
         return None
     result = _match(book, ctx.u.slots, ctx.as_of, ctx.docs)
     if result is None:
@@ -354,7 +358,7 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     several = _several_rules(ctx, book)
     if len(several) > 1:
         return _compose_several(ctx, book, several)
-    if (_LIST_CUE.search(ctx.u.text) and _asks_for_measures(ctx, book, named_rules(book, ctx.u.search_text))
+    if (_LIST_CUE.search(ctx.u.text) and _asks_for_measures(ctx, book, named_rules(book, ctx.u.search_text, ctx.docs))
             and _computable_for_profile(ctx, book) is None):
         return _compose_profile_list(ctx, book)
     rule = _computable_for_profile(ctx, book) or duration_rule or select_rule(book, ctx)
@@ -498,7 +502,7 @@ def _several_rules(ctx: Context, book: RuleBook) -> list[Rule]:
     if not _SEVERAL_CUE.search(ctx.u.text) or not ctx.clauses:
         return []
     retrieved = {c.clause_id for c in ctx.clauses[:3]}
-    named = [r for r in named_rules(book, _without_inputs(book, ctx.u)) if r.clause_id in retrieved and r.included_in is None]
+    named = [r for r in named_rules(book, _without_inputs(book, ctx.u), ctx.docs) if r.clause_id in retrieved and r.included_in is None]
     if len({r.id for r in named}) > 1:
         return named[:3]
     siblings = [r for r in book.by_clause(ctx.clauses[0].clause_id) if r.included_in is None]
@@ -613,7 +617,7 @@ def _exclusion_answer(ctx: Context, book: RuleBook, rules: list[Rule]) -> Compos
 def compose_eligibility(ctx: Context, book: RuleBook, *, rule: Rule | None = None) -> Composition | None:
     if rule is not None:
         return _eligibility_of(ctx, book, rule)
-    named = named_rules(book, ctx.u.search_text)
+    named = named_rules(book, ctx.u.search_text, ctx.docs)
     if _COMBINE_CUE.search(ctx.u.text):
         nearby = [r for c in ctx.clauses[:2] for r in book.by_clause(c.clause_id) if r not in named]
         combined = _exclusion_answer(ctx, book, (named + nearby)[:4])
@@ -704,7 +708,7 @@ def _eligibility_quote(ctx: Context, clause: Clause, rule: Rule) -> str:
 
 def _has_subject(ctx: Context, book: RuleBook) -> bool:
     """Whether the question names what it is about beyond who the asker is ("招应届毕业生" vs "我开饭店")."""
-    return ctx.u.has_subject or bool(named_rules(book, ctx.u.text))
+    return ctx.u.has_subject or bool(named_rules(book, ctx.u.text, ctx.docs))
 
 
 _QUESTION_CUE = re.compile(r"[?？吗呢]|什么|多少|怎么|哪|几|谁|是否|能否|可否|如何")
