@@ -426,10 +426,11 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         shown_base = format_yuan(base, wan=False) if book.param(rule.base).type == "money" else _count(base, book.param(rule.base).unit)
         if rule.minus_rate is not None:
             amount = base * (rate - rule.minus_rate)
-            formula = f"{shown_base} × ({_times(rate)} − {_times(rule.minus_rate)}) = {format_yuan(amount)}"
+            formula = f"{shown_base} × ({_times(rate)} − {_times(rule.minus_rate)}) = {_amount_text(rule, amount)}"
         else:
             amount = base * rate
-            formula = f"{shown_base} × {_times(rate)} = {format_yuan(amount)}"
+            # in the rule's own unit: a share of a head count is people (150人 × 30% = 45人), not 元
+            formula = f"{shown_base} × {_times(rate)} = {_amount_text(rule, amount)}"
     elif rule.kind == "tiered":
         n = values[rule.count]
         label = book.param(rule.count).label

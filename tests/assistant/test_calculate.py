@@ -490,3 +490,11 @@ def test_formula_recomputes_to_the_amount(book: RuleBook, data) -> None:
     assert o.ok, o.error
     left, right = recompute(o.calculation.formula)
     assert left == o.calculation.amount == right
+
+
+def test_a_share_of_a_head_count_is_stated_in_people_not_yuan(book: RuleBook) -> None:
+    # a rate rule whose unit is 人 (a minimum share of posts): the formula ends in the rule's unit
+    rule = next(r for r in book if r.kind == "rate" and r.unit == "人" and r.base and not r.rate_by)
+    result = calculate(book, rule.id, {rule.base: 40}, as_of=LATER).calculation
+    assert result.formula.endswith("人"), result.formula
+    assert "元" not in result.formula.split("=")[-1]
