@@ -18,6 +18,7 @@ from assistant.documents import document_name, part_label
 from assistant.understand import Understanding, cn_numerals_to_digits
 from assistant.compose_document import cite_meta_line, effective_sentence
 from assistant.validity import HOTLINE, clause_validity, document_validity, format_date, hotline_of
+from index.grammar import match_marker
 from index.parse import repair_span
 from index.store import IndexVersion
 from index.tokenize import PolicyTokenizer
@@ -196,6 +197,7 @@ def best_sentences(
             score -= 0.5
         scored.append((score, i))
     keep = sorted(i for _, i in sorted(scored, reverse=True)[:limit])
+    keep = _with_enumerations(sentences, keep)
     # a quote must not read as one passage where it skips one: the sentences between two chosen ones
     # are kept when they are short (a schedule's middle step "满5年不足10年的…18个月"), otherwise "……"
     # marks the gap (in the text shown; each citation still quotes its own verbatim span)
@@ -208,6 +210,24 @@ def best_sentences(
         filled.append(i)
     return [(sentences[i][0], ("……" if n and i - filled[n - 1] > 1 else "") + sentences[i][1])
             for n, i in enumerate(filled)]
+
+
+def _with_enumerations(sentences: list[tuple[tuple[int, int], str]], keep: list[int]) -> list[int]:
+    """A chosen sentence that leads into a list ("具备下列条件的…：") keeps its numbered items — the
+    list is what it says — when they are short enough to quote; items are told by the documents'
+    own numbering grammar (（一）, 1., ①), not by any words."""
+    out = set(keep)
+    for i in keep:
+        if not sentences[i][1].rstrip().endswith(("：", ":")):
+            continue
+        items = []
+        j = i + 1
+        while j < len(sentences) and match_marker(sentences[j][1].strip()) is not None:
+            items.append(j)
+            j += 1
+        if items and sum(len(sentences[k][1]) for k in items) <= _WHOLE_LIST_CHARS:
+            out.update(items)
+    return sorted(out)
 
 
 # a question that asks what a list holds (question words, not any document's) is answered with the whole

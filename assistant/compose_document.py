@@ -16,7 +16,7 @@ import yaml
 
 from assistant.contract import Citation, Validity
 from assistant.documents import document_name
-from assistant.validity import document_validity, format_date
+from assistant.validity import document_validity, format_date, hotline_of
 from index.metadata import DocumentGrammar
 from index.types import Clause, MetaLine, ParsedDocument
 
@@ -134,12 +134,77 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
             else:
                 parts.append(f"{name}的文本没有写明印发日期")
         text = "。".join(parts) + "。"
+    elif field_name == "validity":
+        return _document_in_force(doc, name, as_of)
     elif field_name == "structure":
         text = f"{name}{_structure(doc)}" + cite(("title",)) + "。"
     else:  # attachments
         atts = [m.text for m in doc.meta_lines if m.field == "attachments_list"]
         text = (f"{name}有附件：" + "；".join(atts) + cite(("attachments_list",)) + "。") if atts else f"{name}没有附件。"
     return DocumentAnswer(text=text, citations=cites, validity=document_validity(meta, as_of), clause_ids=clause_ids)
+
+
+_MEASURE_KINDS = {"item", "subitem", "paragraph", "article", "section"}
+
+
+def _document_in_force(doc: ParsedDocument, name: str, as_of: date) -> DocumentAnswer:
+    """"这个条例还有效吗" / "19号文失效了没有": a rule of law is in force from its effective date (the
+    sentence that says so quoted); a plan states no period of its own, so what its measures' stated periods
+    say is the answer — how many have ended, the last end date, how many state none."""
+    meta = doc.meta
+    validity = document_validity(meta, as_of)
+    cites: list[Citation] = []
+    clause_ids: list[str] = []
+
+    def cite_span(clause: Clause, s0: int, e0: int) -> str:
+        a, b = next(((a, b) for a, b in clause.sentences if a <= s0 and e0 <= b), (clause.start, clause.end))
+        cites.append(Citation(n=len(cites) + 1, doc_id=meta.doc_id, document=document_name(meta), clause_id=clause.clause_id,
+                              label=clause.label, title=clause.title, quote=doc.quote(a, b), start=a, end=b))
+        clause_ids.append(clause.clause_id)
+        return f"[{len(cites)}]"
+
+    if meta.validity_rule == "in_force":
+        since = meta.effective_date or meta.issue_date
+        found = effective_sentence(doc)
+        mark = cite_span(found[0], *found[1]) if found is not None else ""
+        if since and since > as_of:
+            text = f"{name}尚未施行：自{format_date(since)}起施行{mark}。"
+        elif since:
+            text = (f"{name}现行有效：自{format_date(since)}起施行{mark}，截至{format_date(as_of)}现有文件中未见其废止或"
+                    "被取代，没有规定终止日期。")
+        else:
+            text = f"{name}现行有效（现有文件中未见其废止或被取代）{mark}，文本没有写明施行日期。"
+        text += f"\n如需确认最新修订，请拨打{hotline_of(meta)}咨询。"
+        return DocumentAnswer(text=text, citations=cites, validity=validity, clause_ids=clause_ids)
+    # the measures: body clauses, not the preamble, the notice wrapping the plan, rosters or task ledgers
+    measures = [c for c in doc.leaves() if c.kind in _MEASURE_KINDS]
+    dated = [(c, p) for c in measures for p in c.periods if p.end_date and p.kind != "recurring"]
+    undated = sum(1 for c in measures if not any(p.end_date and p.kind != "recurring" for p in c.periods))
+    last_clause, last = max(dated, key=lambda cp: cp[1].end_date) if dated else (None, None)
+    mark = cite_span(last_clause, last.start, last.end) if dated else ""  # the measure's date, cited first
+    issued = ""
+    if meta.issue_date:
+        date_line = next((m for m in doc.meta_lines if m.field == "date"), None)
+        if date_line is not None:
+            cites.append(_cite(doc, date_line, len(cites) + 1, _LABELS["date"]))
+        issued = f"于{format_date(meta.issue_date)}印发" + (f"[{len(cites)}]" if date_line is not None else "") + "，"
+    if not dated:
+        text = (f"文件没有写明有效期：{name}{issued}本身没有写明整体有效期，其中的措施也都没有写明期限，无法据此判断是否仍在执行。"
+                f"\n现行规定请拨打{hotline_of(meta)}咨询。")
+        return DocumentAnswer(text=text, citations=cites, validity=validity, clause_ids=clause_ids)
+    ended = {c.clause_id for c, p in dated if p.end_date < as_of} - {c.clause_id for c, p in dated if p.end_date >= as_of}
+    with_period = {c.clause_id for c, _ in dated}
+    rest = f"另有{undated}处条款没有写明期限。" if undated else ""
+    if last.end_date < as_of:
+        text = (f"按文件写明的期限，其中的措施都已到期（最晚于{format_date(last.end_date)}到期{mark}），截至"
+                f"{format_date(as_of)}已过期。{name}{issued}本身没有写明整体有效期；写明期限的措施共{len(with_period)}处。{rest}")
+        validity = Validity(period=last.text, as_of=as_of, lapsed=True, ends=last.end_date, note="")
+    else:
+        text = (f"部分措施仍在期限内：最晚的至{format_date(last.end_date)}{mark}。{name}{issued}本身没有写明整体有效期；"
+                f"写明期限的{len(with_period)}处措施中，{len(ended)}处已到期。{rest}")
+        validity = Validity(period=last.text, as_of=as_of, lapsed=False, ends=last.end_date, note="")
+    text += f"\n现行政策请拨打{hotline_of(meta)}咨询。"
+    return DocumentAnswer(text=text, citations=cites, validity=validity, clause_ids=clause_ids)
 
 
 def effective_sentence(doc: ParsedDocument) -> tuple[Clause, tuple[int, int]] | None:

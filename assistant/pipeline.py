@@ -424,7 +424,8 @@ class Assistant:
             return duties
         if ctx.u.intent == "department":
             return compose_department(ctx)
-        if (ctx.u.intent in ("deadline", "fact") and rules is not None and asked_quantity(ctx.u.text) == "duration"
+        asked = asked_quantity(ctx.u.search_text if ctx.u.follow_up else ctx.u.text)  # "那10年以上呢": the earlier turn's ask
+        if (ctx.u.intent in ("deadline", "fact") and rules is not None and asked == "duration"
                 and (composed := compose_amount(ctx, rules)) is not None):
             return composed  # "能领多久": a schedule by years of contribution computes the months
         if ctx.u.intent == "deadline":

@@ -1,0 +1,40 @@
+""""Is this document still in force?" answered from the document: a rule of law from its effective date, a plan
+from the periods its measures state, and a text with neither says it cannot be told — the conclusion first."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.scorers import first_sentence
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_regulation_is_in_force_from_its_effective_date(assistant):
+    answer = assistant.ask("《失业保险条例》如今仍有效吗")
+    assert answer.status == "answered"
+    head = first_sentence(answer)
+    assert "现行有效" in head and "起施行" in head, answer.answer  # the verdict and its deciding fact first
+    assert any("施行" in c.quote for c in answer.citations), answer.citations
+
+
+def test_a_plan_whose_dated_measures_all_ended_is_reported_lapsed(assistant):
+    answer = assistant.ask("晋人社党组字〔2022〕19号这个文件现在作废了吗")
+    head = first_sentence(answer)
+    assert "已过期" in head and "到期" in head, answer.answer
+    assert answer.validity is not None and answer.validity.lapsed is True
+    # the last end date is the one a measure states, and that measure is cited with it
+    period_cite = next(c for c in answer.citations if c.clause_id.split("#")[1] != "meta")
+    assert answer.validity.period and answer.validity.period.replace(" ", "") in period_cite.quote.replace(" ", "")
+
+
+def test_a_text_with_no_dates_for_its_measures_says_so(assistant):
+    answer = assistant.ask("国办发〔2019〕6号是否有效")
+    assert first_sentence(answer).startswith("文件没有写明有效期"), answer.answer
+    assert answer.validity is None or answer.validity.lapsed is None
+
+
+def test_a_measure_question_is_not_taken_for_a_document_question(assistant):
+    # names no document and points at none: a measure's own validity, not the document's
+    answer = assistant.ask("一次性扩岗补助现在还有效吗")
+    assert "本身没有写明整体有效期" not in answer.answer
