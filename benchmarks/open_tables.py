@@ -16,10 +16,14 @@ Each size N is a corpus in a temp folder: the documents of corpus/ (seed first, 
 corpus data files), then real documents of DIR (default /work/scale-docs/documents, see
 benchmarks/corpus_scale.py for how they were made), spread evenly over DIR's file names, up to N in all.
 
-Two passes per size, each in a fresh process so process caches start empty:
-* cold: the first open of a server (every cache empty); the scope tables split into their parts;
+Per size, one process times two opens and then the scope check's two tables apart:
+* cold: the first open of a server (every process cache empty);
 * switch: a second version of the same documents opened in the same process afterwards, as after a
-  rebuild (new document objects, a new corpus_text string; process-wide caches warm).
+  rebuild (new document objects, a new corpus_text string; process-wide caches warm);
+* the runs table (`scope._ngrams`) and the sounds table (`scope._sound_grams`) built once more each.
+A second process (unless --no-memory) repeats the cold open under tracemalloc, the scope tables built by
+those two builders instead of `ScopeRules.warm`, and prints each part's peak and what it keeps, in MB
+(tracemalloc slows Python down, so its times are not shown).
 """
 
 from __future__ import annotations
@@ -89,13 +93,9 @@ def make_corpus(root: Path, size: int, real_dir: Path) -> Path:
 
 
 def _scope_parts() -> list[tuple[str, Callable[[str], Any]]]:
-    """The scope check's table builders, under whichever names the module has (before/after compaction)."""
-    names = [("scope runs table", ("_gram_table", "_ngrams")), ("scope sounds table", ("_sound_table", "_sound_grams"))]
-    out = []
-    for label, candidates in names:
-        fn = next(getattr(scope_module, n) for n in candidates if hasattr(scope_module, n))
-        out.append((f"{label} ({fn.__name__})", fn))
-    return out
+    """The scope check's two table builders (the names they had as sets and keep as packed tables)."""
+    return [("scope runs table (_ngrams)", scope_module._ngrams),
+            ("scope sounds table (_sound_grams)", scope_module._sound_grams)]
 
 
 class Meter:

@@ -188,7 +188,7 @@ class TestSoundTable:
         added = "第一条 为了规范稳岗返还资金管理，制定本办法。\n第二条 重量级的行长说了算。"
         read: list[str] = []
         real = scope._line_sounds
-        monkeypatch.setattr(scope, "_line_sounds", lambda line: read.append(line) or real(line))
+        monkeypatch.setattr(scope, "_line_sounds", lambda line, runs: read.append(line) or real(line, runs))
         rebuilt = _sound_grams(corpus_text + "\n" + added, [new_sounds])
         assert read == added.split("\n")
         fresh = SoundTable(_sound_grams(corpus_text + "\n" + added).keys, {})
