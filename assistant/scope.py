@@ -20,13 +20,15 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import yaml
 
-__all__ = ["ScopeRules", "UnservedRequest"]
+__all__ = ["ScopeRules", "UnservedRequest", "RunTable", "SoundTable"]
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 # jieba's part-of-speech tags of nouns that name things: common nouns, other proper nouns, organisation
@@ -67,7 +69,7 @@ class ScopeRules:
         self.profile_suffixes = profile_suffixes
         self.requests = requests
         self.decisive_tags = _NOUN_TAGS
-        self._caches: tuple[tuple[str, frozenset[str], frozenset[tuple[str, ...]]], ...] = ()
+        self._caches: tuple[tuple[str, RunTable, SoundTable], ...] = ()
 
     @classmethod
     def load(cls, corpus_dir: Path) -> ScopeRules:
@@ -136,10 +138,10 @@ class ScopeRules:
             return False
         return _sound(word) in self._tables(corpus_text)[1]
 
-    def _grams(self, corpus_text: str) -> frozenset[str]:
+    def _grams(self, corpus_text: str) -> RunTable:
         return self._tables(corpus_text)[0]
 
-    def _tables(self, corpus_text: str) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+    def _tables(self, corpus_text: str) -> tuple[RunTable, SoundTable]:
         """The documents' runs and their sounds, for the corpus text of the version being served. While a
         rebuild swaps versions, requests on both may interleave: each table pair is built whole and
         swapped in one assignment, keyed by the text it was built from."""
@@ -147,7 +149,8 @@ class ScopeRules:
         for cached in caches:
             if cached[0] is corpus_text:
                 return cached[1], cached[2]
-        cached = (corpus_text, _ngrams(corpus_text), _sound_grams(corpus_text))
+        # the sounds of lines the held versions share are taken from them, not read again
+        cached = (corpus_text, _ngrams(corpus_text), _sound_grams(corpus_text, [c[2] for c in caches]))
         self._caches = (cached, *caches[:1])  # the version being served and the one before it
         return cached[1], cached[2]
 
@@ -188,43 +191,242 @@ _MAX_GRAM = 8
 _MAX_SOUND = 4
 
 
-@functools.lru_cache(maxsize=1 << 18)
+@functools.lru_cache(maxsize=1 << 16)
 def _sound(text: str) -> tuple[str, ...]:
-    """Pinyin of a run; kept for the process, since a rebuilt version shares almost all of its runs."""
+    """Pinyin of a word of a question (toneless, lazy_pinyin of the whole word: polyphones read by context)."""
     from pypinyin import lazy_pinyin
 
     return tuple(lazy_pinyin(text))
 
 
-def _sound_grams(corpus_text: str) -> frozenset[tuple[str, ...]]:
-    """The pinyin of every run of 2…4 Chinese characters of the documents."""
-    out: set[tuple[str, ...]] = set()
-    for run in re.findall(r"[\u4e00-\u9fff]+", corpus_text):
-        sounds = _sound(run)
-        if len(sounds) != len(run):
+# ------------------------------------------------------------------------------------------------
+# The documents' runs and their sounds as compact tables.
+#
+# Every run of 2…8 Chinese characters of a few hundred documents is some 20 million windows; as a
+# Python set of str they took minutes to build and gigabytes to hold, for a membership test. Here a
+# window is a 64-bit key and a version's table is the sorted unique array of its keys (membership by
+# np.searchsorted), built with array arithmetic over the text's code points.
+#
+# A character of U+4E00…U+9FFF is a digit of 15 bits (its offset + 1, never 0), so a window of up to
+# four characters packs into 60 bits exactly: those keys are the windows themselves, no false match.
+# A longer window is its first four characters' packing mixed with the rest's (splitmix64), top bit
+# set: a 63-bit hash. A question window that is not in the documents matches one of the table's
+# ~10^7 keys by chance with probability ~10^7 / 2^63 ≈ 10^-12, i.e. never in the life of the service.
+#
+# A sound window (2…4 syllables) packs exactly too: each distinct pinyin string the documents produce
+# gets a small id (1…65535) for the process, four ids fill 64 bits. Pinyin is the costly part (pypinyin
+# per run); it is kept per line of the corpus text for the versions held, so a rebuilt version re-reads
+# only the lines that changed.
+
+_CJK_FIRST, _CJK_LAST = 0x4E00, 0x9FFF
+_DIGIT_BITS = 15  # 0x9FFF - 0x4E00 + 1 = 20992 < 2**15
+_SOUND_BITS = 16
+_EXACT = 4  # windows up to this length are packed exactly
+_HASHED = np.uint64(1 << 63)
+#: characters per block of the runs table's build: the window arrays of one block are a few tens of MB
+_BLOCK = 1 << 20
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _digits(text: str) -> np.ndarray:
+    """Per character: its offset in U+4E00…U+9FFF plus one, or 0 for any other character."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    inside = (codes >= _CJK_FIRST) & (codes <= _CJK_LAST)
+    return np.where(inside, codes - np.uint64(_CJK_FIRST - 1), np.uint64(0))
+
+
+def _run_keys(d: np.ndarray) -> dict[int, np.ndarray]:
+    """For n = 2…8: the key of the window of n characters starting at each position (len(d) - n + 1 of
+    them), 0 where the window is not all Chinese characters."""
+    out: dict[int, np.ndarray] = {}
+    valid = d > 0
+    packed, ok = d, valid  # n = 1
+    tail = None
+    for n in range(2, _MAX_GRAM + 1):
+        if len(d) < n:
+            break
+        ok = ok[:-1] & valid[n - 1 :]
+        if n <= _EXACT:
+            packed = (packed[:-1] << np.uint64(_DIGIT_BITS)) | d[n - 1 :]
+            key = packed
+        else:
+            # characters _EXACT…n-1 of the window, packed exactly; mixed with the first four
+            tail = d[_EXACT:] if tail is None else (tail[:-1] << np.uint64(_DIGIT_BITS)) | d[n - 1 :]
+            key = _mix(packed[: len(tail)] ^ _mix(tail)) | _HASHED
+        out[n] = np.where(ok, key, np.uint64(0))
+    return out
+
+
+def _sound_keys(ids: np.ndarray) -> dict[int, np.ndarray]:
+    """For n = 2…4: the packed syllable ids of the window of n syllables at each position, 0 where the
+    window crosses a run's end (id 0)."""
+    out: dict[int, np.ndarray] = {}
+    valid = ids > 0
+    packed, ok = ids, valid
+    for n in range(2, _MAX_SOUND + 1):
+        if len(ids) < n:
+            break
+        ok = ok[:-1] & valid[n - 1 :]
+        packed = (packed[:-1] << np.uint64(_SOUND_BITS)) | ids[n - 1 :]
+        out[n] = np.where(ok, packed, np.uint64(0))
+    return out
+
+
+def _unique_keys(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The sorted distinct non-zero keys of the parts. Sort and drop repeats rather than np.unique, which
+    in numpy 2.4 takes a hash-based path for integers that is some 40 times slower on 10^7 keys."""
+    keys = [k[k != 0] for k in parts]
+    if not keys:
+        return np.zeros(0, dtype=np.uint64)
+    out = np.sort(np.concatenate(keys))
+    return out[np.concatenate(([True], out[1:] != out[:-1]))] if len(out) else out
+
+
+def _member(table: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which keys are in the sorted table (a key of 0, an invalid window, never is)."""
+    if len(table) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return (table[at] == keys) & (keys != 0)
+
+
+class RunTable:
+    """Every run of 2…8 Chinese characters of a text, as sorted 64-bit keys (see above)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+
+    def windows(self, text: str) -> dict[int, np.ndarray]:
+        """For n = 2…8: whether the window of n characters at each position of `text` is a run of the table."""
+        return {n: _member(self.keys, k) for n, k in _run_keys(_digits(text)).items()}
+
+    def __contains__(self, gram: object) -> bool:
+        if not isinstance(gram, str) or not 2 <= len(gram) <= _MAX_GRAM:
+            return False
+        return bool(self.windows(gram)[len(gram)][0])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class _Syllables:
+    """Process-wide ids of pinyin strings: toneless syllables and the odd character pypinyin keeps as is."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._lock = threading.Lock()  # a switch builds tables in a thread while requests read ids
+
+    def get(self, syllable: str) -> int:
+        return self._ids.get(syllable, 0)
+
+    def add(self, syllable: str) -> int:
+        known = self._ids.get(syllable)
+        if known is not None:
+            return known
+        with self._lock:
+            got = self._ids.get(syllable)
+            if got is None:
+                got = len(self._ids) + 1
+                if got >= 1 << _SOUND_BITS:  # cannot happen: ~400 syllables plus unread CJK characters
+                    raise RuntimeError("more than 65535 distinct pinyin strings")
+                self._ids[syllable] = got
+            return got
+
+
+_SYLLABLES = _Syllables()
+_SEPARATOR = np.zeros(1, dtype=np.uint16).tobytes()
+
+
+def _line_sounds(line: str, runs: dict[str, bytes]) -> bytes:
+    """Syllable ids (uint16) of a line's runs, each run followed by a 0; a run whose pinyin does not come
+    out one syllable per character is left out, as before. `runs` memoises runs within one build (a
+    third of the runs of a few hundred documents repeat)."""
+    from pypinyin import lazy_pinyin
+
+    out = []
+    for run in _CJK_RUN.findall(line):
+        ids = runs.get(run)
+        if ids is None:
+            sounds = lazy_pinyin(run)  # the whole run: polyphones are read by their neighbours
+            ok = len(sounds) == len(run)
+            ids = runs[run] = np.array([_SYLLABLES.add(s) for s in sounds], dtype=np.uint16).tobytes() if ok else b""
+        if ids:
+            out.append(ids)
+    return _SEPARATOR.join(out) + _SEPARATOR if out else b""
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+class SoundTable:
+    """The pinyin of every run of 2…4 Chinese characters of a text, as sorted packed syllable ids; `lines`
+    keeps each line's ids for the next version's build."""
+
+    def __init__(self, keys: np.ndarray, lines: dict[str, bytes]) -> None:
+        self.keys = keys
+        self.lines = lines
+
+    def __contains__(self, sounds: object) -> bool:
+        if not isinstance(sounds, tuple) or not 2 <= len(sounds) <= _MAX_SOUND:
+            return False
+        ids = [_SYLLABLES.get(s) for s in sounds]
+        if not all(ids):  # a syllable no document produced
+            return False
+        key = 0
+        for i in ids:
+            key = (key << _SOUND_BITS) | i
+        return bool(_member(self.keys, np.array([key], dtype=np.uint64))[0])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _sound_grams(corpus_text: str, known: Iterable[SoundTable] = ()) -> SoundTable:
+    """The pinyin of every run of 2…4 Chinese characters of the documents; lines already read for one of
+    the `known` tables are not read again."""
+    previous = [t.lines for t in known]
+    lines: dict[str, bytes] = {}
+    runs: dict[str, bytes] = {}
+    for line in corpus_text.split("\n"):  # runs never cross a line (or a document: they are joined by \n)
+        if line in lines:
             continue
-        for i in range(len(run) - 1):
-            out.update(tuple(sounds[i : i + n]) for n in range(2, min(_MAX_SOUND, len(run) - i) + 1))
-    return frozenset(out)
+        got = next((p[line] for p in previous if line in p), None)
+        lines[line] = _line_sounds(line, runs) if got is None else got
+    ids = np.frombuffer(b"".join(lines.values()), dtype=np.uint16).astype(np.uint64)
+    return SoundTable(_unique_keys(_sound_keys(ids).values()), lines)
 
 
-def _ngrams(corpus_text: str) -> frozenset[str]:
+def _ngrams(corpus_text: str) -> RunTable:
     """Every run of 2…8 Chinese characters the documents contain."""
-    grams: set[str] = set()
-    for run in re.findall(r"[\u4e00-\u9fff]+", corpus_text):
-        for i in range(len(run) - 1):
-            grams.update(run[i : i + n] for n in range(2, min(_MAX_GRAM, len(run) - i) + 1))
-    return frozenset(grams)
+    d = _digits(corpus_text)
+    parts: list[np.ndarray] = []
+    start = 0
+    while start < len(d):
+        # cut blocks at a non-Chinese character, so that no window spans two blocks
+        end = min(start + _BLOCK, len(d))
+        if end < len(d):
+            gaps = np.flatnonzero(d[end:] == 0)
+            end = end + int(gaps[0]) + 1 if len(gaps) else len(d)
+        parts.append(_unique_keys(_run_keys(d[start:end]).values()))
+        start = end
+    return RunTable(_unique_keys(parts))
 
 
-def _covered(text: str, grams: frozenset[str]) -> list[bool]:
+def _covered(text: str, grams: RunTable) -> list[bool]:
     """Per character of `text`: does a run of two or more characters around it occur in the documents?
     (劳务输出 = 劳务 + 输出 is covered; 社保卡 is not: 卡 stands alone; in 专班组长 the 班 of 班组长 is
     covered by 专班.)"""
+    found = grams.windows(text)
     covered = [False] * len(text)
     for i in range(len(text) - 1):
         for n in range(min(_MAX_GRAM, len(text) - i), 1, -1):
-            if text[i : i + n] in grams:
+            if found[n][i]:
                 covered[i : i + n] = [True] * n
                 break
     return covered
