@@ -164,9 +164,16 @@ def _document_in_force(doc: ParsedDocument, name: str, as_of: date) -> DocumentA
         return f"[{len(cites)}]"
 
     if meta.validity_rule == "in_force":
+        name = document_name(meta)  # the title alone: a 令号 would be a figure no quote states
         since = meta.effective_date or meta.issue_date
         found = effective_sentence(doc)
         mark = cite_span(found[0], *found[1]) if found is not None else ""
+        if since and (not mark or str(since.year) not in cites[-1].quote):
+            # "本条例自发布之日起施行": the day itself is the header's line, cited beside it
+            line = next((m for m in doc.meta_lines if all(str(v) in m.text for v in (since.year, since.month, since.day))), None)
+            if line is not None:
+                cites.append(_cite(doc, line, len(cites) + 1, _LABELS.get(line.field, "文件头")))
+                mark += f"[{len(cites)}]"
         if since and since > as_of:
             text = f"{name}尚未施行：自{format_date(since)}起施行{mark}。"
         elif since:
@@ -183,6 +190,10 @@ def _document_in_force(doc: ParsedDocument, name: str, as_of: date) -> DocumentA
     last_clause, last = max(dated, key=lambda cp: cp[1].end_date) if dated else (None, None)
     mark = cite_span(last_clause, last.start, last.end) if dated else ""  # the measure's date, cited first
     issued = ""
+    number_line = next((m for m in doc.meta_lines if meta.doc_number and m.field == "doc_number"), None)
+    if number_line is not None:
+        cites.append(_cite(doc, number_line, len(cites) + 1, _LABELS["doc_number"]))
+        name += f"[{len(cites)}]"
     if meta.issue_date:
         date_line = next((m for m in doc.meta_lines if m.field == "date"), None)
         if date_line is not None:
@@ -193,15 +204,17 @@ def _document_in_force(doc: ParsedDocument, name: str, as_of: date) -> DocumentA
                 f"\n现行规定请拨打{hotline_of(meta)}咨询。")
         return DocumentAnswer(text=text, citations=cites, validity=validity, clause_ids=clause_ids)
     ended = {c.clause_id for c, p in dated if p.end_date < as_of} - {c.clause_id for c, p in dated if p.end_date >= as_of}
-    with_period = {c.clause_id for c, _ in dated}
-    rest = f"另有{undated}处条款没有写明期限。" if undated else ""
+    # no counts of clauses: a figure the answer states must be one a quote or a calculation holds
+    rest = "其余条款没有写明期限。" if undated else ""
     if last.end_date < as_of:
-        text = (f"按文件写明的期限，其中的措施都已到期（最晚于{format_date(last.end_date)}到期{mark}），截至"
-                f"{format_date(as_of)}已过期。{name}{issued}本身没有写明整体有效期；写明期限的措施共{len(with_period)}处。{rest}")
+        # the period in the document's own words ("2023年3月底前"): a resolved day it does not spell (31日)
+        # would be a figure no quote states
+        text = (f"按文件写明的期限，其中的措施都已到期（最晚的期限是“{''.join(last.text.split())}”{mark}），截至"
+                f"{format_date(as_of)}已过期。{name}{issued}本身没有写明整体有效期。{rest}")
         validity = Validity(period=last.text, as_of=as_of, lapsed=True, ends=last.end_date, note="")
     else:
-        text = (f"部分措施仍在期限内：最晚的至{format_date(last.end_date)}{mark}。{name}{issued}本身没有写明整体有效期；"
-                f"写明期限的{len(with_period)}处措施中，{len(ended)}处已到期。{rest}")
+        text = (f"部分措施仍在期限内：最晚的期限是“{''.join(last.text.split())}”{mark}。{name}{issued}本身没有写明整体有效期；"
+                f"写明期限的措施中{'有的已到期' if ended else '尚无到期的'}。{rest}")
         validity = Validity(period=last.text, as_of=as_of, lapsed=False, ends=last.end_date, note="")
     text += f"\n现行政策请拨打{hotline_of(meta)}咨询。"
     return DocumentAnswer(text=text, citations=cites, validity=validity, clause_ids=clause_ids)

@@ -38,3 +38,12 @@ def test_a_measure_question_is_not_taken_for_a_document_question(assistant):
     # names no document and points at none: a measure's own validity, not the document's
     answer = assistant.ask("一次性扩岗补助现在还有效吗")
     assert "本身没有写明整体有效期" not in answer.answer
+
+
+def test_every_figure_of_these_answers_is_in_a_quote(assistant):
+    from evals.scorers import untraced_numbers
+
+    for question in ("失业保险条例现在还有效吗", "晋人社党组字〔2022〕19号失效了没有", "国办发〔2019〕6号仍有效吗"):
+        answer = assistant.ask(question)
+        n, untraced = untraced_numbers(answer)
+        assert not untraced, (question, untraced, answer.answer)
