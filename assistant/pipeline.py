@@ -411,7 +411,7 @@ class Assistant:
         if not words:
             return True
         # a word that reads like the documents' own ("专版" for 专班) is a typo of it, not a new word
-        known = [w for w in words if w in corpus_text or self.lexicon.is_variant(w)
+        known = [w for w in words if self.scope.occurs_in_documents(w, corpus_text) or self.lexicon.is_variant(w)
                  or self.scope.sounds_like_the_documents(w, corpus_text)]
         text = u.search_text if u.follow_up else u.text
         topic = self.lexicon.has_topic(text) or any(n in text for n in search.version.names)

@@ -31,6 +31,7 @@ import yaml
 __all__ = ["ScopeRules", "UnservedRequest", "RunTable", "SoundTable"]
 
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+_ALL_CJK = re.compile(r"[\u4e00-\u9fff]+")
 # jieba's part-of-speech tags of nouns that name things: common nouns, other proper nouns, organisation
 # names, abbreviations, noun-like verbs/adjectives. Person (nr) and place (ns) names are left out: the
 # documents cannot list every citizen or town, and places have their own rule (corpus/places.yaml, assistant.documents).
@@ -131,6 +132,13 @@ class ScopeRules:
                 continue
             out.append(word)
         return out
+
+    def occurs_in_documents(self, word: str, corpus_text: str) -> bool:
+        """`word in corpus_text`, from the runs table when the word is a run of 2…8 Chinese characters (a
+        lookup instead of a scan of every document's text, per word of every question)."""
+        if 2 <= len(word) <= _MAX_GRAM and _ALL_CJK.fullmatch(word):
+            return word in self._grams(corpus_text)
+        return word in corpus_text
 
     def sounds_like_the_documents(self, word: str, corpus_text: str) -> bool:
         """Whether the word reads (toneless pinyin) like a run of two to four characters of the documents."""

@@ -211,3 +211,16 @@ class TestScopeRulesCache:
         scope.warm(third)
         assert [c[0] is t for c, t in zip(scope._caches, (third, new_text))] == [True, True]
         assert scope.unknown_nouns("社保卡怎么激活", old_text) == ["社保卡"]
+
+
+def test_occurs_in_documents_is_substring_search(corpus_text):
+    """The pipeline's "does the word occur in the documents" check reads the runs table for Chinese runs and
+    falls back to a scan for anything else; both must say what `word in corpus_text` says."""
+    scope = ScopeRules.load(REPO / "corpus")
+    rng = random.Random(7)
+    runs = re.findall(r"[\u4e00-\u9fff]{2,}", corpus_text)
+    present = [r[i : i + n] for r in rng.sample(runs, 300) for n in (2, 4, 8) for i in [0] if len(r) >= n]
+    absent = [w[:-1] + "鑫" for w in present if w[:-1] + "鑫" not in corpus_text]
+    others = ["2022年", "12333", "第十六条", "社保卡", "一二三四五六七八九"]  # digits, a 9-character run
+    for word in [*present, *absent, *others]:
+        assert scope.occurs_in_documents(word, corpus_text) == (word in corpus_text), word
