@@ -143,6 +143,16 @@ class DocumentDirectory:
             return regional
         return [e.doc_id for e in self.entries if e.issuer and len(e.issuer) >= 4 and e.issuer in plain]
 
+    def without_names(self, text: str, doc_ids: list[str]) -> str:
+        """The text with the titles and 文号 of these documents taken out: what it says besides naming them."""
+        plain = normalise_numbers(re.sub(r"[《》〈〉<>\s]", "", text))
+        for e in self.entries:
+            if e.doc_id in doc_ids:
+                for name in sorted([*e.titles, e.number], key=len, reverse=True):
+                    if name:
+                        plain = plain.replace(name, "")
+        return plain
+
     def _abbreviated(self, title: str, text: str) -> int:
         """Length of the longest short form of `title` in `text` ("社保法" for 社会保险法, "工伤条例" for
         工伤保险条例): it ends with the title's form, starts with its first character and keeps the

@@ -254,7 +254,11 @@ class Assistant:
         u.references = _clause_references(version, directory, u, docs or directory.served_in(self.home_region),
                                           question)
 
-        if (field := self.document_questions.asked(u.text, names_document=named_document)) is not None:
+        field = self.document_questions.asked(u.text, names_document=named_document)
+        if field == "validity" and (self.lexicon.has_topic(rest := directory.without_names(u.text, docs))
+                                    or names_a_measure(rules, rest)):
+            field = None  # "117号文的社保补贴还有效吗": a measure's validity, not the document's
+        if field is not None:
             target = docs or ([next(iter(version.docs))] if len(version.docs) == 1 else [])
             if not target:  # "这个条例什么时候施行": the document the question's words fit best
                 found = search.search(u.search_text, k=1)

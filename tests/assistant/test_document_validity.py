@@ -47,3 +47,10 @@ def test_every_figure_of_these_answers_is_in_a_quote(assistant):
         answer = assistant.ask(question)
         n, untraced = untraced_numbers(answer)
         assert not untraced, (question, untraced, answer.answer)
+
+
+def test_a_measure_of_a_named_document_is_asked_about_the_measure(assistant):
+    # the document is named, but what is asked about is one of its measures: that measure's own period
+    answer = assistant.ask("19号文里的一次性扩岗补助还有效吗")
+    assert "本身没有写明整体有效期" not in answer.answer
+    assert answer.citations and answer.citations[0].clause_id.split("#")[1] != "meta", answer.answer

@@ -28,8 +28,12 @@ MIN_ANSWER_FIRST = {
     "docs/cn-gbf-2018-117.jsonl": 0.72,  # 0.750 (12/16) [0.625 (10/16)]
     "docs/cn-gbf-2019-6.jsonl": 0.75,  # 0.786 (11/14) [0.786 (11/14)]
     "docs/cn-gsbx-tiaoli-2010.jsonl": 0.82,  # 0.850 (17/20) [0.650 (13/20)]
-    "docs/cn-shbx-fa-2018.jsonl": 0.67,  # 0.706 (12/17) [0.588 (10/17)]
-    "docs/cn-sybx-tiaoli-1999.jsonl": 0.81,  # 0.842 (16/19) [0.737 (14/19)]
+    # 0.647 (11/17) after rule selection kept to the question's documents and lead-in sentences kept their
+    # numbered items (2026-12-03): accuracy 0.613 -> 0.645, the answers quote the list instead of a verdict
+    "docs/cn-shbx-fa-2018.jsonl": 0.61,  # 0.706 (12/17) [0.588 (10/17)]
+    # 0.684 (13/19) after the same two changes (accuracy 0.710 -> 0.742): a 山西 question about 失业保险金
+    # no longer gets 河南's 80% rule as its first line, and the national article states no figure
+    "docs/cn-sybx-tiaoli-1999.jsonl": 0.65,  # 0.842 (16/19) [0.737 (14/19)]
     "docs/ha-sybx-tiaoli-2001.jsonl": 0.77,  # 0.800 (16/20) [0.750 (15/20)]
     "docs/sd-jycj-tiaoli-2016.jsonl": 0.70,  # 0.733 (11/15) [0.533 (8/15)]
 }
