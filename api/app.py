@@ -77,6 +77,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, embedd
             if rate_buckets is not None:
                 await rate_buckets.close()
             store.close()
+            if owns_assistant and app.state.assistant is not None:
+                app.state.assistant.close()  # its embedding batcher; one passed in belongs to the caller
 
     # Swagger UI and ReDoc from the installed fastapi-offline package (/static-offline-docs), not a CDN
     app = FastAPIOffline(
@@ -85,6 +87,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None, *, embedd
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    owns_assistant = assistant is None
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.load_error = None

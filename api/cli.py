@@ -77,7 +77,8 @@ def index_build(force: bool, corpus_dir: Path | None, index_dir: Path | None, ch
     if s.build_nice:
         os.nice(s.build_nice)  # answers first when the build shares the serving machine's cores
     t0 = time.perf_counter()
-    embedder = load_embedder(s.embedding_model, s.embedding_threads)
+    embedder = load_embedder(s.embedding_model, s.embedding_threads, backend=s.embedding_backend,
+                             cache_dir=s.model_cache_dir)
     from assistant.rules import load_rules
 
     manifest, built = build_index(
@@ -116,10 +117,11 @@ def _echo_document_reports(reports: list[dict]) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def index_status_cmd(as_json: bool) -> None:
     """当前索引版本，以及它与语料是否一致。"""
+    from index.embed import embedding_fingerprint
     from index.store import index_status
 
     s = _settings()
-    status = index_status(s.index_dir, s.corpus_dir, s.embedding_model)
+    status = index_status(s.index_dir, s.corpus_dir, embedding_fingerprint(s.embedding_model, s.embedding_backend))
     if as_json:
         click.echo(json.dumps(status, ensure_ascii=False, default=str))
         return

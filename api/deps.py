@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -66,7 +65,7 @@ async def get_answer_workers(request: Request) -> anyio.CapacityLimiter:
     limiter = getattr(state, "answer_workers", None)
     if limiter is None:
         settings: Settings = state.settings
-        limiter = state.answer_workers = anyio.CapacityLimiter(settings.answer_workers or os.cpu_count() or 1)
+        limiter = state.answer_workers = anyio.CapacityLimiter(settings.answer_threads())
     return limiter
 
 

@@ -45,6 +45,7 @@ from assistant.scope import ScopeRules
 from assistant.settings import Settings
 from assistant.understand import Lexicon, QuestionRejected, Understanding, strip_padding, understand
 from index.embed import Embedder, load_embedder
+from index.embed_batch import BatchingEmbedder
 from index.metadata import load_grammar
 from index.store import IndexVersion, active_version, open_index
 from index.tokenize import PolicyTokenizer
@@ -123,6 +124,11 @@ class IndexHandle:
 
     def _open(self, version: str | None) -> Snapshot:
         v = open_index(self.index_dir, chroma_url=self.chroma_url, version=version)
+        if v.manifest.model != self.embedder.name:
+            # still served (the vectors are of the same model), but ranks may differ from an index of its own
+            log.warning("index version %s holds %s vectors but questions are embedded by %s: run "
+                        "`policy-qa index build` with this embedding backend", v.version, v.manifest.model,
+                        self.embedder.name)
         tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
         search = HybridSearch(v, tokenizer, self.embedder, **self.search_options)
         rules = self.rules_loader(v.docs) if self.rules_loader else None
@@ -171,6 +177,12 @@ class Assistant:
         self.document_questions = DocumentQuestions.load(settings.corpus_dir, handle.grammar)
         self.home_region = settings.served_region()
         self._known_terms_cache: tuple[IndexVersion, list[str]] | None = None
+        self._batcher: BatchingEmbedder | None = None  # the one `open` started, which `close` stops
+
+    def close(self) -> None:
+        """Stop what `open` started (the embedding batcher); later questions are embedded one by one."""
+        if self._batcher is not None:
+            self._batcher.close()
 
     @property
     def rules(self):
@@ -179,7 +191,14 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
-        embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_threads)
+        """Open the model (unless given), the index and the rules; with `embed_batching` the questions of
+        concurrent `ask` calls are embedded together (the batching thread ends with `close`)."""
+        embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_threads,
+                                             backend=settings.embedding_backend, cache_dir=settings.model_cache_dir)
+        batcher = None
+        if settings.embed_batching and not isinstance(embedder, BatchingEmbedder):
+            embedder = batcher = BatchingEmbedder(embedder, window_ms=settings.embed_batch_window_ms,
+                                                  max_batch=settings.embed_batch_size)
         handle = IndexHandle(
             settings.index_dir,
             embedder,
@@ -198,6 +217,7 @@ class Assistant:
         )
         lexicon = Lexicon.load(settings.corpus_dir)
         assistant = cls(settings, embedder, handle, lexicon)
+        assistant._batcher = batcher
         assistant._use_version(handle.current()[0])
         # the scope check's dictionaries (jieba's general one, the documents' runs and their sounds) load
         # here rather than on the first citizen's question

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -41,7 +42,34 @@ class Settings(BaseSettings):
         " client; requests from anywhere else are keyed on their socket peer. Empty = trust no header")
     log_path: Path | None = None
     embedding_model: str = Field(default_factory=default_model_path)
-    embedding_threads: int = Field(0, ge=0, description="torch threads for embedding; 0 = one per core, at most 4")
+    embedding_threads: int = Field(
+        0, ge=0, description="threads of one embedding call (torch or onnxruntime); 0 = one per core, at most 4")
+    # onnx by measurement: the same answers as torch on the gold set (260 of 260, vectors at cosine
+    # ≥ 0.99999; re-measured 2026-12-02: accuracy 0.938 and hit@1 0.930 both, one refused question's 5th
+    # retrieved clause differs) with a query embedding in 0.40-0.55x the time, and it holds up on busy
+    # cores where torch's threads stall each other. onnx-int8 changed 5 of 260 gold answers before its
+    # quantisation gained reduce_range (export format 2), and has not been re-measured since.
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx", description="what runs the embedding model: sentence-transformers on torch, or the same model"
+        " exported to ONNX (fp32, or int8 weights) run by onnxruntime. torch and onnx give the same vectors"
+        " (an index built by one serves the other); onnx-int8 has its own index fingerprint",
+    )
+    model_cache_dir: Path = Field(
+        REPO_ROOT / "data" / "models", description="where the ONNX export of the embedding model is written once"
+        " and reused (never inside site-packages)",
+    )
+    # off by measurement (benchmarks/api_load.py, 2 cores, onnx): with one answer thread per core a batch
+    # holds at most two questions, and the hand-off to the batching thread cost more than the shared encode
+    # saved (16 clients: 48.8 q/s on, 54.7 off; torch 24.3 on, 35.2 off); with two server processes of one
+    # embedding thread each it gained ~10% (84.2 vs 77.0); more answer threads made batches worth it but
+    # starved the opening of a new index version (see answer_workers)
+    embed_batching: bool = Field(
+        False, description="concurrent requests' question embeddings share one encode (micro-batching); pays"
+        " off with answer_workers above one per core")
+    embed_batch_window_ms: float = Field(
+        2.0, ge=0, le=50, description="how long a batch waits for more questions after its first one arrived;"
+        " questions that arrive while a batch encodes join the next one without waiting")
+    embed_batch_size: int = Field(32, ge=1, le=256, description="questions in one batch at most")
     chroma_url: str | None = Field(None, description="e.g. http://127.0.0.1:8001; None = embedded store")
     as_of: date | None = Field(None, description="pin 'today' for answers (tests, replays)")
 
@@ -86,7 +114,10 @@ class Settings(BaseSettings):
                             " so a build on the serving machine takes the cores answers leave idle")
     answer_workers: int = Field(
         0, ge=0, description="questions answered at once, in threads; admitted requests beyond wait their turn."
-        " 0 = one per CPU core (more threads than cores only contend for the interpreter lock)",
+        " 0 = one per CPU core (more threads than cores only contend for the interpreter lock). A micro-batch"
+        " holds at most this many questions; with batching, 2 per core raised q/s at 16 clients by 13-95% on a busy"
+        " 2-core machine, but the extra threads starved the thread that opens a new index version (switch 7.5 s instead of 3.4 s"
+        " during a rebuild under load), so more is an explicit choice",
     )
     request_timeout_s: float = Field(20.0, gt=0)
     keep_alive_s: float = Field(
@@ -136,6 +167,10 @@ class Settings(BaseSettings):
 
             return str((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("home_region") or "")
         return ""
+
+    def answer_threads(self) -> int:
+        """How many questions are answered at once (the `answer_workers` setting, or its automatic value)."""
+        return self.answer_workers or os.cpu_count() or 1
 
     def today(self) -> date:
         return self.as_of or date.today()

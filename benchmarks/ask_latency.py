@@ -1,10 +1,19 @@
-"""Warm in-process `ask` latency over the gold set, beside the floor: one bare query embedding.
+"""Warm in-process `ask` latency over the gold set for each encoder backend, beside the floor the
+aim is set against: one bare query embedding by the torch backend.
 
-Usage: .venv/bin/python benchmarks/ask_latency.py [GOLD.jsonl]   (needs `policy-qa index build` first)
+Per backend: the bare query embedding and the whole `ask`, one question at a time, with
+micro-batching off (a lone question has nobody to share a batch with) and, for the first backend,
+on as well (what a lone question pays for the window). Each backend answers from the index built
+for its fingerprint: torch and onnx share one, onnx-int8 is skipped unless --int8-index names one
+built with `POLICY_QA_EMBEDDING_BACKEND=onnx-int8 policy-qa index build`.
+
+Usage: .venv/bin/python benchmarks/ask_latency.py [GOLD.jsonl] [--backends torch,onnx,onnx-int8]
+       [--int8-index DIR]   (needs `policy-qa index build` first)
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -23,27 +32,63 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def measure(settings: Settings, questions: list[str]) -> tuple[list[float], list[float]]:
+    """(bare query embedding ms, ask ms) per question, after a warm-up."""
+    assistant = Assistant.open(settings)
+    try:
+        for q in questions[:10]:  # warm up: caches, first-call allocations
+            assistant.ask(q)
+        embed, ask = [], []
+        for q in questions:
+            t = time.perf_counter()
+            assistant.embedder.encode_one(q)
+            embed.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            assistant.ask(q)
+            ask.append((time.perf_counter() - t) * 1000)
+        return embed, ask
+    finally:
+        assistant.close()
+
+
 def main() -> None:
-    gold = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "evals/gold/gold.jsonl"
-    items, _ = load_gold(gold)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("gold", nargs="?", type=Path, default=REPO / "evals/gold/gold.jsonl")
+    parser.add_argument("--backends", default="torch,onnx,onnx-int8")
+    parser.add_argument("--int8-index", type=Path, default=None, help="an index built with the onnx-int8 backend")
+    args = parser.parse_args()
+    items, _ = load_gold(args.gold)
     questions = [c.question for c in expand_cases(items)]
-    assistant = Assistant.open(Settings())
-    for q in questions[:10]:  # warm up: caches, first-call allocations
-        assistant.ask(q)
-    embed, ask = [], []
-    for q in questions:
-        t = time.perf_counter()
-        assistant.embedder.encode_one(q)
-        embed.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        assistant.ask(q)
-        ask.append((time.perf_counter() - t) * 1000)
-    p50_floor = statistics.median(embed)
-    print(f"questions: {len(questions)} from {gold.name}")
-    print(f"{'':<22}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
-    print(f"{'bare query embedding':<22}{p50_floor:>10.2f}{pct(embed, 95):>10.2f}{statistics.mean(embed):>10.2f}")
-    print(f"{'ask (whole pipeline)':<22}{statistics.median(ask):>10.2f}{pct(ask, 95):>10.2f}{statistics.mean(ask):>10.2f}")
-    print(f"ask p50 / embedding p50 = {statistics.median(ask) / p50_floor:.2f}x (aim: within 2x)")
+    base = Settings()
+    # as the server sets it: how soon the batcher's thread and a caller hand the interpreter lock over
+    sys.setswitchinterval(base.switch_interval_s)
+    rows: list[tuple[str, list[float]]] = []
+    floor = None
+    for i, backend in enumerate(b.strip() for b in args.backends.split(",") if b.strip()):
+        index_dir = base.index_dir
+        if backend == "onnx-int8":
+            if args.int8_index is None:
+                print("onnx-int8: skipped (no --int8-index)")
+                continue
+            index_dir = args.int8_index
+        runs = [False, True] if i == 0 else [False]
+        for batching in runs:
+            settings = base.model_copy(update={"embedding_backend": backend, "index_dir": index_dir,
+                                               "embed_batching": batching})
+            embed, ask = measure(settings, questions)
+            if backend == "torch" and not batching:
+                floor = statistics.median(embed)
+            if not batching:
+                rows.append((f"{backend}: bare query embedding", embed))
+            window = f", window {base.embed_batch_window_ms:g} ms" if batching else ""
+            rows.append((f"{backend}: ask (batching {'on' if batching else 'off'}{window})", ask))
+    print(f"questions: {len(questions)} from {args.gold.name}")
+    print(f"{'':<44}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'p50 / torch embedding':>23}")
+    for name, values in rows:
+        ratio = f"{statistics.median(values) / floor:.2f}x" if floor else "—"
+        print(f"{name:<44}{statistics.median(values):>9.2f}{pct(values, 95):>9.2f}{statistics.mean(values):>9.2f}"
+              f"{ratio:>23}")
+    print("aim: ask p50 within 1x the bare torch query embedding")
 
 
 if __name__ == "__main__":
