@@ -16,7 +16,7 @@ from decimal import Decimal
 from assistant.contract import Calculation, Citation, Validity
 from assistant.documents import document_name, part_label
 from assistant.understand import Understanding, cn_numerals_to_digits
-from assistant.compose_document import cite_meta_line, effective_sentence
+from assistant.compose_document import cite_meta_line, date_line_beside, effective_sentence, in_force_sentence
 from assistant.validity import HOTLINE, clause_validity, document_validity, format_date, hotline_of
 from index.grammar import match_marker
 from index.parse import repair_span
@@ -25,7 +25,7 @@ from index.tokenize import PolicyTokenizer
 from index.types import Clause, DocumentMeta
 
 __all__ = ["Composition", "CitationBook", "best_sentences", "NO_ANSWER_TEXT", "REFUSAL_TAIL", "asked_figure", "asks_when",
-           "states_figure", "clause_verdict"]
+           "states_figure", "clause_verdict", "asked_text"]
 
 REFUSAL_TAIL = f"本助手只依据已收录的政策文件作答；其他问题请拨打{HOTLINE}人社服务热线咨询。"
 NO_ANSWER_TEXT = "抱歉，现有文件中没有找到与这个问题相关的规定，我不能凭空回答。" + REFUSAL_TAIL
@@ -132,7 +132,7 @@ def asks_when(text: str) -> bool:
     return bool(_WHEN_ASK.search(text))
 
 
-def _asked_text(u: Understanding) -> str:
+def asked_text(u: Understanding) -> str:
     """What the question asks, with a follow-up's topic ("那部分不能自理的呢" after "…护理费标准")."""
     return u.search_text if u.follow_up else u.text
 
@@ -188,7 +188,7 @@ def best_sentences(
         elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)
                                          or states_figure(text, "time")):
             score += 1.0  # "十五日内" as much as "期限": a law states its limits as counts of days
-        elif u.intent == "fact" and (kind := asked_figure(_asked_text(u))) and states_figure(text, kind):
+        elif u.intent == "fact" and (kind := asked_figure(asked_text(u))) and states_figure(text, kind):
             score += 1.0  # "生活护理费的标准": the sentence with the percentages, not the one that names the fee
         elif u.intent == "eligibility" and _WHO_RE.search(text):
             score += 0.5
@@ -505,13 +505,13 @@ def compose_fact(ctx: Context) -> Composition:
     if listed is not None:
         return listed
     top = ctx.clauses[0]
-    text, spans = quote_clause(ctx, top, figure=asked_figure(_asked_text(ctx.u)))
+    text, spans = quote_clause(ctx, top, figure=asked_figure(asked_text(ctx.u)))
     named = [c for c in ctx.clauses[1:] if c.clause_id in ctx.u.references]
     for clause in named:  # "台账第5行和第6行": every clause the question names by number
         more, _ = quote_clause(ctx, clause)
         text += "\n" + more
     validity = clause_validity(top, ctx.as_of, focus_spans(ctx, top, _main_sentences(ctx, top, spans)), ctx.meta(top))
-    if asks_when(_asked_text(ctx.u)) and validity.lapsed is not False and not named:
+    if asks_when(asked_text(ctx.u)) and validity.lapsed is not False and not named:
         # "开发3万个见习岗位是哪一年的目标": a point in time asked of a measure — its date and whether it
         # has passed (or that the document states none) come first, as for a deadline question
         return compose_deadline(ctx)
@@ -555,7 +555,7 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
     minimum the asker's own figure fails (with the figure beside it), a condition the asker says is not
     met, or the passage's own "不得" / "可以" in the part that speaks of what is asked. None when nothing
     in the passage clearly decides."""
-    if not (_YES_NO.search(_asked_text(ctx.u)) and _CAN_ASK.search(ctx.u.text)) or _NOT_YES_NO.search(ctx.u.text):
+    if not (_YES_NO.search(asked_text(ctx.u)) and _CAN_ASK.search(ctx.u.text)) or _NOT_YES_NO.search(ctx.u.text):
         return None
     # the question's own clause numbers ("第十六条") point at the clause; they say nothing of what is asked
     plain = _OWN_NUMBERING.sub(" ", ctx.u.text)
@@ -742,7 +742,7 @@ def compose_department(ctx: Context) -> Composition:
             if clause is ctx.clauses[0]:
                 # the clause says who does it in its own words ("日常工作由就业促进处承办")
                 # "每个月几号前反馈": the day first; "标准由谁规定" asks who, not the figure
-                when = "time" if asked_figure(_asked_text(ctx.u)) == "time" else None
+                when = "time" if asked_figure(asked_text(ctx.u)) == "time" else None
                 text, spans = quote_clause(ctx, clause, figure=when)
                 parts.append(text)
                 validity = clause_validity(clause, ctx.as_of, spans, ctx.meta(clause))
@@ -793,7 +793,7 @@ def compose_deadline(ctx: Context) -> Composition:
     if validity.lapsed is False and validity.period is None and (in_force := _document_in_force(ctx, clause)):
         return in_force
     if validity.lapsed is not True and validity.ends is None:
-        text, spans = quote_clause(ctx, clause, limit=2, figure=asked_figure(_asked_text(ctx.u)) or "time")
+        text, spans = quote_clause(ctx, clause, limit=2, figure=asked_figure(asked_text(ctx.u)) or "time")
         if validity.lapsed is False:
             # a law in force: the time limit it states ("30日内") is in the quote, which is the answer
             return Composition("answered", text + "\n" + validity.note, ctx.book.items, validity=validity)
@@ -831,15 +831,13 @@ def _document_in_force(ctx: Context, clause: Clause) -> Composition | None:
     since = meta.effective_date
     dated = mark
     if str(since.year) not in quote:
-        # "本条例自发布之日起施行": the day itself is the header's ("1999年1月22日…发布"), cited beside it
         doc = ctx.version.document_of(clause.clause_id)
-        line = next((m for m in doc.meta_lines if all(str(v) in m.text for v in (since.year, since.month, since.day))), None)
+        line = date_line_beside(doc, since, quote)
         if line is None:
             return None
         ctx.book.items.append(cite_meta_line(doc, line, len(ctx.book.items) + 1))
         dated += f"[{len(ctx.book.items)}]"
-    first = (f"{name}自{format_date(since)}起施行{dated}，截至{format_date(ctx.as_of)}现行有效"
-             "（现有文件中未见其废止或被取代），没有规定终止日期。")
+    first = in_force_sentence(name, since, dated, ctx.as_of)
     basis = f"依据：{name}规定{mark}：“{quote}”"
     tail = f"如需确认最新修订，请拨打{hotline_of(meta)}咨询。"
     validity = document_validity(meta, ctx.as_of)

@@ -20,7 +20,8 @@ from assistant.validity import document_validity, format_date, hotline_of
 from index.metadata import DocumentGrammar
 from index.types import Clause, MetaLine, ParsedDocument
 
-__all__ = ["DocumentQuestions", "compose_document", "effective_sentence", "cite_meta_line"]
+__all__ = ["DocumentQuestions", "compose_document", "effective_sentence", "cite_meta_line", "date_line_beside",
+           "in_force_sentence"]
 
 _EFFECTIVE_RE = re.compile(r"(?:自|从)[^。；]{0,20}?(?:起|之日起)?(?:施行|实施|执行)")
 
@@ -150,7 +151,7 @@ _MEASURE_KINDS = {"item", "subitem", "paragraph", "article", "section"}
 def _document_in_force(doc: ParsedDocument, name: str, as_of: date) -> DocumentAnswer:
     """"这个条例还有效吗" / "19号文失效了没有": a rule of law is in force from its effective date (the
     sentence that says so quoted); a plan states no period of its own, so what its measures' stated periods
-    say is the answer — how many have ended, the last end date, how many state none."""
+    say is the answer — whether all have ended, the last one cited in the document's words."""
     meta = doc.meta
     validity = document_validity(meta, as_of)
     cites: list[Citation] = []
@@ -168,17 +169,13 @@ def _document_in_force(doc: ParsedDocument, name: str, as_of: date) -> DocumentA
         since = meta.effective_date or meta.issue_date
         found = effective_sentence(doc)
         mark = cite_span(found[0], *found[1]) if found is not None else ""
-        if since and (not mark or str(since.year) not in cites[-1].quote):
-            # "本条例自发布之日起施行": the day itself is the header's line, cited beside it
-            line = next((m for m in doc.meta_lines if all(str(v) in m.text for v in (since.year, since.month, since.day))), None)
-            if line is not None:
-                cites.append(_cite(doc, line, len(cites) + 1, _LABELS.get(line.field, "文件头")))
-                mark += f"[{len(cites)}]"
+        if since and (line := date_line_beside(doc, since, cites[-1].quote if mark else "")) is not None:
+            cites.append(cite_meta_line(doc, line, len(cites) + 1))
+            mark += f"[{len(cites)}]"
         if since and since > as_of:
             text = f"{name}尚未施行：自{format_date(since)}起施行{mark}。"
         elif since:
-            text = (f"{name}现行有效：自{format_date(since)}起施行{mark}，截至{format_date(as_of)}现有文件中未见其废止或"
-                    "被取代，没有规定终止日期。")
+            text = in_force_sentence(name, since, mark, as_of)
         else:
             text = f"{name}现行有效（现有文件中未见其废止或被取代）{mark}，文本没有写明施行日期。"
         text += f"\n如需确认最新修订，请拨打{hotline_of(meta)}咨询。"
@@ -218,6 +215,21 @@ def _document_in_force(doc: ParsedDocument, name: str, as_of: date) -> DocumentA
         validity = Validity(period=last.text, as_of=as_of, lapsed=False, ends=last.end_date, note="")
     text += f"\n现行政策请拨打{hotline_of(meta)}咨询。"
     return DocumentAnswer(text=text, citations=cites, validity=validity, clause_ids=clause_ids)
+
+
+def in_force_sentence(name: str, since: date, marks: str, as_of: date) -> str:
+    """The one wording of "a rule of law in force": the verdict, the date it applies from (with its
+    citation marks), and that no later text replaces it."""
+    return (f"{name}现行有效：自{format_date(since)}起施行{marks}，截至{format_date(as_of)}现有文件中未见其废止或"
+            "被取代，没有规定终止日期。")
+
+
+def date_line_beside(doc: ParsedDocument, since: date, quote: str) -> MetaLine | None:
+    """The header line that holds the day `since` when the quoted 施行 sentence does not ("本条例自发布
+    之日起施行": the day is the header's "1999年1月22日…发布"); None when the quote holds it or no line does."""
+    if str(since.year) in quote:
+        return None
+    return next((m for m in doc.meta_lines if all(str(v) in m.text for v in (since.year, since.month, since.day))), None)
 
 
 def effective_sentence(doc: ParsedDocument) -> tuple[Clause, tuple[int, int]] | None:

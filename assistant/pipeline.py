@@ -21,6 +21,7 @@ from assistant.compose import (
     NO_ANSWER_TEXT,
     REFUSAL_TAIL,
     Composition,
+    asked_text,
     Context,
     compose_amount_unstated,
     compose_unlisted,
@@ -448,7 +449,7 @@ class Assistant:
             return duties
         if ctx.u.intent == "department":
             return compose_department(ctx)
-        asked = asked_quantity(ctx.u.search_text if ctx.u.follow_up else ctx.u.text)  # "那10年以上呢": the earlier turn's ask
+        asked = asked_quantity(asked_text(ctx.u))  # "那10年以上呢": the earlier turn's ask
         if (ctx.u.intent in ("deadline", "fact") and rules is not None and asked == "duration"
                 and (composed := compose_amount(ctx, rules)) is not None):
             return composed  # "能领多久": a schedule by years of contribution computes the months
