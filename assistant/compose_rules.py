@@ -14,7 +14,7 @@ from typing import Any
 from assistant.calculate import (UNREVIEWED, CalcOutcome, calculate, describe_amount, format_yuan, plain_number,
                                  rule_validity, threshold_value)
 from assistant.contract import Calculation, MeasureLine
-from assistant.compose import Composition, Context, asks_when, best_sentences, quote_clause, validity_sentence
+from assistant.compose import Composition, Context, asked_text, asks_when, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from assistant.quantities import is_duration_unit
 from assistant.rules import Rule, RuleBook, meets_threshold
@@ -337,31 +337,31 @@ _MONEY_CUE = re.compile(r"钱|元|补|奖|返|费|金额|标准|比例|资助|�
 
 
 def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
-    asked_text = ctx.u.search_text if ctx.u.follow_up else ctx.u.text
+    asked = asked_text(ctx.u)
     if asks_when(ctx.u.text) and asked_quantity(ctx.u.text) is None:
         return None  # "90%的比例执行到什么时候": a point in time is asked, not the figure a rule computes
     if asked_quantity(ctx.u.text) == "duration":
         # "交了7年失业保险，能领多久": a rule whose figure is a length of time computes it; none → the quote
         # A question giving figures the rule does not use ("上次还剩8个月没领") is a case the rule alone
         # does not settle: the clause is quoted, not a partial result computed.
-        duration_rule = select_rule(book, ctx)
-        if duration_rule is None or rule_quantity(duration_rule) != "duration" or getattr(ctx.u, "unbound", None):
+        asked_rule = select_rule(book, ctx)
+        if asked_rule is None or rule_quantity(asked_rule) != "duration" or getattr(ctx.u, "unbound", None):
             return None
-    elif not _MONEY_CUE.search(asked_text):
+    elif not _MONEY_CUE.search(asked):
         # "开发多少个见习岗位" asks a count the text states, not money a rule computes; a count a rule
         # computes ("150个职工最多能用多少个实习生": 在职职工总数 × 30%) is the rule's to answer
-        duration_rule = _count_rule(ctx, book)
-        if duration_rule is None:
+        asked_rule = _count_rule(ctx, book)
+        if asked_rule is None:
             return None
     else:
-        duration_rule = None
+        asked_rule = None
     several = _several_rules(ctx, book)
     if len(several) > 1:
         return _compose_several(ctx, book, several)
     if (_LIST_CUE.search(ctx.u.text) and _asks_for_measures(ctx, book, named_rules(book, ctx.u.search_text, ctx.docs))
             and _computable_for_profile(ctx, book) is None):
         return _compose_profile_list(ctx, book)
-    rule = _computable_for_profile(ctx, book) or duration_rule or select_rule(book, ctx)
+    rule = _computable_for_profile(ctx, book) or asked_rule or select_rule(book, ctx)
     if rule is None:
         return None
     params = _rule_params(book, rule, ctx.u)

@@ -438,7 +438,7 @@ class Assistant:
         # a word that reads like the documents' own ("专版" for 专班) is a typo of it, not a new word
         known = [w for w in words if self.scope.occurs_in_documents(w, corpus_text) or self.lexicon.is_variant(w)
                  or self.scope.sounds_like_the_documents(w, corpus_text)]
-        text = u.search_text if u.follow_up else u.text
+        text = asked_text(u)
         topic = self.lexicon.has_topic(text) or any(n in text for n in search.version.names)
         return topic or len(known) / len(words) >= self.settings.min_known_share
 
