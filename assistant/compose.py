@@ -746,18 +746,13 @@ def compose_department(ctx: Context) -> Composition:
                 text, spans = quote_clause(ctx, clause, figure=when)
                 parts.append(text)
                 validity = clause_validity(clause, ctx.as_of, spans, ctx.meta(clause))
+                # "工伤预防费这项谁负责": a law says how the thing works; another document that assigns
+                # the same work to units answers who is responsible, so its duty line follows
+                parts += [f"另外，{ctx.doc_name(other)}中，{_duty_line(ctx, other)}" for other in other_documents(ctx, clause)
+                          if other.leaders or other.lead_units]
                 break
             continue
-        what = ctx.book.cite_clause(clause)
-        resp = ctx.book.cite_span(clause, clause.resp_start, clause.resp_end, label=f"{clause.label}（责任分工）")
-        bits = []
-        if clause.leaders:
-            bits.append(f"责任领导是{'、'.join(clause.leaders)}")
-        if clause.lead_units:
-            bits.append(f"牵头（责任）处室是{'、'.join(clause.lead_units)}")
-        if clause.coop_units:
-            bits.append(f"配合处室是{'、'.join(clause.coop_units)}")
-        parts.append(f"{_topic(clause)}{what}：{'；'.join(bits)}{resp}。")
+        parts.append(_duty_line(ctx, clause))
         validity = validity or clause_validity(clause, ctx.as_of, [], ctx.meta(clause))
         if len(parts) == 1 and ctx.clauses[0] is clause:
             break  # the top clause names its own units: a second clause would only blur the answer
@@ -765,6 +760,20 @@ def compose_department(ctx: Context) -> Composition:
         return compose_fact(ctx)
     parts += _heads_of_named_units(ctx, [c for c in ctx.clauses[:2] if c.kind != "roster_entry"])
     return Composition("answered", "\n".join(parts), ctx.book.items, validity=validity)
+
+
+def _duty_line(ctx: Context, clause: Clause) -> str:
+    """"<topic>[n]：责任领导是…；牵头（责任）处室是…；配合处室是…[m]。" from a clause's responsibility lines."""
+    what = ctx.book.cite_clause(clause)
+    resp = ctx.book.cite_span(clause, clause.resp_start, clause.resp_end, label=f"{clause.label}（责任分工）")
+    bits = []
+    if clause.leaders:
+        bits.append(f"责任领导是{'、'.join(clause.leaders)}")
+    if clause.lead_units:
+        bits.append(f"牵头（责任）处室是{'、'.join(clause.lead_units)}")
+    if clause.coop_units:
+        bits.append(f"配合处室是{'、'.join(clause.coop_units)}")
+    return f"{_topic(clause)}{what}：{'；'.join(bits)}{resp}。"
 
 
 _HEAD_CUE = re.compile(r"处长|局长|院长|主任|负责人|一把手|头儿|领导是谁|谁是领导")

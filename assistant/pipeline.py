@@ -244,7 +244,7 @@ class Assistant:
         try:
             u = understand(
                 question, self.lexicon, max_chars=self.settings.max_question_chars,
-                previous=(session.last if session and session.last else None), book=rules,
+                previous=_previous_turn(session, version), book=rules,
             )
         except QuestionRejected as exc:
             return Answer(question=_printable(question), status="invalid", intent="invalid", answer=exc.message,
@@ -565,6 +565,15 @@ def _clause_references(version: IndexVersion, directory: DocumentDirectory, u: U
         directory.reference(question if isinstance(question, str) else "", version.docs[d])
         + directory.reference(u.text, version.docs[d]))]
     return list(dict.fromkeys(ids))
+
+
+def _previous_turn(session: ConversationState | None, version: IndexVersion) -> dict[str, Any] | None:
+    """The last turn as the question side reads it: what it asked, and the text of the clauses its answer
+    came from ("seen"), so that a short next question can be told apart as continuing it."""
+    if session is None or not session.last:
+        return None
+    quoted = (version.clause(i) for i in session.last.get("retrieved") or [])
+    return {**session.last, "seen": " ".join(c.text for c in quoted if c is not None)}
 
 
 def _pin_references(version: IndexVersion, u: Understanding, hits: list[ClauseHit],

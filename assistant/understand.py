@@ -258,6 +258,16 @@ class Lexicon:
         return found
 
 
+def _new_subjects(lexicon: Lexicon, text: str, previous: dict) -> list[str]:
+    """The policy subjects a question names that the last turn did not: neither its question nor the
+    clauses its answer quoted (`previous["seen"]`) use the term or the document word it stands for.
+    "优先安排谁" after an answer about 公益性岗位 that says 优先安置 names nothing new; "失业保险金领多久"
+    after a question about 创业补贴 does."""
+    seen = f"{previous.get('text', '')} {previous.get('seen', '')}"
+    return [t for t in lexicon.topics_in(text)
+            if t not in seen and not any(c in seen for c in lexicon.canonical_terms(t, all_variants=True))]
+
+
 # enterprise sizes: who the asker is, never a policy subject of its own
 _SIZE_TERMS = ("大型企业", "中小微企业", "小微企业", "中型企业")
 
@@ -434,7 +444,7 @@ def understand(question: str, lexicon: Lexicon, *, max_chars: int = 500, previou
             _FOLLOW_UP_START.search(text)
             or _FOLLOW_UP_END.search(text)
             or _COREF.search(text)
-            or (own_chars <= 8 and not lexicon.has_topic(text))
+            or (own_chars <= 8 and not _new_subjects(lexicon, text, previous))
         )
         carried = {k: v for k, v in previous.get("slots", {}).items() if k != "date"}
         own_slots = dict(u.slots)

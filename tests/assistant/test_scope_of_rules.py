@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import AS_OF
+
 pytestmark = pytest.mark.slow
 
 
@@ -45,3 +47,15 @@ def test_two_documents_that_both_answer_are_quoted_side_by_side(assistant):
     # the first sentence is the first document's answer; the other document comes after, each cited
     first, other = answer.answer.index("[1]"), answer.answer.index("[2]")
     assert first < answer.answer.index("另外") < other
+
+
+def test_a_who_is_responsible_question_also_gets_the_units_another_document_assigns(assistant):
+    """A law says how a fund works but names no responsible unit; the work plan that assigns the same
+    work to its units answers who is responsible, and its duty line follows the law's quote."""
+    from assistant.pipeline import ConversationState
+
+    answer = assistant.ask("工伤保险基金里的工伤预防费归谁管", session=ConversationState(), as_of=AS_OF)
+    assert answer.intent == "department"
+    docs = {c.clause_id.split("#")[0] for c in answer.citations}
+    assert "sx-rst-2022-19" in docs, answer.answer
+    assert "牵头（责任）处室是" in answer.answer

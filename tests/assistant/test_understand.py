@@ -142,6 +142,15 @@ class TestConversation:
         prev = {"text": "稳岗返还比例是多少", "intent": "amount", "slots": {}, "expansions": []}
         assert understand("一次性扩岗补助什么时候截止", lexicon, previous=prev).follow_up is False
 
+    def test_a_short_question_whose_subject_the_last_answer_quoted_continues_it(self, lexicon):
+        # the subject word is a variant of a word the quoted clause uses (安排 for 安置): nothing new is named
+        prev = {"text": "见习岗位开发多少个", "intent": "fact", "slots": {}, "expansions": [],
+                "seen": "统筹开发见习岗位，优先安置困难家庭毕业生。"}
+        assert understand("优先安排哪些人", lexicon, previous=prev).follow_up is True
+        # the same short question after an answer that quoted nothing of the kind starts a new topic
+        fresh = {**prev, "seen": "统筹开发见习岗位。"}
+        assert understand("优先安排哪些人", lexicon, previous=fresh).follow_up is False
+
 
 class TestHomophones:
     @pytest.mark.parametrize(
