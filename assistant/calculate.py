@@ -467,6 +467,18 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         per = amount
         amount = per * used
         formula = f"{formula.rsplit(' = ', 1)[0]} = {format_yuan(per, wan=False)}/{spec.unit.lstrip('个')}；× {_count(used, spec.unit)}{over} = {format_yuan(amount)}"
+    merged = False
+    if amount is not None and not failed and eligible is not False and rule.plus is not None and rule.plus.param in values:
+        # 合并计算: the asker's figure (前次未领取的期限) joins the rule's result, the sum at most the stated limit
+        spec = book.param(rule.plus.param)
+        extra = values[rule.plus.param]
+        total = amount + extra
+        formula += f"；与{spec.label}{_count(extra, spec.unit)}合并计算：{_plain(amount)} + {_plain(extra)} = {_amount_text(rule, total)}"
+        if rule.plus.max is not None and total > rule.plus.max:
+            # the last " = " gives the result, so the answer's working keeps the sum and the limit before it
+            formula += f"，文件规定最长不得超过{_amount_text(rule, rule.plus.max)} = {_amount_text(rule, rule.plus.max)}"
+            total = rule.plus.max
+        amount, merged = total, True
     if amount is not None and not failed and rule.cap is not None and amount > rule.cap.amount:
         formula += f"，超过文件规定的最高{format_yuan(rule.cap.amount)}，按最高标准 → {format_yuan(rule.cap.amount)}"
         amount = rule.cap.amount
@@ -480,6 +492,8 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
             used.append(rule.tier_quotes[reached_i[-1]])
         elif rule.tier_quotes:
             used.append(rule.tier_quotes[0])  # below the lowest tier: the lowest tier's words decide it
+    if merged and rule.plus_quote is not None:
+        used.append(rule.plus_quote)
     if "最长" in formula and rule.times_quote is not None:
         used.append(rule.times_quote)
     if "按最高标准" in formula and rule.cap_quote is not None:

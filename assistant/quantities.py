@@ -94,13 +94,14 @@ _CN_NUMBER = rf"[{_CN_DIGIT}十百千万亿]+(?:点[{_CN_DIGIT}]+)?"
 _NUMBER = rf"(?:{_DIGITS})(?:[百千万亿]+(?:[1-9](?![\d.]))?)*|{_CN_NUMBER}"
 
 # Numbers that name a thing rather than measure it: document numbers, clause and ordinal references,
-# list markers, and set phrases whose 一 is no count (一次性, 每一个, 统一, 一县一品 / 一人一档).
+# list markers, and set phrases whose 一 is no count (一次性, 每一个, 上一次, 统一, 一县一品 / 一人一档).
 _NOT_QUANTITY = re.compile(
     r"[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*(?:第\s*)?\d*\s*号?"
     rf"|第\s*[(（]?\s*(?:\d+|[{_CN_DIGIT}十百千]+)\s*[)）]?"
     r"|\d+\s*号"
     r"|[(（]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[)）]"
-    r"|一次性|(?<=[每这那某同任哪统唯逐])一"
+    r"|一次性|(?<=[每这那某同任哪统唯逐上下前])一(?=[次个回年月])"  # 上一次, 前一个月: which one, no count
+    r"|(?<=[每这那某同任哪统唯逐])一"
     rf"|一[^\W\d_{_CN_DIGIT}十百千万亿]一[^\W\d_{_CN_DIGIT}十百千万亿]"
 )
 _DAY = rf"(?:\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"

@@ -235,6 +235,16 @@ class TimesSpec(BaseModel):
     quote: QuoteIn | None = None
 
 
+class PlusSpec(BaseModel):
+    """合并计算: a figure the asker states (前次失业应领取而尚未领取的期限) added to the rule's result, the sum at
+    most `max` (最长不得超过…). Optional: without it the rule's own result stands."""
+
+    model_config = ConfigDict(extra="forbid")
+    param: str
+    max: Num | None = None
+    quote: QuoteIn
+
+
 class Threshold(BaseModel):
     """A condition on a parameter (or on the ratio of two) that decides eligibility, not the amount."""
 
@@ -384,6 +394,7 @@ class RuleSpec(BaseModel):
     included_in: str | None = None
     cap: CapSpec | None = None
     times: TimesSpec | None = None
+    plus: PlusSpec | None = None
     # drafted by `policy-qa rules draft` and not yet checked by a person against the text
     reviewed: bool = True
 
@@ -436,6 +447,8 @@ class RuleSpec(BaseModel):
         req = set(self.required_names())
         names = [t.param for t in self.terms] if len(self.terms) > 1 else []
         names += self.optional_params
+        if self.plus:
+            names.append(self.plus.param)
         for th in self.thresholds:
             names += th.params
         return [n for n in dict.fromkeys(names) if n not in req]
@@ -490,6 +503,7 @@ class Rule(RuleSpec):
     tier_quotes: list[LocatedQuote] = Field(default_factory=list)
     cap_quote: LocatedQuote | None = None
     times_quote: LocatedQuote | None = None
+    plus_quote: LocatedQuote | None = None
 
 
 class RuleBook:
@@ -853,7 +867,8 @@ def _resolve(
     citations = [loc(q) for q in spec.quotes]
     extra = [loc(t.quote) for t in spec.tiers] + [loc(t.quote) for t in spec.thresholds]
     extra += [loc(x.quote) for x in spec.exclusions]
-    extra += [loc(q) for q in (spec.cap.quote if spec.cap else None, spec.times.quote if spec.times else None) if q]
+    extra += [loc(q) for q in (spec.cap.quote if spec.cap else None, spec.times.quote if spec.times else None,
+                               spec.plus.quote if spec.plus else None) if q]
     fact_quotes = [loc(f.quote) if f.quote else None for f in spec.facts]
 
     _check_params(spec, parameters, vocabulary, owner)
@@ -884,6 +899,7 @@ def _resolve(
         tier_quotes=[loc(t.quote) for t in spec.tiers],
         cap_quote=loc(spec.cap.quote) if spec.cap else None,
         times_quote=loc(spec.times.quote) if spec.times and spec.times.quote else None,
+        plus_quote=loc(spec.plus.quote) if spec.plus else None,
     )
 
 
@@ -931,6 +947,8 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         checks.append((spec.cap.amount, False))
     if spec.times and spec.times.max is not None:
         checks.append((spec.times.max, False))
+    if spec.plus and spec.plus.max is not None:
+        checks.append((spec.plus.max, False))
     if spec.rate_by:
         checks += [(v, v < 1) for v in spec.rate_by.values.values()]
     for value, as_rate in checks:
