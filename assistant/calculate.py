@@ -336,7 +336,10 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
             return "，".join(f"{'、'.join(ks)} {_times(v)}" for v, ks in by_rate.items()) + f"（× {book.param(rule.base).label}）"
         text = _times(rule.rate) if rule.minus_rate is None else f"({_times(rule.rate)} − {_times(rule.minus_rate)})"
         every = f"，按{book.param(rule.times.param).label}计，最长{_plain(rule.times.max)}{book.param(rule.times.param).unit}" if rule.times and rule.times.max is not None else ""
-        cap = f"，最高{format_yuan(rule.cap.amount)}" if rule.cap else ""
+        cap = ""
+        if rule.cap:
+            cap = (f"，最高{format_yuan(rule.cap.amount)}" if rule.cap.amount is not None
+                   else f"，最高{book.param(rule.base).label} × {_times(rule.cap.rate)}")
         return f"{book.param(rule.base).label} × {text}{every}{cap}"
     if rule.kind == "tiered":
         return "；".join(f"{t.label} {_amount_text(rule, t.amount)}" for t in rule.tiers)
@@ -458,7 +461,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     else:
         formula = "；".join(f"{f.label}：{f.value}" for f in rule.facts) or "不涉及补贴金额"
 
-    if amount is not None and not failed and rule.times is not None:
+    if amount is not None and not failed and rule.times is not None and rule.times.param in values:
         # 按月发放: the monthly amount times the months the asker states, at most the document's maximum
         months = values[rule.times.param]
         spec = book.param(rule.times.param)
@@ -479,9 +482,15 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
             formula += f"，文件规定最长不得超过{_amount_text(rule, rule.plus.max)} = {_amount_text(rule, rule.plus.max)}"
             total = rule.plus.max
         amount, merged = total, True
-    if amount is not None and not failed and rule.cap is not None and amount > rule.cap.amount:
-        formula += f"，超过文件规定的最高{format_yuan(rule.cap.amount)}，按最高标准 → {format_yuan(rule.cap.amount)}"
-        amount = rule.cap.amount
+    cap_amount = None
+    if rule.cap is not None:
+        cap_amount = rule.cap.amount if rule.cap.amount is not None else (
+            values[rule.base] * rule.cap.rate if rule.base in values else None)
+    if amount is not None and not failed and cap_amount is not None and amount > cap_amount:
+        limit = format_yuan(cap_amount) if rule.cap.amount is not None else (
+            f"{book.param(rule.base).label} × {_times(rule.cap.rate)} = {format_yuan(cap_amount)}")
+        formula += f"，超过文件规定的最高{limit}，按最高标准 → {format_yuan(cap_amount)}"
+        amount = cap_amount
     if amount is not None:
         # 100000 × 0.9 is Decimal("90000.0"): keep the value exact but drop zeros that only echo the rate
         amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()

@@ -57,6 +57,8 @@ class NounSpec:
     max: Decimal | None = None
     integer: bool = False
     part_of: str | None = None  # name of the parameter whose count this one is part of (其中…)
+    # words that each name persons this count counts, with the number one word names alone (父母: 2)
+    members: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -493,12 +495,55 @@ def _candidates(text: str, quantities: list[Quantity], mentions: list[_Mention],
     return sorted(direct, key=lambda c: c[:3]), sorted(derived, key=lambda c: c[:3])
 
 
+# a word right before a listed person that says there is none ("没有子女"); language, not any document's
+_NONE_BEFORE = re.compile(r"(?:没有|没|无|不含|除了|除)$")
+
+
+def _count_members(text: str, quantities: list[Quantity], specs: Sequence[NounSpec]) -> tuple[dict[str, Binding], set[int]]:
+    """"配偶和两个孩子": the persons the asker lists, each word with its numeral (两个孩子 = 2) or the number it
+    names alone (配偶 = 1, 父母 = 2), summed for every count whose `members` they are; and the numerals used."""
+    bound: dict[str, Binding] = {}
+    used: set[int] = set()
+    for spec in specs:
+        if not spec.members:
+            continue
+        taken: list[tuple[int, int]] = []
+        counted: dict[str, Decimal] = {}
+        spans: list[tuple[int, int]] = []
+        for word, alone in sorted(spec.members, key=lambda m: -len(m[0])):
+            for m in re.finditer(re.escape(word), text):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                if _NONE_BEFORE.search(text[max(0, m.start() - 2) : m.start()]):
+                    continue
+                numeral = next((i for i, q in enumerate(quantities)
+                                if q.kind in ("count", "number") and not text[q.end : m.start()].strip(" 的")
+                                and q.end <= m.start()), None)
+                n = Decimal(alone)
+                if numeral is not None:
+                    n = quantities[numeral].value
+                    used.add(numeral)
+                    spans.append((quantities[numeral].start, m.end()))
+                else:
+                    spans.append((m.start(), m.end()))
+                counted[word] = max(counted.get(word, Decimal(0)), n)
+        if counted:
+            start, end = min(a for a, _ in spans), max(b for _, b in spans)
+            total = sum(counted.values(), Decimal(0))
+            q = Quantity(total, "count", spec.unit or "人", start, end, raw=text[start:end])
+            bound[spec.name] = Binding(spec.name, q, "、".join(counted), derived=True)
+    return bound, used
+
+
 def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
     """Bind each quantity of `text` to the parameter named by the nearest compatible noun in its clause."""
     by_name = {spec.name: spec for spec in specs}
     mentions = _find_mentions(text, specs)
     quantities = [q for q in read_quantities(text)  # 一线职工: a number inside a noun is part of the noun
                   if not any(m.start <= q.start and q.end <= m.end for m in mentions)]
+    listed, numerals = _count_members(text, quantities, specs)
+    quantities = [q for i, q in enumerate(quantities) if i not in numerals]
     quantities = [_yield_to_noun(text, q, mentions) for q in quantities]
     mentions = [m for m in mentions if not any(q.start < m.end and m.start < q.end for q in quantities)]
     direct, derived = _candidates(text, quantities, mentions, specs)
@@ -509,6 +554,12 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
     used_q: set[int] = set()
     used_m: set[_Mention] = set()
     decided: set[str] = set()
+    for name, b in listed.items():
+        if problem := check_value(by_name[name], b.quantity.value):
+            refused.append(Refusal(name, b.quantity, problem))
+        else:
+            bound[name] = b
+        decided.add(name)
     refused_q: set[int] = set()
     for _, _, si, qi, m, fitted in direct:
         spec, q = specs[si], quantities[qi]

@@ -113,6 +113,7 @@ def noun_specs(book: RuleBook) -> list[NounSpec]:
         specs.append(NounSpec(
             name=name, kind=kind, nouns=nouns, unit=p.unit, classifiers=tuple(p.classifiers),
             min=p.min, max=p.max, integer=p.type == "count", part_of=p.part_of,
+            members=tuple(p.members.items()),
         ))
     book._noun_specs = specs  # type: ignore[attr-defined]
     return specs

@@ -175,6 +175,9 @@ class ParamSpec(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     classifiers: list[str] = Field(default_factory=list)  # 人 / 名 / 位 …: the words counting it
     part_of: str | None = None  # a count that is part of another parameter's count (其中…)
+    # a count of persons the asker lists ("配偶和两个孩子"): each word that names one of them, with how many
+    # persons the word names when said without a numeral (父母: 2); a numeral before the word counts instead
+    members: dict[str, int] = Field(default_factory=dict)
     description: str = ""
 
     @property
@@ -219,11 +222,19 @@ class Tier(BaseModel):
 
 
 class CapSpec(BaseModel):
-    """最高不超过X元: the result is at most this amount."""
+    """最高不超过X元: the result is at most this amount; or, with `rate`, at most that multiple of the rule's
+    base (最多不超过本人十五个月的失业保险金标准: 15 × the base)."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: Num
+    amount: Num | None = None
+    rate: Num | None = None
     quote: QuoteIn
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> CapSpec:
+        if (self.amount is None) == (self.rate is None):
+            raise ValueError("a cap needs exactly one of amount / rate")
+        return self
 
 
 class TimesSpec(BaseModel):
@@ -233,6 +244,8 @@ class TimesSpec(BaseModel):
     param: str
     max: Num | None = None
     quote: QuoteIn | None = None
+    # 每供养一人: without the count the rule's result is the figure for one, so the count is not required
+    optional: bool = False
 
 
 class PlusSpec(BaseModel):
@@ -437,7 +450,8 @@ class RuleSpec(BaseModel):
         if len(self.terms) == 1:
             names.append(self.terms[0].param)
         for n in (self.base, self.rate_by.param if self.rate_by else None, self.count,
-                  self.amount_by.param if self.amount_by else None, self.times.param if self.times else None):
+                  self.amount_by.param if self.amount_by else None,
+                  self.times.param if self.times and not self.times.optional else None):
             if n:
                 names.append(n)
         names += self.params
@@ -449,6 +463,8 @@ class RuleSpec(BaseModel):
         names += self.optional_params
         if self.plus:
             names.append(self.plus.param)
+        if self.times and self.times.optional:
+            names.append(self.times.param)
         for th in self.thresholds:
             names += th.params
         return [n for n in dict.fromkeys(names) if n not in req]
@@ -943,8 +959,10 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         if r is not None:
             # a multiple (3倍, 27个月的本人工资) is written as a plain number, a share as a percentage
             checks.append((r, r < 1))
-    if spec.cap:
+    if spec.cap and spec.cap.amount is not None:
         checks.append((spec.cap.amount, False))
+    if spec.cap and spec.cap.rate is not None:
+        checks.append((spec.cap.rate, spec.cap.rate < 1))
     if spec.times and spec.times.max is not None:
         checks.append((spec.times.max, False))
     if spec.plus and spec.plus.max is not None:
