@@ -67,6 +67,12 @@ class Binding:
     quantity: Quantity  # in the spec's unit; for a derived binding, the computed count
     noun: str  # the words of the question the quantity was bound by
     derived: bool = False  # e.g. a share of a bound total, rounded down
+    partner: Quantity | None = None  # the other end of a range said of it (满1年不足5年: the 5年, lt)
+
+    @property
+    def is_bound(self) -> bool:
+        """Whether the asker stated a bound, not a figure: 不足5年, 十多年, 满1年不足5年 (满5年 alone is 5)."""
+        return self.partner is not None or self.quantity.bound in ("lt", "gt")
 
 
 @dataclass(frozen=True)
@@ -536,6 +542,27 @@ def _count_members(text: str, quantities: list[Quantity], specs: Sequence[NounSp
     return bound, used
 
 
+_LOWER, _UPPER = ("ge", "gt"), ("le", "lt")
+_RANGE_GAP = 4  # 满1年不足5年: the words between the two ends (不足) stay this short
+
+
+def _range_partner(text: str, quantities: list[Quantity], qi: int, spec: NounSpec, clause: list[int],
+                   used: set[int]) -> tuple[int, Quantity] | None:
+    """The next quantity when it closes a range the bound one opens (满1年 … 不足5年, 20到30人): same clause,
+    a few words apart, a value of the same parameter bounded the other way."""
+    q, nxt = quantities[qi], qi + 1
+    if q.bound == "eq" or nxt >= len(quantities) or nxt in used:
+        return None
+    other = quantities[nxt]
+    between = text[q.end : other.start]
+    if clause[other.start] != clause[q.start] or len(between) > _RANGE_GAP or re.search(f"[{_SEPARATORS}]", between):
+        return None
+    if not ((q.bound in _LOWER and other.bound in _UPPER) or (q.bound in _UPPER and other.bound in _LOWER)):
+        return None
+    fitted = _fit(spec, other)
+    return (nxt, fitted) if fitted is not None else None
+
+
 def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
     """Bind each quantity of `text` to the parameter named by the nearest compatible noun in its clause."""
     by_name = {spec.name: spec for spec in specs}
@@ -561,6 +588,7 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
             bound[name] = b
         decided.add(name)
     refused_q: set[int] = set()
+    clause = _clause_ids(text, quantities)
     for _, _, si, qi, m, fitted in direct:
         spec, q = specs[si], quantities[qi]
         if qi in used_q or m in used_m or spec.name in decided:
@@ -571,6 +599,11 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
         if problem := _impossible(q) or check_value(spec, fitted.value):
             refused.append(Refusal(spec.name, q, problem))
             refused_q.add(qi)
+            continue
+        partner = _range_partner(text, quantities, qi, spec, clause, used_q)
+        if partner is not None and not (problem := _impossible(quantities[partner[0]]) or check_value(spec, partner[1].value)):
+            used_q.add(partner[0])
+            bound[spec.name] = Binding(spec.name, fitted, m.noun, partner=partner[1])
         else:
             bound[spec.name] = Binding(spec.name, fitted, m.noun)
 
@@ -584,6 +617,8 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
         used_q.add(qi)
         decided.add(spec.name)
         total = bound.get(spec.part_of)
+        if total is not None and total.is_bound:
+            total = None  # 不到100人, 其中三分之一: a share of a bound is no count; the total is asked back
         if problem := _impossible(q):
             refused.append(Refusal(spec.name, q, problem))
         elif total is None:

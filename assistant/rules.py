@@ -47,6 +47,8 @@ __all__ = [
     "build_rulebook",
     "meets_threshold",
     "threshold_operator",
+    "Interval",
+    "as_interval",
 ]
 
 
@@ -121,6 +123,81 @@ def meets_threshold(value: Decimal | int, bound: Decimal | int, phrase: str) -> 
     if op == ">":
         return v > b
     return v < b
+
+
+_BOUND_WORDS = {"ge": "满", "gt": "超过", "le": "不超过", "lt": "不足"}
+
+
+class Interval(BaseModel):
+    """What an asker states as a bound, not a figure ("不足5年", "满1年不足5年", "十多年"): the values it
+    allows. In a question's slots it travels as a plain mapping ({"ge": 1, "lt": 5}), see `as_interval`."""
+
+    model_config = ConfigDict(frozen=True)
+    low: Decimal | None = None
+    low_open: bool = False  # 超过 5: 5 itself is not allowed
+    high: Decimal | None = None
+    high_open: bool = False  # 不足 5
+
+    @classmethod
+    def from_bounds(cls, bounds: Mapping[str, Any]) -> Interval:
+        """From {"ge"|"gt"|"le"|"lt": number}; ValueError on any other key or value."""
+        if not bounds or any(k not in _BOUND_WORDS for k in bounds) or ("ge" in bounds and "gt" in bounds) or (
+                "le" in bounds and "lt" in bounds):
+            raise ValueError(f"not a bound: {dict(bounds)!r}")
+        number = {k: Decimal(str(v)) for k, v in bounds.items() if not isinstance(v, bool)}
+        if len(number) != len(bounds) or not all(v.is_finite() for v in number.values()):
+            raise ValueError(f"not a bound: {dict(bounds)!r}")
+        low = number.get("ge", number.get("gt"))
+        high = number.get("le", number.get("lt"))
+        return cls(low=low, low_open="gt" in number, high=high, high_open="lt" in number)
+
+    def bounds(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        if self.low is not None:
+            out["gt" if self.low_open else "ge"] = self.low
+        if self.high is not None:
+            out["lt" if self.high_open else "le"] = self.high
+        return out
+
+    def describe(self, unit: str = "") -> str:
+        """满1年不足5年, 超过10年: the bound in the asker's own kind of words."""
+        return "".join(f"{_BOUND_WORDS[k]}{_plain(v)}{unit}" for k, v in self.bounds().items())
+
+    def meets(self, bound: Decimal | int, phrase: str) -> bool | None:
+        """Whether every allowed value meets a threshold (True), none does (False), or it depends (None)."""
+        op, b = threshold_operator(phrase), Decimal(bound)
+        lo, hi = self.low, self.high
+        if op in (">=", ">"):
+            strict = op == ">"
+            if lo is not None and (lo > b or (lo == b and (not strict or self.low_open))):
+                return True
+            if hi is not None and (hi < b or (hi == b and (strict or self.high_open))):
+                return False
+            return None
+        strict = op == "<"
+        if hi is not None and (hi < b or (hi == b and (not strict or self.high_open))):
+            return True
+        if lo is not None and (lo > b or (lo == b and (strict or self.low_open))):
+            return False
+        return None
+
+    def empty(self) -> bool:
+        """满5年不足1年: no value is allowed."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low > self.high or (self.low == self.high and (self.low_open or self.high_open))
+
+
+def as_interval(value: Any) -> Interval | None:
+    """The interval a slot or parameter value states ({"lt": 5}), or None when it is a plain value."""
+    if isinstance(value, Interval):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return Interval.from_bounds(value)
+        except (ValueError, ArithmeticError):
+            return None
+    return None
 
 
 # ---------------------------------------------------------------- the YAML schema
