@@ -479,6 +479,50 @@ def _clause_ids(text: str, quantities: list[Quantity]) -> list[int]:
     return ids
 
 
+_PHRASE_REACH = 12  # characters of a number's clause before it that may name what it is
+# the asker speaking of themselves (我, not 我们: "我们这职工平均工资" is the place's) is the law's 本人
+_SELF = re.compile(r"我(?!们)|自己|俺(?!们)")
+
+
+def _common(a: str, b: str) -> int:
+    """Length of the longest common subsequence: how much of a noun a phrase says, in order."""
+    row = [0] * (len(b) + 1)
+    for ch in a:
+        prev = 0
+        for j, other in enumerate(b):
+            prev, row[j + 1] = row[j + 1], prev + 1 if ch == other else max(row[j + 1], row[j])
+    return row[-1]
+
+
+def _phrase_choice(text: str, q: Quantity, start: int, specs: Sequence[NounSpec]) -> _Mention | None:
+    """The parameter the words before a number name best, when their noun phrase says one parameter more
+    fully than any other ("我去年月平均工资4500": 本人上年度月均工资, not 职工平均工资, though 平均工资 is the
+    longest noun in it): each parameter whose noun occurs in the phrase is scored by how many characters of
+    its label or a noun the phrase says in order, the asker's 我 read as the law's 本人."""
+    phrase = text[max(start, q.start - _PHRASE_REACH) : q.start]
+    phrase = re.split(f"[{_SEPARATORS}]", phrase)[-1]
+    if not phrase:
+        return None
+    said = _SELF.sub("本人", phrase)
+    scored: list[tuple[int, int, _Mention]] = []
+    offset = q.start - len(phrase)
+    for i, spec in enumerate(specs):
+        if _fit(spec, q) is None:
+            continue
+        inside = [n for n in spec.nouns if n and n in phrase]
+        if not inside:
+            continue
+        noun = max(inside, key=len)
+        at = offset + phrase.rfind(noun)
+        score = max(_common(n, said) for n in spec.nouns)
+        scored.append((score, i, _Mention(i, noun, at, at + len(noun))))
+    if len(scored) < 2:
+        return None
+    scored.sort(key=lambda t: -t[0])
+    best, second = scored[0], scored[1]
+    return best[2] if best[0] > second[0] else None
+
+
 def _candidates(text: str, quantities: list[Quantity], mentions: list[_Mention], specs: Sequence[NounSpec]):
     """(distance, position, spec, quantity, mention, value) pairs in one clause, nearest first: those
     the spec takes directly, and shares that give a part's count of a total (part_of)."""
@@ -486,6 +530,10 @@ def _candidates(text: str, quantities: list[Quantity], mentions: list[_Mention],
     names = {spec.name for spec in specs}
     direct, derived = [], []
     for qi, q in enumerate(quantities):
+        previous_end = quantities[qi - 1].end if qi else 0
+        if q.kind != "year" and (chosen := _phrase_choice(text, q, previous_end, specs)) is not None:
+            # the phrase's own parameter comes before any nearer noun of another
+            direct.append((-1, q.start, chosen.spec, qi, chosen, _fit(specs[chosen.spec], q)))
         for m in mentions:
             if q.kind == "year" or clause[m.start] != clause[q.start]:
                 continue
