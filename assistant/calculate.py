@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from assistant.contract import Calculation, Citation, Validity
 from assistant.rules import (
+    Interval,
     LocatedQuote,
     ParamSpec,
     Rule,
@@ -25,6 +26,7 @@ from assistant.rules import (
     Threshold,
     UnknownRuleError,
     VocabularyError,
+    as_interval,
     meets_threshold,
 )
 from assistant.documents import document_name
@@ -182,11 +184,21 @@ def _parse_number(spec: ParamSpec, raw: Any) -> Decimal:
     return value
 
 
-def coerce_param(book: RuleBook, spec: ParamSpec, raw: Any, *, allow_zero: bool = False) -> Decimal | frozenset[str]:
-    """Check and convert one input: a Decimal for numbers, canonical values for choices; ParamError otherwise.
+def coerce_param(book: RuleBook, spec: ParamSpec, raw: Any, *,
+                 allow_zero: bool = False) -> Decimal | frozenset[str] | Interval:
+    """Check and convert one input: a Decimal for numbers, canonical values for choices, an `Interval` for a
+    bound the asker states ({"lt": 5}: 不足5年); ParamError otherwise.
 
     `allow_zero` lets a profile say "none hired" where a calculation needs at least one.
     """
+    if spec.type != "choice" and (interval := as_interval(raw)) is not None:
+        # each end is checked as a value would be: 不足-3年 is as wrong as -3年
+        ends = {k: coerce_param(book, spec, v, allow_zero=True) for k, v in interval.bounds().items()}
+        interval = Interval.from_bounds(ends)
+        if interval.empty():
+            raise ParamError(f"参数 {spec.display} 的范围“{interval.describe(spec.unit)}”不可能成立，请核对",
+                             param=spec.name, code="empty_bound")
+        return interval
     if spec.type == "choice":
         if isinstance(raw, (list, tuple, set, frozenset)) and raw:
             # canonical values already (what the question reader found: 小微 → [micro, small])
@@ -336,7 +348,10 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
             return "，".join(f"{'、'.join(ks)} {_times(v)}" for v, ks in by_rate.items()) + f"（× {book.param(rule.base).label}）"
         text = _times(rule.rate) if rule.minus_rate is None else f"({_times(rule.rate)} − {_times(rule.minus_rate)})"
         every = f"，按{book.param(rule.times.param).label}计，最长{_plain(rule.times.max)}{book.param(rule.times.param).unit}" if rule.times and rule.times.max is not None else ""
-        cap = f"，最高{format_yuan(rule.cap.amount)}" if rule.cap else ""
+        cap = ""
+        if rule.cap:
+            cap = (f"，最高{format_yuan(rule.cap.amount)}" if rule.cap.amount is not None
+                   else f"，最高{book.param(rule.base).label} × {_times(rule.cap.rate)}")
         return f"{book.param(rule.base).label} × {text}{every}{cap}"
     if rule.kind == "tiered":
         return "；".join(f"{t.label} {_amount_text(rule, t.amount)}" for t in rule.tiers)
@@ -354,19 +369,67 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
     return "不涉及补贴金额（" + "；".join(f"{f.label}：{f.value}" for f in rule.facts) + "）"
 
 
-def threshold_value(th: Threshold, values: Mapping[str, Any]) -> tuple[bool, str] | None:
-    """(met, description of the actual value) or None when its inputs are not given."""
+def threshold_value(th: Threshold, values: Mapping[str, Any], unit: str = "") -> tuple[bool, str] | None:
+    """(met, description of the actual value) or None when its inputs are not given (or a bound leaves it
+    open); a bound's description carries `unit` after each of its numbers, a plain value's none."""
     if any(p not in values for p in th.params):
         return None
     if th.param:
         v = values[th.param]
+        if isinstance(v, Interval):
+            # "不到30人" fails "30人以上" whatever the exact number; "不足5年" against "满1年" depends on it
+            met = v.meets(th.value, th.phrase)
+            return None if met is None else (met, v.describe(unit))
         return meets_threshold(v, th.value, th.phrase), _plain(v)
+    if any(isinstance(values[p], Interval) for p in th.ratio or ()):
+        return None
     num, den = (values[p] for p in th.ratio)  # type: ignore[union-attr]
     # compare num ≥ value × den instead of dividing: exact for every input
     met = meets_threshold(num, th.value * den, th.phrase)
     share = num * 100 / den
     shown = _plain(share) if share == share.quantize(Decimal("0.01")) else f"约{share.quantize(Decimal('0.01'))}"
     return met, f"{_grouped(num)} ÷ {_grouped(den)} = {shown}%"
+
+
+def _tier_reached(rule: Rule, value: Decimal | Interval) -> int | None:
+    """Index of the highest tier `value` reaches (-1: below the lowest); None when a bound leaves it open."""
+    if isinstance(value, Interval):
+        met = [value.meets(t.min, t.phrase) for t in rule.tiers]
+        if None in met:
+            return None
+    else:
+        met = [meets_threshold(value, t.min, t.phrase) for t in rule.tiers]
+    return max((i for i, m in enumerate(met) if m), default=-1)
+
+
+def _open_tiers(book: RuleBook, rule: Rule, value: Interval) -> str:
+    """The schedule's steps a bound still allows ("不足1年：不能领取；1年及以上 12个月")."""
+    met = [value.meets(t.min, t.phrase) for t in rule.tiers]
+    steps = []
+    if met[0] is not True:
+        steps.append(f"未达到“{rule.tiers[0].label}”：{_amount_text(rule, Decimal(0))}")
+    for i, t in enumerate(rule.tiers):
+        if met[i] is not False and (i + 1 == len(rule.tiers) or met[i + 1] is not True):
+            steps.append(f"“{t.label}”：{_amount_text(rule, t.amount)}")
+    return "；".join(steps)
+
+
+def _exact_needed(book: RuleBook, rule: Rule, values: Mapping[str, Any]) -> None:
+    """A bound is no figure to compute with: the inputs an amount multiplies or adds must be exact."""
+    computed = [rule.base, *(t.param for t in rule.terms), rule.times.param if rule.times else None,
+                rule.plus.param if rule.plus else None]
+    for name in dict.fromkeys(n for n in computed if n):
+        value = values.get(name)
+        if isinstance(value, Interval):
+            spec = book.param(name)
+            raise ParamError(f"计算需要确切的{spec.label}：您说的是“{value.describe(spec.unit)}”，"
+                             f"请告诉我具体是多少", param=name, code="bound_only")
+    if rule.kind == "tiered" and isinstance(values.get(rule.count), Interval):
+        value = values[rule.count]
+        if _tier_reached(rule, value) is None:
+            spec = book.param(rule.count)
+            raise ParamError(f"{spec.label}“{value.describe(spec.unit)}”还不能确定属于哪一档（{_open_tiers(book, rule, value)}），"
+                             f"请告诉我确切的{spec.label}", param=rule.count, code="bound_only")
 
 
 def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, Any]:
@@ -382,6 +445,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         if t.max_param and t.param in values and t.max_param in values and values[t.param] > values[t.max_param]:
             a, b = book.param(t.param), book.param(t.max_param)
             raise ParamError(f"参数 {a.display} 不能超过 {b.display}", param=t.param, code="exceeds_total")
+    _exact_needed(book, rule, values)
     if len(rule.terms) > 1 and all(values.get(t.param, 0) == 0 for t in rule.terms):
         names = "、".join(book.param(t.param).display for t in rule.terms)
         raise ParamError(f"{names} 至少一项须大于 0", param=rule.terms[0].param, code="zero")
@@ -389,7 +453,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     failed: list[tuple[Threshold, str]] = []
     unchecked: list[Threshold] = []
     for th in rule.thresholds:
-        res = threshold_value(th, values)
+        res = threshold_value(th, values, book.param(th.param).unit if th.param else "")
         if res is None:
             unchecked.append(th)
         elif not res[0]:
@@ -402,7 +466,8 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     formula = ""
     if failed:
         th, actual = failed[0]
-        subject = book.param(th.param).label + actual + book.param(th.param).unit if th.param else actual
+        unit = "" if th.param and isinstance(values[th.param], Interval) else book.param(th.param).unit if th.param else ""
+        subject = book.param(th.param).label + actual + unit if th.param else actual
         formula = f"不符合“{th.label}”（{subject}）"
         if rule.amount_stated:
             amount = Decimal(0)
@@ -434,16 +499,17 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     elif rule.kind == "tiered":
         n = values[rule.count]
         label = book.param(rule.count).label
-        reached = [t for t in rule.tiers if meets_threshold(n, t.min, t.phrase)]
-        eligible = bool(reached)
+        top = _tier_reached(rule, n)
+        eligible = top is not None and top >= 0
         unit = book.param(rule.count).unit or rule.per
-        if reached:
-            tier = reached[-1]
+        said = n.describe(unit) if isinstance(n, Interval) else _count(n, unit)
+        if eligible:
+            tier = rule.tiers[top]
             amount = tier.amount
-            formula = f"{label}{_count(n, unit)}，达到“{tier.label}”档 → {_amount_text(rule, tier.amount)}"
+            formula = f"{label}{said}，达到“{tier.label}”档 → {_amount_text(rule, tier.amount)}"
         else:
             amount = Decimal(0)
-            formula = f"{label}{_count(n, unit)}，未达到最低档“{rule.tiers[0].label}” → {_amount_text(rule, Decimal(0))}"
+            formula = f"{label}{said}，未达到最低档“{rule.tiers[0].label}” → {_amount_text(rule, Decimal(0))}"
     elif rule.kind in ("fixed", "lump_cap"):
         every = f"每{rule.per_period}" if rule.per_period else ""
         prefix = ""
@@ -458,7 +524,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     else:
         formula = "；".join(f"{f.label}：{f.value}" for f in rule.facts) or "不涉及补贴金额"
 
-    if amount is not None and not failed and rule.times is not None:
+    if amount is not None and not failed and rule.times is not None and rule.times.param in values:
         # 按月发放: the monthly amount times the months the asker states, at most the document's maximum
         months = values[rule.times.param]
         spec = book.param(rule.times.param)
@@ -467,19 +533,39 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         per = amount
         amount = per * used
         formula = f"{formula.rsplit(' = ', 1)[0]} = {format_yuan(per, wan=False)}/{spec.unit.lstrip('个')}；× {_count(used, spec.unit)}{over} = {format_yuan(amount)}"
-    if amount is not None and not failed and rule.cap is not None and amount > rule.cap.amount:
-        formula += f"，超过文件规定的最高{format_yuan(rule.cap.amount)}，按最高标准 → {format_yuan(rule.cap.amount)}"
-        amount = rule.cap.amount
+    merged = False
+    if amount is not None and not failed and eligible is not False and rule.plus is not None and rule.plus.param in values:
+        # 合并计算: the asker's figure (前次未领取的期限) joins the rule's result, the sum at most the stated limit
+        spec = book.param(rule.plus.param)
+        extra = values[rule.plus.param]
+        total = amount + extra
+        formula += f"；与{spec.label}{_count(extra, spec.unit)}合并计算：{_plain(amount)} + {_plain(extra)} = {_amount_text(rule, total)}"
+        if rule.plus.max is not None and total > rule.plus.max:
+            # the last " = " gives the result, so the answer's working keeps the sum and the limit before it
+            formula += f"，文件规定最长不得超过{_amount_text(rule, rule.plus.max)} = {_amount_text(rule, rule.plus.max)}"
+            total = rule.plus.max
+        amount, merged = total, True
+    cap_amount = None
+    if rule.cap is not None:
+        cap_amount = rule.cap.amount if rule.cap.amount is not None else (
+            values[rule.base] * rule.cap.rate if rule.base in values else None)
+    if amount is not None and not failed and cap_amount is not None and amount > cap_amount:
+        limit = format_yuan(cap_amount) if rule.cap.amount is not None else (
+            f"{book.param(rule.base).label} × {_times(rule.cap.rate)} = {format_yuan(cap_amount)}")
+        formula += f"，超过文件规定的最高{limit}，按最高标准 → {format_yuan(cap_amount)}"
+        amount = cap_amount
     if amount is not None:
         # 100000 × 0.9 is Decimal("90000.0"): keep the value exact but drop zeros that only echo the rate
         amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
     used: list[LocatedQuote] = []
     if rule.kind == "tiered" and not failed and values.get(rule.count) is not None:
-        reached_i = [i for i, t in enumerate(rule.tiers) if meets_threshold(values[rule.count], t.min, t.phrase)]
-        if reached_i and reached_i[-1] < len(rule.tier_quotes):
-            used.append(rule.tier_quotes[reached_i[-1]])
+        top = _tier_reached(rule, values[rule.count])
+        if top is not None and 0 <= top < len(rule.tier_quotes):
+            used.append(rule.tier_quotes[top])
         elif rule.tier_quotes:
             used.append(rule.tier_quotes[0])  # below the lowest tier: the lowest tier's words decide it
+    if merged and rule.plus_quote is not None:
+        used.append(rule.plus_quote)
     if "最长" in formula and rule.times_quote is not None:
         used.append(rule.times_quote)
     if "按最高标准" in formula and rule.cap_quote is not None:
@@ -564,6 +650,8 @@ def _eligibility_text(rule: Rule) -> list[str]:
 def _json_value(v: Any) -> Any:
     if isinstance(v, Decimal):
         return int(v) if v == v.to_integral_value() else str(v)
+    if isinstance(v, Interval):
+        return {k: _json_value(b) for k, b in v.bounds().items()}
     if isinstance(v, frozenset):
         items = sorted(v)
         return items[0] if len(items) == 1 else items

@@ -17,7 +17,7 @@ from assistant.contract import Calculation, MeasureLine
 from assistant.compose import Composition, Context, asked_text, asks_when, best_sentences, quote_clause, validity_sentence
 from assistant.match import MatchResult, Profile, match_profile, parse_profile
 from assistant.quantities import is_duration_unit
-from assistant.rules import Rule, RuleBook, meets_threshold
+from assistant.rules import Interval, Rule, RuleBook, as_interval, meets_threshold
 from assistant.validity import HOTLINE
 from index.errors import PolicyQAError
 from index.types import Clause
@@ -49,7 +49,8 @@ def profile_from_slots(book: RuleBook, slots: dict[str, Any]) -> Profile | None:
     """The matcher's profile from understood slots; None when a slot value is unusable."""
     fields = {f.name for f in book.profile_fields()}
     try:
-        return parse_profile(book, {k: v for k, v in slots.items() if k in fields})
+        # a bound ("不足5年") is no value a profile field takes: the calculator and the threshold check judge it
+        return parse_profile(book, {k: v for k, v in slots.items() if k in fields and as_interval(v) is None})
     except PolicyQAError:
         return None
 
@@ -113,24 +114,33 @@ def _flag_fit(rule: Rule, slots: dict[str, Any]) -> int:
 def _unmet_thresholds(book: RuleBook, rule: Rule, params: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     """The rule's thresholds the given numbers fail, each as "要求…，您的情况为…", and the inputs used
     (the calculator's own threshold check, so the comparison and its wording are the calculator's)."""
-    values = {k: Decimal(str(v)) for k, v in params.items() if isinstance(v, (int, float, Decimal))}
+    values: dict[str, Any] = {k: Decimal(str(v)) for k, v in params.items()
+                              if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)}
+    # "不到30人": a bound the asker states fails a threshold as surely as a figure does, when all it allows fails
+    values |= {k: iv for k, v in params.items() if (iv := as_interval(v)) is not None}
     out: list[str] = []
     inputs: dict[str, Any] = {}
     for th in rule.thresholds or []:
         if th.ratio and not values.get(th.ratio[1]):
             continue  # no denominator to divide by
-        res = threshold_value(th, values)
+        unit = "" if th.ratio else (getattr(book.parameters.get(th.param), "unit", "") or "")
+        res = threshold_value(th, values, unit)
         if res is not None and not res[0]:
-            unit = "" if th.ratio else (getattr(book.parameters.get(th.param), "unit", "") or "")
-            out.append(f"要求{th.label}，您的情况为{res[1]}{unit}")
+            out.append(f"要求{th.label}，您的情况为{res[1]}{'' if isinstance(values[th.param or ''], Interval) else unit}"
+                       if th.param else f"要求{th.label}，您的情况为{res[1]}")
             inputs.update({p: params[p] for p in th.params})
     # a tiered award below its lowest tier ("吸纳了29个脱贫劳动力": the first tier is 30人及以上)
     if rule.tiers and rule.count and rule.count in values:
         lowest = min(rule.tiers, key=lambda t: Decimal(str(t.min)))
         value = values[rule.count]
-        if not meets_threshold(value, Decimal(str(lowest.min)), lowest.phrase):
-            counted = book.param(rule.count)
-            out.append(f"要求{counted.label}达到最低一档{lowest.label}，您的情况为{value.normalize():f}{counted.unit or rule.per or ''}")
+        counted = book.param(rule.count)
+        unit = counted.unit or rule.per or ""
+        if isinstance(value, Interval):
+            if value.meets(lowest.min, lowest.phrase) is False:
+                out.append(f"要求{counted.label}达到最低一档{lowest.label}，您的情况为{value.describe(unit)}")
+                inputs[rule.count] = params[rule.count]
+        elif not meets_threshold(value, Decimal(str(lowest.min)), lowest.phrase):
+            out.append(f"要求{counted.label}达到最低一档{lowest.label}，您的情况为{value.normalize():f}{unit}")
             inputs[rule.count] = params[rule.count]
     return out, inputs
 
@@ -276,6 +286,15 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
     A number the rule's own quotes state ("最高是4000还是8000") is the document's figure, not the asker's."""
     names = set(rule.all_names())
     params = {k: v for k, v in slot_params(book, u.slots).items() if k in names}
+    if getattr(u, "follow_up", False):
+        # "那10年以上呢？": a follow-up's own number next to no noun is the new value of the one input of this
+        # rule it fits, not a figure to ignore beside the value the last turn carried
+        fits = {(n, q) for q in getattr(u, "unbound", []) or [] for n in rule.required_names()
+                if not q.negative and _fits_param(book.param(n), q)}
+        if len(fits) == 1:
+            (name, q), = fits
+            value = int(q.value) if q.value == q.value.to_integral_value() else float(q.value)
+            params[name] = {q.bound: value} if q.bound in ("lt", "gt") else value
     needed = [n for n in rule.required_names() if n not in params and book.param(n).type != "choice"]
     if len(needed) != 1:
         return params
@@ -301,6 +320,15 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
         if not (spec.type == "count" and v == 1):  # "1个人补多少" asks per person
             params[needed[0]] = int(v) if v == v.to_integral_value() else float(v)
     return params
+
+
+def _fits_param(spec, q) -> bool:
+    """Whether a quantity said with no noun can be this input's value: its kind, and a duration's own unit."""
+    if spec.type == "duration":
+        return q.kind == "duration" and q.unit.lstrip("个") == spec.unit.lstrip("个")
+    if spec.type in ("count", "money"):
+        return q.kind in (spec.type, "number")
+    return spec.type == q.kind
 
 
 _MINIMUM_CUE = re.compile(r"最少|至少|起码|最低|多少人才|几个人才|要达到多少|达到多少")
@@ -381,6 +409,12 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
         return Composition("no_answer", "\n".join(p for p in (text, note) if p), ctx.book.items, validity=validity)
     if not outcome.ok:
         err = outcome.error
+        if err and err.code == "bound_only":
+            # "不足5年" where the schedule's steps differ below and above 1年: the exact figure is asked back,
+            # with the steps it could still fall on (the calculator's message)
+            standard = _standard_line(book, rule) if rule.kind != "tiered" else ""
+            text = "\n".join(p for p in (f"{standard}{err.message}。", f"依据：{lead}", note) if p)
+            return Composition("clarify", text, ctx.book.items, validity=validity, missing=[err.param] if err.param else [])
         missing = [err.param] if err and err.param and err.code == "missing_param" else []
         if missing and (solved := _threshold_answer(ctx, rule, params, missing[0])) is not None:
             text = f"至少需要{solved.formula.rsplit('= ', 1)[-1]}：{solved.formula}（“{rule.title}”的条件：{_ratio_label(rule, missing[0])}）。\n依据：{lead}"
@@ -543,6 +577,9 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
             formulas.append(f"{rule.title}：{calc.formula}")
             amounts.append(calc.amount)
             blocks.append((True, amount_conclusion(rule.title, calc, pays=asker_pays(rule)), rule, outcome))
+        elif outcome.error and outcome.error.code == "bound_only":
+            missing.append(outcome.error.param or "")
+            blocks.append((False, f"{_standard_line(book, rule)}要算出“{rule.title}”，{outcome.error.message}。", rule, outcome))
         elif outcome.error and outcome.error.code == "missing_param":
             needed = re.sub(r"（[A-Za-z_]+）", "", outcome.error.message.split("：", 1)[-1])
             missing.append(outcome.error.param or "")

@@ -57,6 +57,8 @@ class NounSpec:
     max: Decimal | None = None
     integer: bool = False
     part_of: str | None = None  # name of the parameter whose count this one is part of (其中…)
+    # words that each name persons this count counts, with the number one word names alone (父母: 2)
+    members: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ class Binding:
     quantity: Quantity  # in the spec's unit; for a derived binding, the computed count
     noun: str  # the words of the question the quantity was bound by
     derived: bool = False  # e.g. a share of a bound total, rounded down
+    partner: Quantity | None = None  # the other end of a range said of it (满1年不足5年: the 5年, lt)
+
+    @property
+    def is_bound(self) -> bool:
+        """Whether the asker stated a bound, not a figure: 不足5年, 十多年, 满1年不足5年 (满5年 alone is 5)."""
+        return self.partner is not None or self.quantity.bound in ("lt", "gt")
 
 
 @dataclass(frozen=True)
@@ -94,13 +102,14 @@ _CN_NUMBER = rf"[{_CN_DIGIT}十百千万亿]+(?:点[{_CN_DIGIT}]+)?"
 _NUMBER = rf"(?:{_DIGITS})(?:[百千万亿]+(?:[1-9](?![\d.]))?)*|{_CN_NUMBER}"
 
 # Numbers that name a thing rather than measure it: document numbers, clause and ordinal references,
-# list markers, and set phrases whose 一 is no count (一次性, 每一个, 统一, 一县一品 / 一人一档).
+# list markers, and set phrases whose 一 is no count (一次性, 每一个, 上一次, 统一, 一县一品 / 一人一档).
 _NOT_QUANTITY = re.compile(
     r"[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*(?:第\s*)?\d*\s*号?"
     rf"|第\s*[(（]?\s*(?:\d+|[{_CN_DIGIT}十百千]+)\s*[)）]?"
     r"|\d+\s*号"
     r"|[(（]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[)）]"
-    r"|一次性|(?<=[每这那某同任哪统唯逐])一"
+    r"|一次性|(?<=[每这那某同任哪统唯逐上下前])一(?=[次个回年月])"  # 上一次, 前一个月: which one, no count
+    r"|(?<=[每这那某同任哪统唯逐])一"
     rf"|一[^\W\d_{_CN_DIGIT}十百千万亿]一[^\W\d_{_CN_DIGIT}十百千万亿]"
 )
 _DAY = rf"(?:\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"
@@ -470,6 +479,50 @@ def _clause_ids(text: str, quantities: list[Quantity]) -> list[int]:
     return ids
 
 
+_PHRASE_REACH = 12  # characters of a number's clause before it that may name what it is
+# the asker speaking of themselves (我, not 我们: "我们这职工平均工资" is the place's) is the law's 本人
+_SELF = re.compile(r"我(?!们)|自己|俺(?!们)")
+
+
+def _common(a: str, b: str) -> int:
+    """Length of the longest common subsequence: how much of a noun a phrase says, in order."""
+    row = [0] * (len(b) + 1)
+    for ch in a:
+        prev = 0
+        for j, other in enumerate(b):
+            prev, row[j + 1] = row[j + 1], prev + 1 if ch == other else max(row[j + 1], row[j])
+    return row[-1]
+
+
+def _phrase_choice(text: str, q: Quantity, start: int, specs: Sequence[NounSpec]) -> _Mention | None:
+    """The parameter the words before a number name best, when their noun phrase says one parameter more
+    fully than any other ("我去年月平均工资4500": 本人上年度月均工资, not 职工平均工资, though 平均工资 is the
+    longest noun in it): each parameter whose noun occurs in the phrase is scored by how many characters of
+    its label or a noun the phrase says in order, the asker's 我 read as the law's 本人."""
+    phrase = text[max(start, q.start - _PHRASE_REACH) : q.start]
+    phrase = re.split(f"[{_SEPARATORS}]", phrase)[-1]
+    if not phrase:
+        return None
+    said = _SELF.sub("本人", phrase)
+    scored: list[tuple[int, int, _Mention]] = []
+    offset = q.start - len(phrase)
+    for i, spec in enumerate(specs):
+        if _fit(spec, q) is None:
+            continue
+        inside = [n for n in spec.nouns if n and n in phrase]
+        if not inside:
+            continue
+        noun = max(inside, key=len)
+        at = offset + phrase.rfind(noun)
+        score = max(_common(n, said) for n in spec.nouns)
+        scored.append((score, i, _Mention(i, noun, at, at + len(noun))))
+    if len(scored) < 2:
+        return None
+    scored.sort(key=lambda t: -t[0])
+    best, second = scored[0], scored[1]
+    return best[2] if best[0] > second[0] else None
+
+
 def _candidates(text: str, quantities: list[Quantity], mentions: list[_Mention], specs: Sequence[NounSpec]):
     """(distance, position, spec, quantity, mention, value) pairs in one clause, nearest first: those
     the spec takes directly, and shares that give a part's count of a total (part_of)."""
@@ -477,6 +530,10 @@ def _candidates(text: str, quantities: list[Quantity], mentions: list[_Mention],
     names = {spec.name for spec in specs}
     direct, derived = [], []
     for qi, q in enumerate(quantities):
+        previous_end = quantities[qi - 1].end if qi else 0
+        if q.kind != "year" and (chosen := _phrase_choice(text, q, previous_end, specs)) is not None:
+            # the phrase's own parameter comes before any nearer noun of another
+            direct.append((-1, q.start, chosen.spec, qi, chosen, _fit(specs[chosen.spec], q)))
         for m in mentions:
             if q.kind == "year" or clause[m.start] != clause[q.start]:
                 continue
@@ -492,12 +549,76 @@ def _candidates(text: str, quantities: list[Quantity], mentions: list[_Mention],
     return sorted(direct, key=lambda c: c[:3]), sorted(derived, key=lambda c: c[:3])
 
 
+# a word right before a listed person that says there is none ("没有子女"); language, not any document's
+_NONE_BEFORE = re.compile(r"(?:没有|没|无|不含|除了|除)$")
+
+
+def _count_members(text: str, quantities: list[Quantity], specs: Sequence[NounSpec]) -> tuple[dict[str, Binding], set[int]]:
+    """"配偶和两个孩子": the persons the asker lists, each word with its numeral (两个孩子 = 2) or the number it
+    names alone (配偶 = 1, 父母 = 2), summed for every count whose `members` they are; and the numerals used."""
+    bound: dict[str, Binding] = {}
+    used: set[int] = set()
+    for spec in specs:
+        if not spec.members:
+            continue
+        taken: list[tuple[int, int]] = []
+        counted: dict[str, Decimal] = {}
+        spans: list[tuple[int, int]] = []
+        for word, alone in sorted(spec.members, key=lambda m: -len(m[0])):
+            for m in re.finditer(re.escape(word), text):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                if _NONE_BEFORE.search(text[max(0, m.start() - 2) : m.start()]):
+                    continue
+                numeral = next((i for i, q in enumerate(quantities)
+                                if q.kind in ("count", "number") and not text[q.end : m.start()].strip(" 的")
+                                and q.end <= m.start()), None)
+                n = Decimal(alone)
+                if numeral is not None:
+                    n = quantities[numeral].value
+                    used.add(numeral)
+                    spans.append((quantities[numeral].start, m.end()))
+                else:
+                    spans.append((m.start(), m.end()))
+                counted[word] = max(counted.get(word, Decimal(0)), n)
+        if counted:
+            start, end = min(a for a, _ in spans), max(b for _, b in spans)
+            total = sum(counted.values(), Decimal(0))
+            q = Quantity(total, "count", spec.unit or "人", start, end, raw=text[start:end])
+            bound[spec.name] = Binding(spec.name, q, "、".join(counted), derived=True)
+    return bound, used
+
+
+_LOWER, _UPPER = ("ge", "gt"), ("le", "lt")
+_RANGE_GAP = 4  # 满1年不足5年: the words between the two ends (不足) stay this short
+
+
+def _range_partner(text: str, quantities: list[Quantity], qi: int, spec: NounSpec, clause: list[int],
+                   used: set[int]) -> tuple[int, Quantity] | None:
+    """The next quantity when it closes a range the bound one opens (满1年 … 不足5年, 20到30人): same clause,
+    a few words apart, a value of the same parameter bounded the other way."""
+    q, nxt = quantities[qi], qi + 1
+    if q.bound == "eq" or nxt >= len(quantities) or nxt in used:
+        return None
+    other = quantities[nxt]
+    between = text[q.end : other.start]
+    if clause[other.start] != clause[q.start] or len(between) > _RANGE_GAP or re.search(f"[{_SEPARATORS}]", between):
+        return None
+    if not ((q.bound in _LOWER and other.bound in _UPPER) or (q.bound in _UPPER and other.bound in _LOWER)):
+        return None
+    fitted = _fit(spec, other)
+    return (nxt, fitted) if fitted is not None else None
+
+
 def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
     """Bind each quantity of `text` to the parameter named by the nearest compatible noun in its clause."""
     by_name = {spec.name: spec for spec in specs}
     mentions = _find_mentions(text, specs)
     quantities = [q for q in read_quantities(text)  # 一线职工: a number inside a noun is part of the noun
                   if not any(m.start <= q.start and q.end <= m.end for m in mentions)]
+    listed, numerals = _count_members(text, quantities, specs)
+    quantities = [q for i, q in enumerate(quantities) if i not in numerals]
     quantities = [_yield_to_noun(text, q, mentions) for q in quantities]
     mentions = [m for m in mentions if not any(q.start < m.end and m.start < q.end for q in quantities)]
     direct, derived = _candidates(text, quantities, mentions, specs)
@@ -508,7 +629,14 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
     used_q: set[int] = set()
     used_m: set[_Mention] = set()
     decided: set[str] = set()
+    for name, b in listed.items():
+        if problem := check_value(by_name[name], b.quantity.value):
+            refused.append(Refusal(name, b.quantity, problem))
+        else:
+            bound[name] = b
+        decided.add(name)
     refused_q: set[int] = set()
+    clause = _clause_ids(text, quantities)
     for _, _, si, qi, m, fitted in direct:
         spec, q = specs[si], quantities[qi]
         if qi in used_q or m in used_m or spec.name in decided:
@@ -519,6 +647,11 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
         if problem := _impossible(q) or check_value(spec, fitted.value):
             refused.append(Refusal(spec.name, q, problem))
             refused_q.add(qi)
+            continue
+        partner = _range_partner(text, quantities, qi, spec, clause, used_q)
+        if partner is not None and not (problem := _impossible(quantities[partner[0]]) or check_value(spec, partner[1].value)):
+            used_q.add(partner[0])
+            bound[spec.name] = Binding(spec.name, fitted, m.noun, partner=partner[1])
         else:
             bound[spec.name] = Binding(spec.name, fitted, m.noun)
 
@@ -532,6 +665,8 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
         used_q.add(qi)
         decided.add(spec.name)
         total = bound.get(spec.part_of)
+        if total is not None and total.is_bound:
+            total = None  # 不到100人, 其中三分之一: a share of a bound is no count; the total is asked back
         if problem := _impossible(q):
             refused.append(Refusal(spec.name, q, problem))
         elif total is None:

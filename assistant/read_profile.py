@@ -113,6 +113,7 @@ def noun_specs(book: RuleBook) -> list[NounSpec]:
         specs.append(NounSpec(
             name=name, kind=kind, nouns=nouns, unit=p.unit, classifiers=tuple(p.classifiers),
             min=p.min, max=p.max, integer=p.type == "count", part_of=p.part_of,
+            members=tuple(p.members.items()),
         ))
     book._noun_specs = specs  # type: ignore[attr-defined]
     return specs
@@ -217,13 +218,16 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
                 continue
             # a noun several parameters share ("职工") states each of them: the rule that needs one picks it
             sharing = [s for s in specs if b.noun in s.nouns and s.kind == by_name[name].kind] or [by_name[name]]
+            ends = [b.quantity, *([b.partner] if b.partner else [])]
             for s in sharing:
                 if s.name in reading.slots:
                     continue
-                if check_value(s, b.quantity.value) is not None:
+                if any(check_value(s, q.value) is not None for q in ends):
                     continue
-                reading.slots[s.name] = _number(b.quantity.value)
-                reading.spans[s.name] = (b.quantity.start, b.quantity.end)
+                # "不足5年" is a bound, not the figure 5: it travels as {"lt": 5} for the calculator to judge
+                reading.slots[s.name] = ({q.bound: _number(q.value) for q in ends} if b.is_bound
+                                         else _number(b.quantity.value))
+                reading.spans[s.name] = (min(q.start for q in ends), max(q.end for q in ends))
         unbound = []
         for q in result.unbound:
             if _per_one(text, q):
@@ -237,7 +241,8 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
             spec = by_name.get(r.name or "")
             loose = [q for q in unbound if q.kind == "count" and not q.negative and q.start < r.quantity.start]
             total = by_name.get(spec.part_of) if spec and spec.part_of else None
-            if r.quantity.kind == "share" and total is not None and total.name in reading.slots:
+            if (r.quantity.kind == "share" and total is not None and total.name in reading.slots
+                    and isinstance(reading.slots[total.name], (int, float))):
                 # the total was said with a noun the part's total shares ("800个工人，一半是脱贫户")
                 whole = Decimal(str(reading.slots[total.name]))
                 reading.slots.setdefault(spec.name, _number((whole * r.quantity.value).to_integral_value(rounding="ROUND_FLOOR")))
@@ -256,6 +261,8 @@ def read_profile(text: str, book: RuleBook) -> ProfileReading:
             total = by_name.get(spec.part_of or "")
             if spec.name not in reading.slots or total is None or total.name in reading.slots:
                 continue
+            if not isinstance(reading.slots[spec.name], (int, float)):
+                continue  # a bound part says nothing about which number is its total
             part = Decimal(str(reading.slots[spec.name]))
             bigger = [q for q in unbound if q.kind == "count" and not q.negative and q.value > part]
             if len(bigger) == 1 and check_value(total, bigger[0].value) is None:

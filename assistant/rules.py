@@ -47,6 +47,8 @@ __all__ = [
     "build_rulebook",
     "meets_threshold",
     "threshold_operator",
+    "Interval",
+    "as_interval",
 ]
 
 
@@ -123,6 +125,81 @@ def meets_threshold(value: Decimal | int, bound: Decimal | int, phrase: str) -> 
     return v < b
 
 
+_BOUND_WORDS = {"ge": "满", "gt": "超过", "le": "不超过", "lt": "不足"}
+
+
+class Interval(BaseModel):
+    """What an asker states as a bound, not a figure ("不足5年", "满1年不足5年", "十多年"): the values it
+    allows. In a question's slots it travels as a plain mapping ({"ge": 1, "lt": 5}), see `as_interval`."""
+
+    model_config = ConfigDict(frozen=True)
+    low: Decimal | None = None
+    low_open: bool = False  # 超过 5: 5 itself is not allowed
+    high: Decimal | None = None
+    high_open: bool = False  # 不足 5
+
+    @classmethod
+    def from_bounds(cls, bounds: Mapping[str, Any]) -> Interval:
+        """From {"ge"|"gt"|"le"|"lt": number}; ValueError on any other key or value."""
+        if not bounds or any(k not in _BOUND_WORDS for k in bounds) or ("ge" in bounds and "gt" in bounds) or (
+                "le" in bounds and "lt" in bounds):
+            raise ValueError(f"not a bound: {dict(bounds)!r}")
+        number = {k: Decimal(str(v)) for k, v in bounds.items() if not isinstance(v, bool)}
+        if len(number) != len(bounds) or not all(v.is_finite() for v in number.values()):
+            raise ValueError(f"not a bound: {dict(bounds)!r}")
+        low = number.get("ge", number.get("gt"))
+        high = number.get("le", number.get("lt"))
+        return cls(low=low, low_open="gt" in number, high=high, high_open="lt" in number)
+
+    def bounds(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        if self.low is not None:
+            out["gt" if self.low_open else "ge"] = self.low
+        if self.high is not None:
+            out["lt" if self.high_open else "le"] = self.high
+        return out
+
+    def describe(self, unit: str = "") -> str:
+        """满1年不足5年, 超过10年: the bound in the asker's own kind of words."""
+        return "".join(f"{_BOUND_WORDS[k]}{_plain(v)}{unit}" for k, v in self.bounds().items())
+
+    def meets(self, bound: Decimal | int, phrase: str) -> bool | None:
+        """Whether every allowed value meets a threshold (True), none does (False), or it depends (None)."""
+        op, b = threshold_operator(phrase), Decimal(bound)
+        lo, hi = self.low, self.high
+        if op in (">=", ">"):
+            strict = op == ">"
+            if lo is not None and (lo > b or (lo == b and (not strict or self.low_open))):
+                return True
+            if hi is not None and (hi < b or (hi == b and (strict or self.high_open))):
+                return False
+            return None
+        strict = op == "<"
+        if hi is not None and (hi < b or (hi == b and (not strict or self.high_open))):
+            return True
+        if lo is not None and (lo > b or (lo == b and (strict or self.low_open))):
+            return False
+        return None
+
+    def empty(self) -> bool:
+        """满5年不足1年: no value is allowed."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low > self.high or (self.low == self.high and (self.low_open or self.high_open))
+
+
+def as_interval(value: Any) -> Interval | None:
+    """The interval a slot or parameter value states ({"lt": 5}), or None when it is a plain value."""
+    if isinstance(value, Interval):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return Interval.from_bounds(value)
+        except (ValueError, ArithmeticError):
+            return None
+    return None
+
+
 # ---------------------------------------------------------------- the YAML schema
 def _to_decimal(value: Any) -> Any:
     """Amounts are written as strings in YAML ("500", "0.9"); floats go through str to stay exact."""
@@ -175,6 +252,9 @@ class ParamSpec(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     classifiers: list[str] = Field(default_factory=list)  # 人 / 名 / 位 …: the words counting it
     part_of: str | None = None  # a count that is part of another parameter's count (其中…)
+    # a count of persons the asker lists ("配偶和两个孩子"): each word that names one of them, with how many
+    # persons the word names when said without a numeral (父母: 2); a numeral before the word counts instead
+    members: dict[str, int] = Field(default_factory=dict)
     description: str = ""
 
     @property
@@ -219,11 +299,19 @@ class Tier(BaseModel):
 
 
 class CapSpec(BaseModel):
-    """最高不超过X元: the result is at most this amount."""
+    """最高不超过X元: the result is at most this amount; or, with `rate`, at most that multiple of the rule's
+    base (最多不超过本人十五个月的失业保险金标准: 15 × the base)."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: Num
+    amount: Num | None = None
+    rate: Num | None = None
     quote: QuoteIn
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> CapSpec:
+        if (self.amount is None) == (self.rate is None):
+            raise ValueError("a cap needs exactly one of amount / rate")
+        return self
 
 
 class TimesSpec(BaseModel):
@@ -233,6 +321,18 @@ class TimesSpec(BaseModel):
     param: str
     max: Num | None = None
     quote: QuoteIn | None = None
+    # 每供养一人: without the count the rule's result is the figure for one, so the count is not required
+    optional: bool = False
+
+
+class PlusSpec(BaseModel):
+    """合并计算: a figure the asker states (前次失业应领取而尚未领取的期限) added to the rule's result, the sum at
+    most `max` (最长不得超过…). Optional: without it the rule's own result stands."""
+
+    model_config = ConfigDict(extra="forbid")
+    param: str
+    max: Num | None = None
+    quote: QuoteIn
 
 
 class Threshold(BaseModel):
@@ -384,6 +484,7 @@ class RuleSpec(BaseModel):
     included_in: str | None = None
     cap: CapSpec | None = None
     times: TimesSpec | None = None
+    plus: PlusSpec | None = None
     # drafted by `policy-qa rules draft` and not yet checked by a person against the text
     reviewed: bool = True
 
@@ -426,7 +527,8 @@ class RuleSpec(BaseModel):
         if len(self.terms) == 1:
             names.append(self.terms[0].param)
         for n in (self.base, self.rate_by.param if self.rate_by else None, self.count,
-                  self.amount_by.param if self.amount_by else None, self.times.param if self.times else None):
+                  self.amount_by.param if self.amount_by else None,
+                  self.times.param if self.times and not self.times.optional else None):
             if n:
                 names.append(n)
         names += self.params
@@ -436,6 +538,10 @@ class RuleSpec(BaseModel):
         req = set(self.required_names())
         names = [t.param for t in self.terms] if len(self.terms) > 1 else []
         names += self.optional_params
+        if self.plus:
+            names.append(self.plus.param)
+        if self.times and self.times.optional:
+            names.append(self.times.param)
         for th in self.thresholds:
             names += th.params
         return [n for n in dict.fromkeys(names) if n not in req]
@@ -490,6 +596,7 @@ class Rule(RuleSpec):
     tier_quotes: list[LocatedQuote] = Field(default_factory=list)
     cap_quote: LocatedQuote | None = None
     times_quote: LocatedQuote | None = None
+    plus_quote: LocatedQuote | None = None
 
 
 class RuleBook:
@@ -853,7 +960,8 @@ def _resolve(
     citations = [loc(q) for q in spec.quotes]
     extra = [loc(t.quote) for t in spec.tiers] + [loc(t.quote) for t in spec.thresholds]
     extra += [loc(x.quote) for x in spec.exclusions]
-    extra += [loc(q) for q in (spec.cap.quote if spec.cap else None, spec.times.quote if spec.times else None) if q]
+    extra += [loc(q) for q in (spec.cap.quote if spec.cap else None, spec.times.quote if spec.times else None,
+                               spec.plus.quote if spec.plus else None) if q]
     fact_quotes = [loc(f.quote) if f.quote else None for f in spec.facts]
 
     _check_params(spec, parameters, vocabulary, owner)
@@ -884,6 +992,7 @@ def _resolve(
         tier_quotes=[loc(t.quote) for t in spec.tiers],
         cap_quote=loc(spec.cap.quote) if spec.cap else None,
         times_quote=loc(spec.times.quote) if spec.times and spec.times.quote else None,
+        plus_quote=loc(spec.plus.quote) if spec.plus else None,
     )
 
 
@@ -927,10 +1036,14 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         if r is not None:
             # a multiple (3倍, 27个月的本人工资) is written as a plain number, a share as a percentage
             checks.append((r, r < 1))
-    if spec.cap:
+    if spec.cap and spec.cap.amount is not None:
         checks.append((spec.cap.amount, False))
+    if spec.cap and spec.cap.rate is not None:
+        checks.append((spec.cap.rate, spec.cap.rate < 1))
     if spec.times and spec.times.max is not None:
         checks.append((spec.times.max, False))
+    if spec.plus and spec.plus.max is not None:
+        checks.append((spec.plus.max, False))
     if spec.rate_by:
         checks += [(v, v < 1) for v in spec.rate_by.values.values()]
     for value, as_rate in checks:
