@@ -390,7 +390,9 @@ class Assistant:
             # "县里封控了，个体户社保能缓交吗", "营业额下降了，能缓缴社保吗": a question that names two policy
             # subjects, or asks about a measure by name, is about them; the nouns the documents lack describe
             # the asker's circumstances. "社保卡怎么激活" names one subject at most (社保) besides the thing.
-            unknown = []
+            # A noun after the can/may word is what is asked, not a circumstance ("生育津贴能不能用来买奶粉").
+            ask = self.scope.ask_position(u.text)
+            unknown = [] if ask is None else [w for w in unknown if u.text.find(w) > ask]
         if unknown:
             named = "、".join(f"“{w}”" for w in unknown[:3])
             return f"抱歉，现有文件中没有关于{named}的内容，我不能凭空回答。" + REFUSAL_TAIL

@@ -62,8 +62,10 @@ def _pos_tokenizer():
 
 class ScopeRules:
     def __init__(self, question_words: set[str], profile_suffixes: tuple[str, ...],
-                 requests: list[tuple[str, re.Pattern, str]], procedure_verbs: list[str] | None = None) -> None:
+                 requests: list[tuple[str, re.Pattern, str]], procedure_verbs: list[str] | None = None,
+                 modal_words: Iterable[str] = ()) -> None:
         self.procedure_verbs = procedure_verbs or []
+        self.modal_words = frozenset(modal_words)
         verbs = "|".join(sorted(map(re.escape, self.procedure_verbs), key=len, reverse=True))
         self._procedure = re.compile(r"(?:怎么|咋|如何|怎样|怎么样)(?:去|才能)?(" + verbs + ")") if verbs else None
         self.question_words = question_words
@@ -82,7 +84,20 @@ class ScopeRules:
             tuple(data.get("profile_suffixes") or []),
             [(r["kind"], re.compile(r["pattern"]), r["reason"]) for r in data.get("unserved_requests") or []],
             list(data.get("procedure_verbs") or []),
+            data.get("modal_words") or [],
         )
+
+    def ask_position(self, text: str) -> int | None:
+        """Where a can/may question asks ("生育津贴能不能用来买奶粉" → at 能): the first modal word of the
+        text, as jieba cuts it (技能 is not 能). What comes before it states the circumstances; what comes
+        after is what is asked about."""
+        pos = 0
+        for pair in _pos_tokenizer().cut(text, HMM=False):
+            start = text.find(pair.word, pos)
+            pos = start + len(pair.word) if start >= 0 else pos
+            if pair.word in self.modal_words:
+                return start
+        return None
 
     def procedure_asked(self, text: str) -> str | None:
         """The verb of a how-to question ("工伤认定咋申请" → 申请), or None."""

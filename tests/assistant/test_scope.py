@@ -159,3 +159,19 @@ def test_a_how_to_question_the_documents_do_not_answer_is_refused(assistant, que
 def test_a_how_to_question_about_a_named_measure_is_answered(assistant, question):
     # a measure by name (its clause says what applies: 免申即享), or "怎么办" (what to do, not a procedure)
     assert assistant.ask(question, as_of=AS_OF).status != "no_answer"
+
+
+def test_the_can_or_may_word_splits_circumstances_from_what_is_asked(scope):
+    assert scope.ask_position("技能补贴可以领吗") == 4  # 技能 is not the modal 能
+    assert scope.ask_position("留工补助发多少") is None
+
+
+@pytest.mark.parametrize("question", ["一次性扩岗补助能不能拿来买股票", "留工补助可以用来发年终奖吗"])
+def test_a_thing_the_documents_lack_asked_of_a_named_measure_is_refused(assistant, question):
+    # a named measure excuses nouns of the asker's circumstances, not the thing asked after 能/可以
+    a = assistant.ask(question, as_of=AS_OF)
+    assert a.status == "no_answer" and "没有关于" in a.answer
+
+
+def test_circumstances_stated_before_the_ask_do_not_refuse(assistant):
+    assert assistant.ask("店里客流量少了一半，可以申请缓缴社保吗", as_of=AS_OF).status == "answered"
