@@ -141,7 +141,16 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
         text = f"{name}{_structure(doc)}" + cite(("title",)) + "。"
     else:  # attachments
         atts = [m.text for m in doc.meta_lines if m.field == "attachments_list"]
-        text = (f"{name}有附件：" + "；".join(atts) + cite(("attachments_list",)) + "。") if atts else f"{name}没有附件。"
+        # "有几个附件": the count first, from the attachments the parse found (附件1, 附件2 …)
+        parts_found = [c for c in doc.clauses.values() if c.kind == "attachment"]
+        clause_ids += [c.clause_id for c in parts_found]
+        count = f"{len(parts_found)}个" if parts_found else ""
+        if atts:
+            text = f"{name}有{count}附件：" + "；".join(atts) + cite(("attachments_list",)) + "。"
+        elif parts_found:
+            text = f"{name}有{count}附件：" + "；".join(f"{c.label} {c.title}".strip() for c in parts_found) + "。"
+        else:
+            text = f"{name}没有附件。"
     return DocumentAnswer(text=text, citations=cites, validity=document_validity(meta, as_of), clause_ids=clause_ids)
 
 

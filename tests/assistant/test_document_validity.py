@@ -54,3 +54,15 @@ def test_a_measure_of_a_named_document_is_asked_about_the_measure(assistant):
     answer = assistant.ask("19号文里的一次性扩岗补助还有效吗")
     assert "本身没有写明整体有效期" not in answer.answer
     assert answer.citations and answer.citations[0].clause_id.split("#")[1] != "meta", answer.answer
+
+
+def test_an_attachments_question_gets_the_count_first_and_the_attachments_themselves(assistant):
+    """"有几个附件": how many comes first, counted from the attachments the parse found, the list is quoted
+    from the document's 附件 lines, and the attachment clauses are what the answer points to."""
+    answer = assistant.ask("晋人社党组字〔2022〕19号一共带了几个附件")
+    assert answer.status == "answered"
+    assert "有2个附件" in first_sentence(answer), answer.answer
+    assert answer.retrieved == ["sx-rst-2022-19#att1", "sx-rst-2022-19#att2"]
+    assert any("附件" in c.quote for c in answer.citations)
+    none = assistant.ask("工伤保险条例带附件了吗")
+    assert "没有附件" in none.answer and none.retrieved == []
