@@ -370,8 +370,8 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
 
 
 def threshold_value(th: Threshold, values: Mapping[str, Any], unit: str = "") -> tuple[bool, str] | None:
-    """(met, description of the actual value) or None when its inputs are not given (or a bound leaves it
-    open); a bound's description carries `unit` after each of its numbers, a plain value's none."""
+    """(met, description of the actual value with `unit`) or None when its inputs are not given (or a bound
+    leaves it open). A bound carries the unit after each of its numbers (满1年不足5年)."""
     if any(p not in values for p in th.params):
         return None
     if th.param:
@@ -380,7 +380,7 @@ def threshold_value(th: Threshold, values: Mapping[str, Any], unit: str = "") ->
             # "不到30人" fails "30人以上" whatever the exact number; "不足5年" against "满1年" depends on it
             met = v.meets(th.value, th.phrase)
             return None if met is None else (met, v.describe(unit))
-        return meets_threshold(v, th.value, th.phrase), _plain(v)
+        return meets_threshold(v, th.value, th.phrase), _plain(v) + unit
     if any(isinstance(values[p], Interval) for p in th.ratio or ()):
         return None
     num, den = (values[p] for p in th.ratio)  # type: ignore[union-attr]
@@ -453,7 +453,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     failed: list[tuple[Threshold, str]] = []
     unchecked: list[Threshold] = []
     for th in rule.thresholds:
-        res = threshold_value(th, values, book.param(th.param).unit if th.param else "")
+        res = threshold_value(th, values, (book.param(th.param).unit or "") if th.param else "")
         if res is None:
             unchecked.append(th)
         elif not res[0]:
@@ -466,8 +466,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     formula = ""
     if failed:
         th, actual = failed[0]
-        unit = "" if th.param and isinstance(values[th.param], Interval) else book.param(th.param).unit if th.param else ""
-        subject = book.param(th.param).label + actual + unit if th.param else actual
+        subject = book.param(th.param).label + actual if th.param else actual
         formula = f"不符合“{th.label}”（{subject}）"
         if rule.amount_stated:
             amount = Decimal(0)

@@ -126,8 +126,7 @@ def _unmet_thresholds(book: RuleBook, rule: Rule, params: dict[str, Any]) -> tup
         unit = "" if th.ratio else (getattr(book.parameters.get(th.param), "unit", "") or "")
         res = threshold_value(th, values, unit)
         if res is not None and not res[0]:
-            out.append(f"要求{th.label}，您的情况为{res[1]}{'' if isinstance(values[th.param or ''], Interval) else unit}"
-                       if th.param else f"要求{th.label}，您的情况为{res[1]}")
+            out.append(f"要求{th.label}，您的情况为{res[1]}")
             inputs.update({p: params[p] for p in th.params})
     # a tiered award below its lowest tier ("吸纳了29个脱贫劳动力": the first tier is 30人及以上)
     if rule.tiers and rule.count and rule.count in values:
