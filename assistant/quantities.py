@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from decimal import ROUND_FLOOR, Decimal
 
 import cn2an
@@ -420,7 +421,17 @@ def _fit(spec: NounSpec, q: Quantity) -> Quantity | None:
     return None
 
 
-def _headcount_forms(specs: Sequence[NounSpec]) -> dict[str, int]:
+def _occurrences(word: str, text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-overlapping occurrence of `word` in `text`, left to right."""
+    spans, at = [], text.find(word)
+    while at >= 0:
+        spans.append((at, at + len(word)))
+        at = text.find(word, at + len(word))
+    return spans
+
+
+@lru_cache(maxsize=64)
+def _headcount_forms(specs: tuple[NounSpec, ...]) -> dict[str, int]:
     """参保人数 for 参保职工, 脱贫人数 for 脱贫劳动力: "X人数" is the number of X's people."""
     forms: dict[str, set[int]] = {}
     for i, spec in enumerate(specs):
@@ -436,13 +447,13 @@ def _headcount_forms(specs: Sequence[NounSpec]) -> dict[str, int]:
 def _find_mentions(text: str, specs: Sequence[NounSpec]) -> list[_Mention]:
     """Where the specs' nouns occur: the longest wins over one it contains (参保职工 over 职工)."""
     found = [
-        _Mention(i, noun, m.start(), m.end())
+        _Mention(i, noun, start, end)
         for i, spec in enumerate(specs)
         for noun in set(spec.nouns) if noun
-        for m in re.finditer(re.escape(noun), text)
+        for start, end in _occurrences(noun, text)
     ]
-    found += [_Mention(i, form, m.start(), m.end()) for form, i in _headcount_forms(specs).items()
-              for m in re.finditer(re.escape(form), text)]
+    found += [_Mention(i, form, start, end) for form, i in _headcount_forms(tuple(specs)).items()
+              for start, end in _occurrences(form, text)]
     found.sort(key=lambda m: (m.start - m.end, m.start, m.spec))
     kept: list[_Mention] = []
     blocking: list[_Mention] = []  # a possessive mention blocks the shorter nouns inside it too
