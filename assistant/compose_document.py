@@ -138,7 +138,21 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
     elif field_name == "validity":
         return _document_in_force(doc, name, as_of)
     elif field_name == "structure":
-        text = f"{name}{_structure(doc)}" + cite(("title",)) + "。"
+        # each count is cited where the document shows it: the last chapter's heading, the last article's
+        # opening ("第六十七条 本条例自…起施行"); the name is cited by the line that states its 文号
+        def cite_heading(clause: Clause) -> str:
+            span = _heading_span(doc, clause)
+            if span is None:
+                return ""
+            cites.append(Citation(n=len(cites) + 1, doc_id=meta.doc_id, document=document_name(meta),
+                                  clause_id=clause.clause_id, label=clause.label, title=clause.title,
+                                  quote=doc.quote(*span), start=span[0], end=span[1]))
+            return f"[{len(cites)}]"
+
+        named = cite(("doc_number", "history"), lambda t: bool(meta.doc_number) and meta.doc_number in t.replace(" ", ""))
+        if not named:
+            named = cite(("title",))
+        text = f"{name}{named}{_structure(doc, cite_heading)}。"
     else:  # attachments
         atts = [m.text for m in doc.meta_lines if m.field == "attachments_list"]
         # "有几个附件": the count first, from the attachments the parse found (附件1, 附件2 …)
@@ -251,13 +265,26 @@ def effective_sentence(doc: ParsedDocument) -> tuple[Clause, tuple[int, int]] | 
     return stating, next(((a, b) for a, b in stating.sentences if a <= s0 and e0 <= b), (stating.start, stating.end))
 
 
-def _structure(doc: ParsedDocument) -> str:
+def _heading_span(doc: ParsedDocument, clause: Clause) -> tuple[int, int] | None:
+    """The raw span of a clause's own label and first sentence ("第八章 附则", "第六十七条 本条例自…施行。")."""
+    before = doc.raw[max(0, clause.start - len(clause.label) - 8) : clause.start]
+    at = before.rfind(clause.label) if clause.label else -1
+    if at < 0:
+        return None
+    start = clause.start - len(before) + at
+    end = clause.sentences[0][1] if clause.sentences else clause.end
+    return start, max(end, clause.start)
+
+
+def _structure(doc: ParsedDocument, cite_heading=lambda clause: "") -> str:
     kinds: dict[str, int] = {}
     for c in doc.clauses.values():
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     if doc.family == "legal":
         chapters = [c for c in doc.clauses.values() if c.kind == "chapter"]
-        head = f"共{len(chapters)}章、{kinds.get('article', 0)}条" if chapters else f"共{kinds.get('article', 0)}条"
+        articles = [c for c in doc.clauses.values() if c.kind == "article"]
+        head = f"共{len(chapters)}章{cite_heading(chapters[-1])}、" if chapters else "共"
+        head += f"{len(articles)}条" + (cite_heading(articles[-1]) if articles else "")
         names = "、".join(f"{c.label}{c.title}" for c in chapters)
         return head + (f"：{names}" if names else "")
     sections = [c for c in doc.clauses.values() if c.kind == "section"]

@@ -29,7 +29,7 @@ _CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_UNITS) + "".join(_CN_BIG)
 # Chinese numerals are only read as numbers before a counter word: "一次性" or "一县一品牌" must stay words.
 # A numeral must start with a digit or 十 and not follow an Arabic digit, so the 万 of "5万元" stays for
 # the multiplier rule below.
-_COUNTERS = "个人名位元块岁年月日号场家倍天项条"
+_COUNTERS = "个人名位元块岁年月日号场家倍天项条章节"
 _CN_NUMBER_RE = re.compile(
     rf"(?<![\d.])[{''.join(_CN_DIGITS)}十][{_CN_CHARS}]*(?:点[{''.join(_CN_DIGITS)}]+[万亿]?)?(?=[{_COUNTERS}%])"
 )

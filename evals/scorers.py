@@ -162,6 +162,8 @@ def citation_scores(cited: list[str], expected: list[str]) -> tuple[float | None
 _REFERENCE_RES = [
     re.compile(r"^\s*(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）])", re.MULTILINE),
     re.compile(r"第\s*\d+\s*条"),
+    # a label in the document's own numerals (第八章, 第六十七条) refers as 第67条 does
+    re.compile(r"第\s*[零〇一二两三四五六七八九十百千]+\s*[编章节条款项]"),
     re.compile(r"第\s*[（(]\s*\d+\s*[)）]\s*项"),
     re.compile(r"第\s*\d+\s*(?:项|行|人)"),
     re.compile(r"附件\s*\d+"),

@@ -66,3 +66,17 @@ def test_an_attachments_question_gets_the_count_first_and_the_attachments_themse
     assert any("附件" in c.quote for c in answer.citations)
     none = assistant.ask("工伤保险条例带附件了吗")
     assert "没有附件" in none.answer and none.retrieved == []
+
+
+def test_a_structure_count_is_quoted_where_the_document_shows_it(assistant):
+    """"几章几条": the counts come from the parse, and each is cited by the heading that shows it — the last
+    chapter and the last article — so no figure of the answer stands without a quote."""
+    from evals.scorers import untraced_numbers
+
+    for question in ("工伤保险条例总共有多少章、多少条", "社会保险法分成几章，条文一共几条"):
+        answer = assistant.ask(question)
+        n, untraced = untraced_numbers(answer)
+        assert n >= 2 and not untraced, (question, untraced, answer.answer)
+        quotes = [c.quote for c in answer.citations]
+        assert any(q.startswith("第") and "章" in q[:6] for q in quotes), quotes
+        assert any(q.startswith("第") and "条" in q[:8] for q in quotes), quotes
