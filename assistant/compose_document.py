@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import cn2an
 import yaml
 
 from assistant.contract import Citation, Validity
@@ -32,6 +33,8 @@ class DocumentQuestions:
 
     fields: dict[str, dict] = field(default_factory=dict)
     pointer_re: re.Pattern[str] | None = None
+    # what the document calls itself (指导意见, 条例 …): "…指导意见是哪天发的" asks about a document
+    form_re: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, corpus_dir: Path, grammar: DocumentGrammar) -> DocumentQuestions:
@@ -46,20 +49,73 @@ class DocumentQuestions:
             pointer_re = re.compile(
                 "(?:" + "|".join(map(re.escape, pointers)) + ")(?:" +
                 "|".join(map(re.escape, sorted(nouns, key=len, reverse=True))) + ")")
-        return cls(fields=dict(data.get("fields") or {}), pointer_re=pointer_re)
+        # a one-character form (法, 函) is too common a character to name a document by itself
+        forms = sorted((f for f in grammar.forms if len(f) >= 2), key=len, reverse=True)
+        form_re = re.compile("|".join(map(re.escape, forms))) if forms else None
+        # the question is read with its numerals as digits (哪一天 → 哪1天): so are the words it is matched with
+        from assistant.understand import cn_numerals_to_digits
+
+        def as_read(spec: dict) -> dict:
+            spec = dict(spec)
+            spec["asks"] = [cn_numerals_to_digits(w) for w in spec.get("asks") or []]
+            if pair := spec.get("when_and_act"):
+                spec["when_and_act"] = {k: [cn_numerals_to_digits(w) for w in v] if isinstance(v, list) else v
+                                        for k, v in pair.items()}
+            return spec
+
+        fields = {name: as_read(spec or {}) for name, spec in (data.get("fields") or {}).items()}
+        return cls(fields=fields, pointer_re=pointer_re, form_re=form_re)
 
     def points_at_document(self, text: str) -> bool:
         return bool(self.pointer_re and self.pointer_re.search(text))
 
-    def asked(self, text: str, *, names_document: bool) -> str | None:
-        """The field asked for, or None; fields that fit measures too need the document named or pointed at."""
+    def asked_fields(self, text: str, *, names_document: bool) -> list[str]:
+        """Every field asked for, in the order the question asks them ("谁发的 啥时候发的": issuer, then
+        issue_date); fields whose words fit measures too count only when the document is named, pointed at, or
+        called by its form before the words ("…指导意见是哪天发的"). An ask inside a longer ask of another field
+        (发布 inside 谁发布) is that field's. Validity answers alone: its answer states the effective date."""
         pointed = names_document or self.points_at_document(text)
+        spans: list[tuple[int, int, str]] = []
         for name, spec in self.fields.items():
-            if spec.get("needs_document") and not pointed:
+            for w in spec.get("asks") or []:
+                at = text.find(w)
+                while at >= 0:
+                    spans.append((at, at + len(w), name))
+                    at = text.find(w, at + len(w))
+            # a when-word and an act-word close together, in either order: 哪一天发的, 发布的时间
+            pair = spec.get("when_and_act") or {}
+            whens = [(a, a + len(w)) for w in pair.get("when") or [] for a in _find_all(text, w)]
+            acts = [(a, a + len(w)) for w in pair.get("act") or [] for a in _find_all(text, w)]
+            gap = int(pair.get("within", 3))
+            spans += [(min(w0, a0), max(w1, a1), name) for w0, w1 in whens for a0, a1 in acts
+                      if 0 <= a0 - w1 <= gap or 0 <= w0 - a1 <= gap]
+        kept = [s for s in spans
+                if not any(o[2] != s[2] and o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0] for o in spans)]
+        first: dict[str, int] = {}
+        for start, _, name in sorted(kept):
+            if name in first:
                 continue
-            if any(w in text for w in spec.get("asks") or []):
-                return name
-        return None
+            if self.fields[name].get("needs_document") and not pointed and not self._form_before(text, start):
+                continue
+            first[name] = start
+        found = sorted(first, key=first.get)
+        return ["validity"] if "validity" in found else found
+
+    def asked(self, text: str, *, names_document: bool) -> str | None:
+        """The first field asked for, or None."""
+        found = self.asked_fields(text, names_document=names_document)
+        return found[0] if found else None
+
+    def _form_before(self, text: str, at: int) -> bool:
+        return bool(self.form_re and self.form_re.search(text, 0, at))
+
+
+def _find_all(text: str, word: str) -> list[int]:
+    found, at = [], text.find(word)
+    while at >= 0:
+        found.append(at)
+        at = text.find(word, at + len(word))
+    return found
 
 
 def cite_meta_line(doc: ParsedDocument, line: MetaLine, n: int) -> Citation:
@@ -84,19 +140,41 @@ class DocumentAnswer:
     clause_ids: list[str]
 
 
-def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> DocumentAnswer:
-    """The answer to a question about `doc` itself: the fact first, then the line that states it."""
-    meta = doc.meta
-    name = f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number else "")
+def compose_document(doc: ParsedDocument, fields: str | list[str], as_of: date) -> DocumentAnswer:
+    """The answer to a question about `doc` itself: each fact asked for first, then the line that states it."""
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    if fields[:1] == ["validity"]:
+        meta = doc.meta
+        return _document_in_force(doc, f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number else ""), as_of)
     cites: list[Citation] = []
     clause_ids: list[str] = []
+    texts = []
+    for n, field_name in enumerate(fields):
+        text = _compose_field(doc, field_name, cites, clause_ids, full_name=n == 0)
+        if text not in texts:
+            texts.append(text)
+    return DocumentAnswer(text="".join(texts), citations=cites, validity=document_validity(doc.meta, as_of),
+                          clause_ids=clause_ids)
+
+
+def _compose_field(doc: ParsedDocument, field_name: str, cites: list[Citation], clause_ids: list[str], *,
+                   full_name: bool) -> str:
+    """One field's sentence; its citations join `cites` (a line cited already keeps its number)."""
+    meta = doc.meta
+    name = f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number and full_name else "")
+
+    def add(citation: Citation) -> str:
+        for c in cites:
+            if (c.clause_id, c.start, c.end) == (citation.clause_id, citation.start, citation.end):
+                return f"[{c.n}]"
+        cites.append(citation.model_copy(update={"n": len(cites) + 1}))
+        return f"[{len(cites)}]"
 
     def cite(fields: tuple[str, ...], pred=lambda t: True) -> str:
         marks = ""
         for line in doc.meta_lines:
             if line.field in fields and pred(line.text):
-                cites.append(_cite(doc, line, len(cites) + 1, _LABELS.get(line.field, "文件头")))
-                marks += f"[{len(cites)}]"
+                marks += add(_cite(doc, line, 0, _LABELS.get(line.field, "文件头")))
         return marks
 
     history = [m for m in doc.meta_lines if m.field == "history"]
@@ -116,12 +194,13 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
             parts.append(f"{name}自{format_date(meta.effective_date)}起施行")
             if (found := effective_sentence(doc)) is not None:
                 stating, sent = found
-                cites.append(Citation(n=len(cites) + 1, doc_id=meta.doc_id, document=document_name(meta),
-                                      clause_id=stating.clause_id, label=stating.label, title=stating.title,
-                                      quote=doc.quote(*sent), start=sent[0], end=sent[1]))
+                parts[-1] += add(Citation(n=0, doc_id=meta.doc_id, document=document_name(meta),
+                                          clause_id=stating.clause_id, label=stating.label, title=stating.title,
+                                          quote=doc.quote(*sent), start=sent[0], end=sent[1]))
                 clause_ids.append(stating.clause_id)
-                parts[-1] += f"[{len(cites)}]"
-            if not clause_ids:
+                if str(meta.effective_date.year) not in doc.quote(*sent):  # "自发布之日起施行": the date is the header's
+                    parts[-1] += cite(("effective", "history"), lambda t: str(meta.effective_date.year) in t)
+            if found is None:
                 parts[-1] += cite(("effective", "history"), lambda t: "施行" in t or "发布" in t)
         elif field_name == "revisions":
             revs = [h for h in history if re.search(r"修订|修正", h.text)]
@@ -135,8 +214,6 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
             else:
                 parts.append(f"{name}的文本没有写明印发日期")
         text = "。".join(parts) + "。"
-    elif field_name == "validity":
-        return _document_in_force(doc, name, as_of)
     elif field_name == "structure":
         # each count is cited where the document shows it: the last chapter's heading, the last article's
         # opening ("第六十七条 本条例自…起施行"); the name is cited by the line that states its 文号
@@ -144,15 +221,14 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
             span = _heading_span(doc, clause)
             if span is None:
                 return ""
-            cites.append(Citation(n=len(cites) + 1, doc_id=meta.doc_id, document=document_name(meta),
-                                  clause_id=clause.clause_id, label=clause.label, title=clause.title,
-                                  quote=doc.quote(*span), start=span[0], end=span[1]))
-            return f"[{len(cites)}]"
+            return add(Citation(n=0, doc_id=meta.doc_id, document=document_name(meta),
+                                clause_id=clause.clause_id, label=clause.label, title=clause.title,
+                                quote=doc.quote(*span), start=span[0], end=span[1]))
 
         named = cite(("doc_number", "history"), lambda t: bool(meta.doc_number) and meta.doc_number in t.replace(" ", ""))
         if not named:
             named = cite(("title",))
-        text = f"{name}{named}{_structure(doc, cite_heading)}。"
+        text = f"{name}{named}{_structure(doc, cite_heading, lambda: cite(('attachments_list',)))}。"
     else:  # attachments
         atts = [m.text for m in doc.meta_lines if m.field == "attachments_list"]
         # "有几个附件": the count first, from the attachments the parse found (附件1, 附件2 …)
@@ -165,7 +241,7 @@ def compose_document(doc: ParsedDocument, field_name: str, as_of: date) -> Docum
             text = f"{name}有{count}附件：" + "；".join(f"{c.label} {c.title}".strip() for c in parts_found) + "。"
         else:
             text = f"{name}没有附件。"
-    return DocumentAnswer(text=text, citations=cites, validity=document_validity(meta, as_of), clause_ids=clause_ids)
+    return text
 
 
 _MEASURE_KINDS = {"item", "subitem", "paragraph", "article", "section"}
@@ -266,17 +342,33 @@ def effective_sentence(doc: ParsedDocument) -> tuple[Clause, tuple[int, int]] | 
 
 
 def _heading_span(doc: ParsedDocument, clause: Clause) -> tuple[int, int] | None:
-    """The raw span of a clause's own label and first sentence ("第八章 附则", "第六十七条 本条例自…施行。")."""
-    before = doc.raw[max(0, clause.start - len(clause.label) - 8) : clause.start]
-    at = before.rfind(clause.label) if clause.label else -1
-    if at < 0:
+    """The raw span of a clause's own marker and first sentence, as the document prints it ("第八章　附则",
+    "第六十七条 本条例自…施行。", "（二十七）完善绩效评价体系"): from the start of its line."""
+    line_start = doc.raw.rfind("\n", 0, clause.start) + 1
+    marker = doc.raw[line_start : clause.start]
+    if not marker.strip() or len(marker.strip()) > 12:
         return None
-    start = clause.start - len(before) + at
+    start = line_start + len(marker) - len(marker.lstrip())
     end = clause.sentences[0][1] if clause.sentences else clause.end
     return start, max(end, clause.start)
 
 
-def _structure(doc: ParsedDocument, cite_heading=lambda clause: "") -> str:
+def _ordinal(doc: ParsedDocument, clause: Clause) -> int | None:
+    """The number a clause's marker shows (八、 → 8, （二十七） → 27, 32、 → 32), if it shows one."""
+    span = _heading_span(doc, clause)
+    m = _MARKER_NUMBER_RE.match(doc.raw[span[0] : clause.start]) if span else None
+    if not m:
+        return None
+    try:
+        return int(cn2an.cn2an(m.group(1), "smart"))
+    except (ValueError, KeyError):
+        return None
+
+
+_MARKER_NUMBER_RE = re.compile(r"\s*第?[（(]?([零〇一二两三四五六七八九十百]+|\d+)")
+
+
+def _structure(doc: ParsedDocument, cite_heading=lambda clause: "", cite_attachments=lambda: "") -> str:
     kinds: dict[str, int] = {}
     for c in doc.clauses.values():
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
@@ -288,9 +380,12 @@ def _structure(doc: ParsedDocument, cite_heading=lambda clause: "") -> str:
         names = "、".join(f"{c.label}{c.title}" for c in chapters)
         return head + (f"：{names}" if names else "")
     sections = [c for c in doc.clauses.values() if c.kind == "section"]
-    items = kinds.get("item", 0)
-    head = f"正文分{len(sections)}个部分" + (f"、共{items}项" if items else "")
+    items = [c for c in doc.clauses.values() if c.kind == "item"]
+    head = f"正文分{len(sections)}个部分" + (cite_heading(sections[-1]) if sections else "")
+    # the items' count only where their numbering runs through the document, so the last one shows it
+    if items and _ordinal(doc, items[-1]) == len(items):
+        head += f"、共{len(items)}项" + cite_heading(items[-1])
     if sections and any(s.children for s in sections):
         head += "：" + "、".join(f"{s.label}{s.title}" for s in sections)
     atts = kinds.get("attachment", 0)
-    return head + (f"，另有{atts}个附件" if atts else "")
+    return head + (f"，另有{atts}个附件{cite_attachments()}" if atts else "")

@@ -275,17 +275,17 @@ class Assistant:
         u.references = _clause_references(version, directory, u, docs or directory.served_in(self.home_region),
                                           question)
 
-        field = self.document_questions.asked(u.text, names_document=named_document)
-        if field == "validity" and (self.lexicon.has_topic(rest := directory.without_names(u.text, docs))
-                                    or names_a_measure(rules, rest)):
-            field = None  # "117号文的社保补贴还有效吗": a measure's validity, not the document's
-        if field is not None:
+        fields = self.document_questions.asked_fields(u.text, names_document=named_document)
+        if fields == ["validity"] and (self.lexicon.has_topic(rest := directory.without_names(u.text, docs))
+                                       or names_a_measure(rules, rest)):
+            fields = []  # "117号文的社保补贴还有效吗": a measure's validity, not the document's
+        if fields:
             target = docs or ([next(iter(version.docs))] if len(version.docs) == 1 else [])
             if not target:  # "这个条例什么时候施行": the document the question's words fit best
                 found = search.search(u.search_text, k=1)
                 target = [found[0].clause_id.split("#")[0]] if found else []
             if target:
-                doc_answer = compose_document(version.docs[target[0]], field, as_of)
+                doc_answer = compose_document(version.docs[target[0]], fields, as_of)
                 if session is not None:
                     session.remember(u, doc_answer.clause_ids, target)
                 return Answer(question=u.text, status="answered", intent="fact", answer=doc_answer.text,

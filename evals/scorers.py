@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from assistant.contract import Answer, conclusion_of
 from evals.gold_format import Case, Expectations
-from evals.normalize import contains_fact, extract_numbers, format_decimal, normalize, strip_citation_markers
+from evals.normalize import contains_fact, extract_numbers, format_decimal, normalize, parse_chinese_number, strip_citation_markers
 
 __all__ = [
     "REFUSAL_STATUSES",
@@ -187,10 +187,20 @@ def _flatten(value: Any) -> Iterable[str]:
         yield str(value)
 
 
+_LEADING_ENUMERATOR_RE = re.compile(r"\s*[（(]?([零〇一二两三四五六七八九十百]+)[)）、]")
+
+
 def number_sources(answer: Answer) -> list[str]:
     """Texts a number in the answer may come from: citation quotes, the calculation (formula, inputs,
     amount) and the validity period as the document states it."""
     texts = [c.quote for c in answer.citations]
+    # a quote that opens with its own enumerator (八、…, （二十七）…) shows that number as the document prints it
+    for c in answer.citations:
+        if m := _LEADING_ENUMERATOR_RE.match(c.quote):
+            try:
+                texts.append(format_decimal(parse_chinese_number(m.group(1))))
+            except (ValueError, KeyError, IndexError):
+                pass
     if answer.calculation:
         calc = answer.calculation
         texts += [calc.formula, *_flatten(calc.inputs)]

@@ -80,3 +80,26 @@ def test_a_structure_count_is_quoted_where_the_document_shows_it(assistant):
         quotes = [c.quote for c in answer.citations]
         assert any(q.startswith("第") and "章" in q[:6] for q in quotes), quotes
         assert any(q.startswith("第") and "条" in q[:8] for q in quotes), quotes
+
+
+def test_two_facts_asked_of_a_document_are_both_answered_in_the_order_asked(assistant):
+    answer = assistant.ask("国办发〔2018〕117号是哪个机关发的，又是哪一天发的")
+    assert answer.status == "answered" and answer.intent == "fact", answer.answer
+    issuer_at, date_at = answer.answer.find("国务院办公厅印发"), answer.answer.find("2018年12月6日")
+    assert 0 <= issuer_at < date_at, answer.answer
+    assert len({c.start for c in answer.citations}) == len(answer.citations)  # each line cited once
+
+
+def test_a_document_called_by_its_form_is_asked_about_without_being_named_exactly(assistant):
+    # not its title, no 这个/本: "…担保基金的指导意见" is what the document calls itself, before the ask
+    answer = assistant.ask("那个讲政府性融资担保基金的指导意见哪天发的")
+    assert answer.intent == "fact" and "2019年1月22日" in answer.answer, answer.answer
+    assert any(c.clause_id.endswith("#meta") for c in answer.citations)
+
+
+def test_a_plans_parts_and_items_are_counted_beside_the_headings_that_show_them(assistant):
+    from evals.scorers import untraced_numbers
+
+    answer = assistant.ask("国办发〔2019〕6号这个意见一共有几部分")
+    n, untraced = untraced_numbers(answer)
+    assert "8个部分" in answer.answer and not untraced, (untraced, answer.answer)
