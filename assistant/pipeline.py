@@ -431,7 +431,8 @@ class Assistant:
             return False
         corpus_text = search.version.corpus_text
         words = [
-            w for w in dict.fromkeys(search.tokenizer.words(strip_padding(u.text)))
+            # dictionary words only: a pair jieba's HMM guesses ("能休", "天是") is no word the corpus could lack
+            w for w in dict.fromkeys(search.tokenizer.words(strip_padding(u.text), hmm=False))
             if len(w) >= 2 and _CJK_WORD.search(w) and not w.isdigit()
             and not _NUMERAL_WORD.fullmatch(w)  # 一对一, 两三个
         ]

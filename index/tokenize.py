@@ -104,11 +104,12 @@ class PolicyTokenizer:
                     tok._jieba.add_word(term, freq=100000)
         return tok
 
-    def words(self, text: str) -> list[str]:
-        """jieba search-mode words without stopwords and punctuation."""
+    def words(self, text: str, *, hmm: bool = True) -> list[str]:
+        """jieba search-mode words without stopwords and punctuation; `hmm=False` keeps to the dictionaries'
+        words (jieba's and the corpus's), so a character pair jieba's HMM guesses into a word (能休, 天是) is not one."""
         text = unicodedata.normalize("NFKC", text).lower()
         out = []
-        for tok in self._jieba.cut_for_search(text):
+        for tok in self._jieba.cut_for_search(text, HMM=hmm):
             tok = tok.strip()
             if not tok or tok in self.stopwords or not _WORD_RE.fullmatch(tok):
                 continue

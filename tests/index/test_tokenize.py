@@ -23,3 +23,13 @@ def test_tokens_keep_policy_terms_whole_and_add_bigrams():
     assert "留工补助" in tokens and "#留工" in tokens and "#补助" in tokens
     assert "农民专业合作社" in tok.words("农民专业合作社的人")
     assert "王小园" in tok.words("王小园是干什么的")  # roster names from the parsed attachment
+
+
+def test_dictionary_words_leave_out_the_pairs_jiebas_hmm_guesses():
+    """`hmm=False` keeps to dictionary words: "再领", "上能" are character pairs the HMM joins, not words a
+    scope check could find missing from the documents; real words stay words either way."""
+    tok = PolicyTokenizer.from_corpus(REPO / "corpus")
+    guessed = tok.words("补贴今年没排上能挪到明年再领吗")
+    plain = tok.words("补贴今年没排上能挪到明年再领吗", hmm=False)
+    assert {"上能", "再领"} <= set(guessed) and not {"上能", "再领"} & set(plain), (guessed, plain)
+    assert "补贴" in plain and "明年" in plain
