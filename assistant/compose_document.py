@@ -107,7 +107,14 @@ class DocumentQuestions:
         return found[0] if found else None
 
     def _form_before(self, text: str, at: int) -> bool:
-        return bool(self.form_re and self.form_re.search(text, 0, at))
+        """The document's form ends right before the ask (…指导意见哪天发的, …条例是几章): the ask is of it. Further
+        off, the form belongs to another phrase (方案里的补贴审核通过时间)."""
+        if self.form_re is None:
+            return False
+        return any(0 <= at - m.end() <= _FORM_GAP for m in self.form_re.finditer(text, 0, at))
+
+
+_FORM_GAP = 2  # characters between the form and the ask: 是, 的, 是在
 
 
 def _find_all(text: str, word: str) -> list[int]:
