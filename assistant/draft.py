@@ -52,7 +52,8 @@ BODY_KINDS = {"item", "subitem", "section", "article", "paragraph", "preamble", 
 # ---------------------------------------------------------------- words of the grammar
 # Heads of the nouns naming money someone receives, longest first so 补助金 wins over 补助.
 BENEFIT_HEADS = ("补助金", "补助费", "抚慰金", "慰问金", "抚恤金", "保险金", "救济金", "救助金", "养老金", "补偿金",
-                 "生活费", "护理费", "奖励金", "津贴", "补贴", "补助", "奖补", "奖励", "奖金", "返还", "扶持", "资助", "贴息")
+                 "生活费", "护理费", "奖励金", "津贴", "补贴", "补助", "奖补", "奖励", "奖金", "返还", "扶持", "资助", "贴息",
+                 "赔偿金", "报酬")
 # Words a noun phrase cannot extend left over: verbs and prepositions opening the phrase before it.
 STOP_WORDS = ("给予", "发放", "发给", "支付", "享受", "领取", "落实好", "落实", "实施", "开展", "按照", "按", "对于", "对",
               "的", "为", "并", "与", "及", "和", "或", "由", "从", "向", "可", "将", "予以", "计发", "做好", "拨付",

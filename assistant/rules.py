@@ -1034,21 +1034,24 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         checks += [(v, False) for v in spec.amount_by.values.values()]
     for r in (spec.rate, spec.minus_rate):
         if r is not None:
-            # a multiple (3倍, 27个月的本人工资) is written as a plain number, a share as a percentage
-            checks.append((r, r < 1))
+            # a multiple (3倍, 27个月的本人工资) is written as a plain number, a share as a percentage, and a
+            # share above one either way (日工资收入的300%): None accepts both
+            checks.append((r, None))
     if spec.cap and spec.cap.amount is not None:
         checks.append((spec.cap.amount, False))
     if spec.cap and spec.cap.rate is not None:
-        checks.append((spec.cap.rate, spec.cap.rate < 1))
+        checks.append((spec.cap.rate, None))
     if spec.times and spec.times.max is not None:
         checks.append((spec.times.max, False))
     if spec.plus and spec.plus.max is not None:
         checks.append((spec.plus.max, False))
     if spec.rate_by:
-        checks += [(v, v < 1) for v in spec.rate_by.values.values()]
+        checks += [(v, None) for v in spec.rate_by.values.values()]
     for value, as_rate in checks:
-        if not _number_in(value, quoted, as_rate=as_rate):
-            shown = _plain(value * 100) + "%" if as_rate else _plain(value)
+        found = (_number_in(value, quoted, as_rate=True) or _number_in(value, quoted, as_rate=False)) \
+            if as_rate is None else _number_in(value, quoted, as_rate=as_rate)
+        if not found:
+            shown = _plain(value * 100) + "%" if as_rate or (as_rate is None and value < 1) else _plain(value)
             raise RuleDataError(f"{owner}：数值 {shown} 在其引文中找不到，请核对原文", code="rule_number_not_quoted")
 
 

@@ -183,6 +183,11 @@ class TestPatterns:
     def test_multiples_of_a_base(self, sentence: str, rate: str) -> None:
         assert _only(_loaded(sentence), "rate").rate == Decimal(rate)
 
+    def test_a_share_above_the_whole_is_a_rate_its_percentage_states(self) -> None:
+        # 加班工资 at 200% of the hourly wage: paid (支付) as a 工资报酬, written as a percentage over 100
+        r = _only(_loaded("安排劳动者延长工作时间的，按照其小时工资收入的200%支付加班工资报酬。"), "rate")
+        assert r.rate == Decimal("2")
+
     def test_rates_chosen_by_a_category_the_sentence_enumerates(self) -> None:
         r = _only(_loaded("从基金按月支付护理津贴，标准为：一档为护理基数的60%，二档为护理基数的40%。"), "rate")
         assert _nums(r.rate_by.values.values()) == ["0.4", "0.6"]
