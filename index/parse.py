@@ -30,7 +30,16 @@ import yaml
 from index.errors import CorpusError
 from index.formats import SUPPORTED_SUFFIXES, read_text
 from index.metadata import DocumentGrammar, infer_metadata, load_grammar
-from index.grammar import LEGAL_HEADINGS, MARKERS, RESP_LINE_RE, UNIT_SPLIT_RE, match_marker, responsibility_tail, to_cn
+from index.grammar import (
+    LEGAL_HEADINGS,
+    MARKERS,
+    RESP_LINE_RE,
+    UNIT_SPLIT_RE,
+    match_marker,
+    responsibility_tail,
+    to_cn,
+    to_int,
+)
 from index.periods import find_periods
 from index.types import Clause, ClausePart, DocumentMeta, MetaLine, ParsedDocument, Period
 
@@ -38,10 +47,12 @@ __all__ = ["parse_document", "parse_text", "read_document", "repair_span", "spli
            "load_corpus", "coverage", "describe_document"]
 
 ATTACH_LIST_RE = re.compile(r"^附件\s*[：:]")
+# a part number alone on its line, its 顿号 lost ("三" after 一、 and 二、)
+_BARE_PART_RE = re.compile(r"^([一二三四五六七八九十]{1,3})[\s\u3000]*$")
 ATTACH_HEAD_RE = re.compile(r"^附件\s*(\d+)\s*$")
 CC_RE = re.compile(r"^抄送\s*[：:]")
 PRINTED_RE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
-DOCNUM_RE = re.compile(r"〔\d{4}〕\s*\d+\s*号")
+DOCNUM_RE = re.compile(r"[〔\[［]\d{4}[〕\]］]\s*\d+\s*号")  # 〔2008〕, or [2008] as many copies print it
 ORDER_NO_RE = re.compile(r"令\s*第\s*\d+\s*号")  # 中华人民共和国国务院令第258号
 DATE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 # "2010年10月28日 第十一届全国人民代表大会常务委员会第十七次会议通过": a dated line of the text's history
@@ -140,6 +151,7 @@ def _join_paragraphs(lines: list[Line]) -> list[Para]:
             paras
             and paras[-1].text[-1] not in PARA_END
             and not _is_marker(line.text)
+            and not _BARE_PART_RE.match(line.text)  # a part number alone on its line ("三") stands apart
             and not RESP_LINE_RE.match(paras[-1].text)  # a 责任单位 line ends at its line end
             and _continues(paras[-1].text)
         ):
@@ -154,7 +166,7 @@ def _join_paragraphs(lines: list[Line]) -> list[Para]:
 def _continues(text: str) -> bool:
     """An unfinished line is a page-broken sentence only if it reads like prose, not a heading."""
     hit = match_marker(text)
-    if hit and (hit[0].heading_only or hit[0].name == "cn1"):
+    if (hit and (hit[0].heading_only or hit[0].name == "cn1")) or _BARE_PART_RE.match(text):
         return False
     body = hit[2] if hit else text
     # headings are short and carry no clause punctuation; a broken sentence has some
@@ -506,8 +518,23 @@ def _parse_gbt(tb: _TreeBuilder, paras: list[Para]) -> None:
             _r, node = stack.pop()
             _assign_responsibility(tb, node, resp.pop(node.clause_id, []))
 
+    skip: set[int] = set()
     for i, para in enumerate(paras):
+        if i in skip:
+            continue
         t = para.text
+        # a part number alone on its line, its 顿号 lost ("三" after 一、 and 二、): the next paragraph is its
+        # body, taken only when the number continues the parts' sequence
+        if (bare := _BARE_PART_RE.match(t)) and i + 1 < len(paras) and stack and \
+                (n := to_int(bare.group(1), "cn")) == last_global.get("cn1", 0) + 1 and not match_marker(paras[i + 1].text):
+            close(10)
+            last[("cn1", None)] = last_global["cn1"] = n
+            node = _add_gbt_node(tb, "cn1", n, "cn", paras[i + 1], None, straight["cn1"])
+            stack.append((10, node))
+            tb.covered.append((para.start, para.end))
+            _take_tail(tb, node, paras[i + 1], closed)
+            skip.add(i + 1)
+            continue
         hit = match_marker(t)
         if hit and hit[0].name in _GBT_PREFIX:
             marker, n, rest, off = hit

@@ -222,3 +222,20 @@ class TestBadFiles:
         (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
         with pytest.raises(CorpusError, match="image.txt"):
             read_document(tmp_path / "image.txt")
+
+
+def test_a_part_number_that_lost_its_comma_is_still_the_next_part_and_a_bracketed_number_is_the_wenhao():
+    """Published copies drop a 顿号 ("三" alone on its line) and print 〔2011〕 as [2011]: the part is
+    still part 三 with the next paragraph as its body, and the 文号 is still the 文号."""
+    text = "\n".join([
+        "关于调整某项待遇标准的通知", "", "人社部发[2011]12号", "", "各省、自治区、直辖市人力资源社会保障厅：", "",
+        "现就有关事项通知如下：", "", "一、调整范围", "", "本通知适用于企业职工。", "",
+        "二、调整标准", "", "每人每月增加50元", "", "三", "",
+        "2005年印发的《关于某项待遇的通知》（劳社部发[2005]3号）同时废止。",
+    ])
+    doc = parse_text(text, DocumentMeta(doc_id="t", title="关于调整某项待遇标准的通知"))
+    parts = [c for c in doc.clauses.values() if c.kind == "section"]
+    assert [c.label for c in parts] == ["一、", "二、", "三、"], [c.label for c in parts]
+    assert parts[1].text.endswith("每人每月增加50元"), parts[1].text  # the lone 三 is not joined to part 二
+    assert parts[2].text.startswith("2005年印发的") and "废止" in parts[2].text
+    assert [m.text for m in doc.meta_lines if m.field == "doc_number"] == ["人社部发[2011]12号"]
