@@ -132,6 +132,7 @@ def normalize(text: str) -> str:
     """Canonical form for substring comparison (see the module docstring)."""
     text = _THOUSANDS_RE.sub("", _SPACE_RE.sub("", text))
     text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("〔", "[").replace("〕", "]")  # 劳社部发〔2008〕3号 as a copy prints it: 劳社部发[2008]3号
     text = _SPACE_RE.sub("", text)
     text = _PERCENT_RE.sub(_percent, text)
     text = _CN_NUMBER_RE.sub(_cn_to_digits, text)

@@ -27,6 +27,7 @@ _DOCNUM_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［]\d{4}[〕\]］]\s*\d+\s
 _ORDER_RE = re.compile(r"(\S*?令第\s*\d+\s*号)")
 _EFFECTIVE_RE = re.compile(r"自" + _DATE + r"起(?:施行|实施|执行)")
 _EFFECTIVE_ON_ISSUE_RE = re.compile(r"(?:自)?(?:发布|公布|印发)之日(?:起)?(?:施行|实施|执行)")
+_YEAR_IN_BRACKETS = re.compile(r"[\[［](\d{4})[\]］]")
 _REPLACES_RE = re.compile(r"《([^》]+)》(?:[（(]([^（）()]*[〔\[［]\d{4}[〕\]］][^（）()]*号)[)）])?\s*(?:同时)?(?:废止|停止执行)")
 
 
@@ -141,7 +142,8 @@ def infer_metadata(doc: ParsedDocument, grammar: DocumentGrammar) -> dict:
     numbers = [m.group(0) for t in lines.get("doc_number", []) if (m := _DOCNUM_RE.search(t))]
     numbers += [m.group(1) for t in lines.get("doc_number", []) + history if (m := _ORDER_RE.search(t))]
     if numbers:
-        out["doc_number"] = re.sub(r"\s+", "", numbers[0])
+        # as GB/T 9704 writes it (〔2008〕): a copy's [2008] would read as a footnote marker in an answer
+        out["doc_number"] = _YEAR_IN_BRACKETS.sub(r"〔\1〕", re.sub(r"\s+", "", numbers[0]))
 
     issuer = next(iter(lines.get("issuer", [])), "")
     if not issuer and history:

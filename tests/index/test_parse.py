@@ -238,4 +238,8 @@ def test_a_part_number_that_lost_its_comma_is_still_the_next_part_and_a_brackete
     assert [c.label for c in parts] == ["一、", "二、", "三、"], [c.label for c in parts]
     assert parts[1].text.endswith("每人每月增加50元"), parts[1].text  # the lone 三 is not joined to part 二
     assert parts[2].text.startswith("2005年印发的") and "废止" in parts[2].text
-    assert [m.text for m in doc.meta_lines if m.field == "doc_number"] == ["人社部发[2011]12号"]
+    assert [m.text for m in doc.meta_lines if m.field == "doc_number"] == ["人社部发[2011]12号"]  # the line verbatim
+    from index.metadata import infer_metadata, load_grammar
+
+    # the 文号 as GB/T 9704 writes it: [2011] in an answer would read as a footnote marker
+    assert infer_metadata(doc, load_grammar(REPO / "corpus"))["doc_number"] == "人社部发〔2011〕12号"
