@@ -92,7 +92,12 @@ TOKENIZER_FILES = ("dictionary.txt", "stopwords.txt", "synonyms.yaml")
 def _corpus_hash(docs: dict[str, ParsedDocument], model: str, max_chars: int, corpus_dir: Path) -> str:
     h = hashlib.sha256(f"{SCHEMA_VERSION}|{model}|{max_chars}".encode())
     for doc_id in sorted(docs):
-        h.update(f"|{doc_id}:{docs[doc_id].meta.sha256}".encode())
+        doc = docs[doc_id]
+        h.update(f"|{doc_id}:{doc.meta.sha256}".encode())
+        # what the parser made of the text, so a parser or metadata change rebuilds the index too
+        h.update(doc.meta.model_dump_json().encode())
+        for c in doc.clauses.values():
+            h.update(f"|{c.clause_id}:{c.kind}:{c.start}:{c.end}:{c.label}:{c.title}".encode())
     for name in TOKENIZER_FILES:
         path = corpus_dir / name
         if path.exists():

@@ -164,3 +164,18 @@ def test_an_unreadable_new_document_fails_the_build_by_name_and_the_old_index_ke
         build_index(corpus, index_dir, embedder)
     assert active_version(index_dir) == manifest.version
     assert open_index(index_dir).manifest.chunk_count == 82
+
+
+def test_what_the_parser_made_of_a_document_is_part_of_the_corpus_fingerprint():
+    """Same files, a different parse (a grammar or metadata rule changed): the index is not "up to date"."""
+    from index.parse import load_corpus
+    from index.store import _corpus_hash
+
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    docs = load_corpus(corpus)
+    before = _corpus_hash(docs, "m", 500, corpus)
+    assert _corpus_hash(load_corpus(corpus), "m", 500, corpus) == before  # deterministic
+    doc = next(iter(docs.values()))
+    clause = next(iter(doc.clauses.values()))
+    clause.label += "（另解析）"
+    assert _corpus_hash(docs, "m", 500, corpus) != before
