@@ -101,11 +101,6 @@ class DocumentQuestions:
         found = sorted(first, key=first.get)
         return ["validity"] if "validity" in found else found
 
-    def asked(self, text: str, *, names_document: bool) -> str | None:
-        """The first field asked for, or None."""
-        found = self.asked_fields(text, names_document=names_document)
-        return found[0] if found else None
-
     def _form_before(self, text: str, at: int) -> bool:
         """The document's form ends right before the ask (…指导意见哪天发的, …条例是几章): the ask is of it. Further
         off, the form belongs to another phrase (方案里的补贴审核通过时间)."""

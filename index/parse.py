@@ -527,10 +527,11 @@ def _parse_gbt(tb: _TreeBuilder, paras: list[Para]) -> None:
         # body, taken only when the number continues the parts' sequence
         if (bare := _BARE_PART_RE.match(t)) and i + 1 < len(paras) and stack and \
                 (n := to_int(bare.group(1), "cn")) == last_global.get("cn1", 0) + 1 and not match_marker(paras[i + 1].text):
-            close(10)
+            rank = next(m.rank for m in MARKERS if m.name == "cn1")
+            close(rank)
             last[("cn1", None)] = last_global["cn1"] = n
             node = _add_gbt_node(tb, "cn1", n, "cn", paras[i + 1], None, straight["cn1"])
-            stack.append((10, node))
+            stack.append((rank, node))
             tb.covered.append((para.start, para.end))
             _take_tail(tb, node, paras[i + 1], closed)
             skip.add(i + 1)
