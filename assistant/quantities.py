@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 import cn2an
 
