@@ -102,14 +102,17 @@ class DocumentQuestions:
         return ["validity"] if "validity" in found else found
 
     def _form_before(self, text: str, at: int) -> bool:
-        """The document's form ends right before the ask (…指导意见哪天发的, …条例是几章): the ask is of it. Further
-        off, the form belongs to another phrase (方案里的补贴审核通过时间)."""
+        """The document's form comes shortly before the ask with nothing between that starts another phrase
+        (…指导意见哪天发的, …指导意见 共分几个部分, …条例2016年修正): the ask is of the document. After 里/中/的
+        or a punctuation mark the words belong to something in it (方案里的补贴审核通过时间)."""
         if self.form_re is None:
             return False
-        return any(0 <= at - m.end() <= _FORM_GAP for m in self.form_re.finditer(text, 0, at))
+        return any(0 <= at - m.end() <= _FORM_GAP and not _FORM_BREAK.search(text, m.end(), at)
+                   for m in self.form_re.finditer(text, 0, at))
 
 
-_FORM_GAP = 2  # characters between the form and the ask: 是, 的, 是在
+_FORM_GAP = 6  # characters between the form and the ask: 是, 共分, 2016年
+_FORM_BREAK = re.compile(r"[里中的，。,；;？?！!、]")
 
 
 def _find_all(text: str, word: str) -> list[int]:

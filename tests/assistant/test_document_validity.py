@@ -103,3 +103,11 @@ def test_a_plans_parts_and_items_are_counted_beside_the_headings_that_show_them(
     answer = assistant.ask("国办发〔2019〕6号这个意见一共有几部分")
     n, untraced = untraced_numbers(answer)
     assert "8个部分" in answer.answer and not untraced, (untraced, answer.answer)
+
+
+def test_a_form_counts_as_pointing_only_when_nothing_between_starts_another_phrase(assistant):
+    dq = assistant.document_questions
+    assert dq.asked_fields("那个融资担保的指导意见 一共分几个部分", names_document=False) == ["structure"]
+    assert dq.asked_fields("就业促进条例2016年修正依据什么", names_document=False) == ["revisions"]
+    # 里/的 after the form: the words belong to something in the document, not to the document
+    assert dq.asked_fields("工作方案里的补贴审核通过时间", names_document=False) == []
