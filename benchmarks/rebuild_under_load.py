@@ -76,10 +76,12 @@ QUESTIONS = (
     "医保住院报销比例是多少？",
     "2024年稳岗返还比例是多少？",
 )
-RATE_PER_S = 20.0
+#: 15/s: a swap under load, not a throughput test — one process answers about 25–30/s here with both cores, and
+#: at 20/s beside a build on the other core it ran at capacity (2026-12-03: one fresh clone in three timed out)
+RATE_PER_S = 15.0
 REQUEST_TIMEOUT_S = 10.0
 POLL_SECONDS = 0.2
-#: the load's hard cap, whatever happens to the build: 60 s at 20 requests per second
+#: the load's hard cap, whatever happens to the build: 80 s at 15 requests per second
 MAX_REQUESTS = 1200
 #: after ACTIVE changes: poll interval (2 s) + opening the new version, with room for a busy machine.
 #: A new version opens in a background thread: ~0.6 s for the eight-document corpus on an idle 2-core machine
@@ -360,7 +362,7 @@ class Load:
             return Outcome(i, q, sent, latency, 200, f"not JSON: {r.text[:200]}", None)
 
     def _run(self) -> None:
-        # enough workers that 20 requests/s keep their schedule even when answers take seconds
+        # enough workers that the requests per second keep their schedule even when answers take seconds
         with httpx.Client(base_url=self.url, timeout=self.timeout_s,
                           limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)) as client, \
                 ThreadPoolExecutor(64) as pool:
@@ -616,7 +618,7 @@ def main() -> int:
     f = rebuild_figures()
     s, k = f["swap"], f["kill"]
     rows = [
-        ("swap: requests sent (20/s)", s["requests"]),
+        ("swap: requests sent (15/s)", s["requests"]),
         ("swap: failed requests", s["failed"]),
         ("swap: versions seen", len(s["versions_seen"])),
         ("swap: answers mixing versions", s["mixed_answers"]),
@@ -624,7 +626,7 @@ def main() -> int:
         ("swap: new version served at the end", "yes" if s["served_at_end"] == s["new_version"] else "no"),
         ("swap: build seconds / switch lag s", f"{s['build_seconds']} / {s['switch_lag_s']}"),
         ("swap: latency p50 / p99 / max ms", f"{s['p50_ms']} / {s['p99_ms']} / {s['max_ms']}"),
-        ("kill: requests sent (20/s)", k["requests"]),
+        ("kill: requests sent (15/s)", k["requests"]),
         ("kill: failed requests", k["failed"]),
         ("kill: versions seen", len(k["versions_seen"])),
         ("kill: answers mixing versions", k["mixed_answers"]),

@@ -1,7 +1,7 @@
 """Index rebuilds under load (hardening issue, item 4), against a real `policy-qa serve` process.
 
 Each test gets its own copy of the corpus and index and its own server (index polled every 0.2 s),
-and sends POST /api/chat at 20 requests per second on 127.0.0.1 while a second process runs
+and sends POST /api/chat at 15 requests per second on 127.0.0.1 while a second process runs
 `policy-qa index build --force`. Every answer is compared with what a clean assistant opened on the
 version the answer names says to the same question (benchmarks/rebuild_under_load.py holds the
 scenario, so the printed figures and these assertions come from the same code); the index folder
