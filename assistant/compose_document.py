@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import cn2an
 import yaml
 
 from assistant.contract import Citation, Validity
 from assistant.documents import document_name
 from assistant.validity import document_validity, format_date, hotline_of
+from assistant.understand import cn_numerals_to_digits
+from index.grammar import match_marker
 from index.metadata import DocumentGrammar
-from index.types import Clause, MetaLine, ParsedDocument
+from index.tokenize import occurrences
+from index.types import Clause, DocumentMeta, MetaLine, ParsedDocument
 
 __all__ = ["DocumentQuestions", "compose_document", "effective_sentence", "cite_meta_line", "date_line_beside",
            "in_force_sentence"]
@@ -53,8 +55,6 @@ class DocumentQuestions:
         forms = sorted((f for f in grammar.forms if len(f) >= 2), key=len, reverse=True)
         form_re = re.compile("|".join(map(re.escape, forms))) if forms else None
         # the question is read with its numerals as digits (哪一天 → 哪1天): so are the words it is matched with
-        from assistant.understand import cn_numerals_to_digits
-
         def as_read(spec: dict) -> dict:
             spec = dict(spec)
             spec["asks"] = [cn_numerals_to_digits(w) for w in spec.get("asks") or []]
@@ -77,15 +77,11 @@ class DocumentQuestions:
         pointed = names_document or self.points_at_document(text)
         spans: list[tuple[int, int, str]] = []
         for name, spec in self.fields.items():
-            for w in spec.get("asks") or []:
-                at = text.find(w)
-                while at >= 0:
-                    spans.append((at, at + len(w), name))
-                    at = text.find(w, at + len(w))
+            spans += [(a, b, name) for w in spec.get("asks") or [] for a, b in occurrences(w, text)]
             # a when-word and an act-word close together, in either order: 哪一天发的, 发布的时间
             pair = spec.get("when_and_act") or {}
-            whens = [(a, a + len(w)) for w in pair.get("when") or [] for a in _find_all(text, w)]
-            acts = [(a, a + len(w)) for w in pair.get("act") or [] for a in _find_all(text, w)]
+            whens = [span for w in pair.get("when") or [] for span in occurrences(w, text)]
+            acts = [span for w in pair.get("act") or [] for span in occurrences(w, text)]
             gap = int(pair.get("within", 3))
             spans += [(min(w0, a0), max(w1, a1), name) for w0, w1 in whens for a0, a1 in acts
                       if 0 <= a0 - w1 <= gap or 0 <= w0 - a1 <= gap]
@@ -115,14 +111,6 @@ _FORM_GAP = 6  # characters between the form and the ask: 是, 共分, 2016年
 _FORM_BREAK = re.compile(r"[里中的，。,；;？?！!、]")
 
 
-def _find_all(text: str, word: str) -> list[int]:
-    found, at = [], text.find(word)
-    while at >= 0:
-        found.append(at)
-        at = text.find(word, at + len(word))
-    return found
-
-
 def cite_meta_line(doc: ParsedDocument, line: MetaLine, n: int) -> Citation:
     """Citation `n` of one line of a document's header or footer (its 题注, 落款 …)."""
     return _cite(doc, line, n, _LABELS.get(line.field, "文件头"))
@@ -149,8 +137,7 @@ def compose_document(doc: ParsedDocument, fields: str | list[str], as_of: date) 
     """The answer to a question about `doc` itself: each fact asked for first, then the line that states it."""
     fields = [fields] if isinstance(fields, str) else list(fields)
     if fields[:1] == ["validity"]:
-        meta = doc.meta
-        return _document_in_force(doc, f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number else ""), as_of)
+        return _document_in_force(doc, _full_name(doc.meta), as_of)
     cites: list[Citation] = []
     clause_ids: list[str] = []
     texts = []
@@ -162,11 +149,16 @@ def compose_document(doc: ParsedDocument, fields: str | list[str], as_of: date) 
                           clause_ids=clause_ids)
 
 
+def _full_name(meta: DocumentMeta) -> str:
+    """《title》（文号）, as an answer first names the document."""
+    return f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number else "")
+
+
 def _compose_field(doc: ParsedDocument, field_name: str, cites: list[Citation], clause_ids: list[str], *,
                    full_name: bool) -> str:
     """One field's sentence; its citations join `cites` (a line cited already keeps its number)."""
     meta = doc.meta
-    name = f"《{meta.title}》" + (f"（{meta.doc_number}）" if meta.doc_number and full_name else "")
+    name = _full_name(meta) if full_name else f"《{meta.title}》"
 
     def add(citation: Citation) -> str:
         for c in cites:
@@ -359,21 +351,14 @@ def _heading_span(doc: ParsedDocument, clause: Clause) -> tuple[int, int] | None
 
 
 def _ordinal(doc: ParsedDocument, clause: Clause) -> int | None:
-    """The number a clause's marker shows (八、 → 8, （二十七） → 27, 32、 → 32), if it shows one."""
+    """The number a clause's marker shows (八、 → 8, （二十七） → 27, 32、 → 32), as the parser's grammar reads it."""
     span = _heading_span(doc, clause)
-    m = _MARKER_NUMBER_RE.match(doc.raw[span[0] : clause.start]) if span else None
-    if not m:
-        return None
-    try:
-        return int(cn2an.cn2an(m.group(1), "smart"))
-    except (ValueError, KeyError):
-        return None
+    hit = match_marker(doc.quote(*span)) if span else None
+    return hit[1] if hit else None
 
 
-_MARKER_NUMBER_RE = re.compile(r"\s*第?[（(]?([零〇一二两三四五六七八九十百]+|\d+)")
-
-
-def _structure(doc: ParsedDocument, cite_heading=lambda clause: "", cite_attachments=lambda: "") -> str:
+def _structure(doc: ParsedDocument, cite_heading, cite_attachments) -> str:
+    """The counts of the document's structure, each followed by `cite_heading(last clause counted)`."""
     kinds: dict[str, int] = {}
     for c in doc.clauses.values():
         kinds[c.kind] = kinds.get(c.kind, 0) + 1

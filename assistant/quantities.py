@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import cn2an
 
+from index.tokenize import occurrences
+
 __all__ = ["Binding", "BindResult", "NounSpec", "Quantity", "Refusal", "bind", "check_value", "read_quantities"]
 
 #: No head count, amount (元) or duration in a citizen's question comes near 10^15: it is ten times
@@ -421,15 +423,6 @@ def _fit(spec: NounSpec, q: Quantity) -> Quantity | None:
     return None
 
 
-def _occurrences(word: str, text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-overlapping occurrence of `word` in `text`, left to right."""
-    spans, at = [], text.find(word)
-    while at >= 0:
-        spans.append((at, at + len(word)))
-        at = text.find(word, at + len(word))
-    return spans
-
-
 @lru_cache(maxsize=64)
 def _headcount_forms(specs: tuple[NounSpec, ...]) -> dict[str, int]:
     """参保人数 for 参保职工, 脱贫人数 for 脱贫劳动力: "X人数" is the number of X's people."""
@@ -450,10 +443,10 @@ def _find_mentions(text: str, specs: Sequence[NounSpec]) -> list[_Mention]:
         _Mention(i, noun, start, end)
         for i, spec in enumerate(specs)
         for noun in set(spec.nouns) if noun
-        for start, end in _occurrences(noun, text)
+        for start, end in occurrences(noun, text)
     ]
     found += [_Mention(i, form, start, end) for form, i in _headcount_forms(tuple(specs)).items()
-              for start, end in _occurrences(form, text)]
+              for start, end in occurrences(form, text)]
     found.sort(key=lambda m: (m.start - m.end, m.start, m.spec))
     kept: list[_Mention] = []
     blocking: list[_Mention] = []  # a possessive mention blocks the shorter nouns inside it too
@@ -576,22 +569,22 @@ def _count_members(text: str, quantities: list[Quantity], specs: Sequence[NounSp
         counted: dict[str, Decimal] = {}
         spans: list[tuple[int, int]] = []
         for word, alone in sorted(spec.members, key=lambda m: -len(m[0])):
-            for m in re.finditer(re.escape(word), text):
-                if any(a < m.end() and m.start() < b for a, b in taken):
+            for m_start, m_end in occurrences(word, text):
+                if any(a < m_end and m_start < b for a, b in taken):
                     continue
-                taken.append((m.start(), m.end()))
-                if _NONE_BEFORE.search(text[max(0, m.start() - 2) : m.start()]):
+                taken.append((m_start, m_end))
+                if _NONE_BEFORE.search(text[max(0, m_start - 2) : m_start]):
                     continue
                 numeral = next((i for i, q in enumerate(quantities)
-                                if q.kind in ("count", "number") and not text[q.end : m.start()].strip(" 的")
-                                and q.end <= m.start()), None)
+                                if q.kind in ("count", "number") and not text[q.end : m_start].strip(" 的")
+                                and q.end <= m_start), None)
                 n = Decimal(alone)
                 if numeral is not None:
                     n = quantities[numeral].value
                     used.add(numeral)
-                    spans.append((quantities[numeral].start, m.end()))
+                    spans.append((quantities[numeral].start, m_end))
                 else:
-                    spans.append((m.start(), m.end()))
+                    spans.append((m_start, m_end))
                 counted[word] = max(counted.get(word, Decimal(0)), n)
         if counted:
             start, end = min(a for a, _ in spans), max(b for _, b in spans)

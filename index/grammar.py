@@ -19,7 +19,10 @@ from dataclasses import dataclass
 import cn2an
 
 __all__ = ["Marker", "MARKERS", "LEGAL_HEADINGS", "match_marker", "to_int", "to_cn", "responsibility_tail",
-           "RESP_LINE_RE", "UNIT_SPLIT_RE"]
+           "RESP_LINE_RE", "UNIT_SPLIT_RE", "DOC_YEAR"]
+
+#: the year of a 文号 in 〔〕 as GB/T 9704 prints it, or in the brackets many published copies use ([2008], ［2008］)
+DOC_YEAR = r"[〔\[［]\d{4}[〕\]］]"
 
 _CN = "零〇一二三四五六七八九十百千两"
 _CN_NUM = f"[{_CN}]+"

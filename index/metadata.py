@@ -16,19 +16,19 @@ from pathlib import Path
 import yaml
 
 from index.errors import CorpusError
+from index.grammar import DOC_YEAR
 from index.types import ParsedDocument
 
 __all__ = ["DocumentGrammar", "Place", "infer_metadata", "load_grammar"]
 
 _DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 _DATE_RE = re.compile(_DATE)
-# the year in 〔〕 as GB/T 9704 prints it, or in the brackets many published copies use instead ([2008], ［2008］)
-_DOCNUM_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［]\d{4}[〕\]］]\s*\d+\s*号")
+_DOCNUM_RE = re.compile(r"[\u4e00-\u9fff]{1,12}" + DOC_YEAR + r"\s*\d+\s*号")
 _ORDER_RE = re.compile(r"(\S*?令第\s*\d+\s*号)")
 _EFFECTIVE_RE = re.compile(r"自" + _DATE + r"起(?:施行|实施|执行)")
 _EFFECTIVE_ON_ISSUE_RE = re.compile(r"(?:自)?(?:发布|公布|印发)之日(?:起)?(?:施行|实施|执行)")
 _YEAR_IN_BRACKETS = re.compile(r"[\[［](\d{4})[\]］]")
-_REPLACES_RE = re.compile(r"《([^》]+)》(?:[（(]([^（）()]*[〔\[［]\d{4}[〕\]］][^（）()]*号)[)）])?\s*(?:同时)?(?:废止|停止执行)")
+_REPLACES_RE = re.compile(r"《([^》]+)》(?:[（(]([^（）()]*" + DOC_YEAR + r"[^（）()]*号)[)）])?\s*(?:同时)?(?:废止|停止执行)")
 
 
 @dataclass(frozen=True)

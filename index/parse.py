@@ -37,6 +37,7 @@ from index.grammar import (
     UNIT_SPLIT_RE,
     match_marker,
     responsibility_tail,
+    DOC_YEAR,
     to_cn,
     to_int,
 )
@@ -52,7 +53,7 @@ _BARE_PART_RE = re.compile(r"^([一二三四五六七八九十]{1,3})[\s\u3000]*
 ATTACH_HEAD_RE = re.compile(r"^附件\s*(\d+)\s*$")
 CC_RE = re.compile(r"^抄送\s*[：:]")
 PRINTED_RE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
-DOCNUM_RE = re.compile(r"[〔\[［]\d{4}[〕\]］]\s*\d+\s*号")  # 〔2008〕, or [2008] as many copies print it
+DOCNUM_RE = re.compile(DOC_YEAR + r"\s*\d+\s*号")
 ORDER_NO_RE = re.compile(r"令\s*第\s*\d+\s*号")  # 中华人民共和国国务院令第258号
 DATE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 # "2010年10月28日 第十一届全国人民代表大会常务委员会第十七次会议通过": a dated line of the text's history

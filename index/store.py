@@ -93,9 +93,9 @@ def _corpus_hash(docs: dict[str, ParsedDocument], model: str, max_chars: int, co
     h = hashlib.sha256(f"{SCHEMA_VERSION}|{model}|{max_chars}".encode())
     for doc_id in sorted(docs):
         doc = docs[doc_id]
-        h.update(f"|{doc_id}:{doc.meta.sha256}".encode())
-        # what the parser made of the text, so a parser or metadata change rebuilds the index too
-        h.update(doc.meta.model_dump_json().encode())
+        # the file (its sha256 is in the metadata) and what the parser made of it, so a parser or metadata
+        # change rebuilds the index too
+        h.update(f"|{doc_id}:".encode() + doc.meta.model_dump_json().encode())
         for c in doc.clauses.values():
             h.update(f"|{c.clause_id}:{c.kind}:{c.start}:{c.end}:{c.label}:{c.title}".encode())
     for name in TOKENIZER_FILES:

@@ -10,13 +10,23 @@ from pathlib import Path
 
 import jieba
 
-__all__ = ["PolicyTokenizer", "load_terms"]
+__all__ = ["PolicyTokenizer", "load_terms", "occurrences"]
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
 _WORD_RE = re.compile(r"[\w%％]+", re.UNICODE)
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def occurrences(word: str, text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-overlapping occurrence of the literal `word` in `text`, left to right
+    (str.find: no pattern compiled per word, which on a per-question path overflowed re's cache)."""
+    spans, at = [], text.find(word) if word else -1
+    while at >= 0:
+        spans.append((at, at + len(word)))
+        at = text.find(word, at + len(word))
+    return spans
 
 
 def load_terms(corpus_dir: Path) -> list[str]:
