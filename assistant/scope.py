@@ -56,8 +56,16 @@ def _pos_tokenizer():
     import jieba
     import jieba.posseg
 
+    from index.tokenize import general_dictionary
+
     jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg.POSTokenizer(jieba.Tokenizer())
+    # importing jieba.posseg already read the tags into its own tokenizer (on jieba's default one):
+    # that one serves, with the general dictionary the policy tokenizers copy (each read is ~1 s)
+    pos = jieba.posseg.dt
+    if not pos.tokenizer.initialized:
+        pos.tokenizer.FREQ, pos.tokenizer.total = general_dictionary()
+        pos.tokenizer.initialized = True
+    return pos
 
 
 class ScopeRules:
@@ -185,7 +193,7 @@ class ScopeRules:
     def warm(self, corpus_text: str) -> None:
         """Load jieba's general dictionary and build the tables for a version before it is served (at
         start-up, and by IndexHandle on a switch), not on a citizen's question."""
-        _pos_tokenizer().tokenizer.initialize()  # once per process; POSTokenizer.initialize would re-read the tags
+        _pos_tokenizer()  # once per process
         self._tables(corpus_text)
 
 

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
+from bisect import bisect_left
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -897,9 +900,36 @@ def locate_quote(doc: ParsedDocument, quote: str, *, within: tuple[int, int] | N
     newline runs the source's page breaks inserted are skipped.
     """
     lo, hi = within or (0, len(doc.raw))
-    pattern = r"(?:[ \t\u3000]*\n\s*)?".join(re.escape(ch) for ch in quote)
+    if quote and not any(ch.isspace() for ch in quote):
+        # a quote without spaces matches exactly where it occurs in the text with those breaks taken out:
+        # one find in a text squeezed once per document instead of a pattern compiled per quote
+        text, where = _squeezed(doc.raw)
+        first = bisect_left(where, lo)
+        at = text.find(quote, first)
+        if at == -1 or where[at + len(quote) - 1] >= hi:
+            return None
+        return where[at], where[at + len(quote) - 1] + 1
+    pattern = _PAGE_BREAK_GAP.join(re.escape(ch) for ch in quote)
     m = re.compile(pattern).search(doc.raw, lo, hi)
     return (m.start(), m.end()) if m else None
+
+
+_PAGE_BREAK_GAP = r"(?:[ \t\u3000]*\n\s*)?"
+
+
+@lru_cache(maxsize=16)  # rules are resolved document by document; 4 bytes per character each
+def _squeezed(raw: str) -> tuple[str, array]:
+    """The text without the newline runs a page break inserts, and each kept character's raw offset."""
+    keep: list[str] = []
+    where = array("l")
+    pos = 0
+    for m in re.finditer(r"[ \t\u3000]*\n\s*", raw):
+        keep.append(raw[pos:m.start()])
+        where.extend(range(pos, m.start()))
+        pos = m.end()
+    keep.append(raw[pos:])
+    where.extend(range(pos, len(raw)))
+    return "".join(keep), where
 
 
 def load_corpus(corpus_dir: Path) -> dict[str, ParsedDocument]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jieba
 
-__all__ = ["PolicyTokenizer", "load_terms", "occurrences"]
+__all__ = ["PolicyTokenizer", "general_dictionary", "load_terms", "occurrences"]
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
@@ -71,7 +71,7 @@ def document_terms(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _general_dictionary() -> tuple[dict[str, int], int]:
+def general_dictionary() -> tuple[dict[str, int], int]:
     base = jieba.Tokenizer()
     base.initialize()
     return base.FREQ, base.total
@@ -84,7 +84,7 @@ class PolicyTokenizer:
         self._jieba = jieba.Tokenizer()
         # a copy of the general dictionary read once per process (marshal.load is ~1 s; every index
         # version opened by a server needs its own tokenizer with its own added terms)
-        freq, total = _general_dictionary()
+        freq, total = general_dictionary()
         self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
         for term in terms or []:
             # a high frequency makes jieba keep the whole policy term as one token
