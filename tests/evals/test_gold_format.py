@@ -122,13 +122,19 @@ def test_repository_gold_sets_load_cleanly(name):
     assert items
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "evals" / "gold" / "pending").rglob("*.jsonl")), ids=lambda p: p.name)
-def test_pending_sets_load_cleanly_and_cite_their_own_document(path):
-    """Sets for documents not yet in the corpus stay valid, and cite only their own (pending) document."""
+def _per_document_sets() -> list[Path]:
+    gold = REPO / "evals" / "gold"
+    return sorted([*(gold / "docs").glob("*.jsonl"), *gold.glob("holdout-*.jsonl")])
+
+
+@pytest.mark.parametrize("path", _per_document_sets(), ids=lambda p: p.name)
+def test_per_document_sets_load_cleanly_and_cite_their_own_document(path):
+    """A set written for one document (docs/<id>.jsonl, holdout-<id>.jsonl) is valid, its document is in the
+    corpus, and it cites only that document."""
     items, problems = load_gold(path)
     assert problems == [] and items
     doc_id = path.stem.removeprefix("holdout-")
-    assert (REPO / "corpus" / "documents-pending" / f"{doc_id}.txt").exists()
+    assert list((REPO / "corpus" / "documents").glob(f"{doc_id}.*")), doc_id
     cited = {c.split("#")[0] for it in items for c in _expected_clauses(it)}
     assert cited <= {doc_id}, cited
 
