@@ -61,7 +61,10 @@ def _match(book: RuleBook, slots: dict[str, Any], as_of, docs: tuple[str, ...] |
 
 
 def _distinct_names(book: RuleBook) -> list[tuple[Rule, list[str]]]:
-    """Each rule with its names (3+ characters) that no rule on another clause shares; built once per book."""
+    """Each rule with its names (3+ characters) that no rule on another clause shares; built once per book.
+
+    Shared across the whole book, not the question's scope: 失业金 is an alias of the national standard and
+    of 河南's, and it names the benefit, not one of the rules about it (its duration, its standard)."""
     cached = getattr(book, "_distinct_names", None)
     if cached is None:
         clauses_of: dict[str, set[str]] = {}
@@ -184,10 +187,14 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     # a named rule giving the kind of figure asked for comes before one that gives another kind
     named = sorted(named, key=lambda r: -_answers_the_ask(r, asked))
     params = slot_params(book, ctx.u.slots)
+    # a rule the question names by a name no other rule in its scope shares is asked about when its clause,
+    # or a clause it quotes, is among the first five ("自己辞职的，能领失业金吗": the standard's article and the
+    # conditions it quotes rank below the articles on what is paid while receiving it)
+    near = {c.clause_id for c in ctx.clauses[:5]}
     for rule in named:
         if not _answers_the_ask(rule, asked):
             continue
-        if rule.clause_id in retrieved:
+        if rule.clause_id in retrieved or near & {rule.clause_id, *(q.clause_id for q in rule.citations)}:
             # "厂里800个工人，一半是脱贫户，能享受帮扶车间…补贴吗": the numbers test 12(4)'s thresholds (1000人,
             # 30%), the rule under which a factory gets the workshop's subsidy; the named rule tests none
             tested = [r for c in retrieved[:2] for r in book.by_clause(c)

@@ -276,7 +276,10 @@ def _eligibility(book: RuleBook, rule: Rule, profile: Profile, norm: Mapping) ->
             )
             confirm = [f"需确认符合其一：{options}"]
         return None, [alt for alt, _ in maybe], list(dict.fromkeys(confirm)), []
-    return False, [], [], _merge_reasons([w for _, _, why in results for w in why])
+    # why not: the alternatives nearest the asker's situation (fewest criteria failed) say it; a farther one
+    # adds lines about what the asker never claimed to be
+    fewest = min((len(why) for _, _, why in results), default=0)
+    return False, [], [], _merge_reasons([w for _, _, why in results if len(why) == fewest for w in why])
 
 
 def _merge_reasons(reasons: list[str]) -> list[str]:
