@@ -136,9 +136,10 @@ def _pct(r: Decimal) -> str:
     return f"{_plain(r * 100)}%"
 
 
-def _times(r: Decimal) -> str:
-    """A rate as the document writes it: a share as a percentage, a multiple (3倍, 27个月的工资) as a number."""
-    return _pct(r) if r < 1 else _plain(r)
+def _times(r: Decimal, rule: Rule | None = None) -> str:
+    """A rate as the document writes it: a share as a percentage, a multiple (3倍, 27个月的工资) as a number,
+    a rate above one that the rule's quotes write as a percentage (300%) as that percentage."""
+    return _pct(r) if r < 1 or (rule is not None and rule.percent_rate and r == rule.rate) else _plain(r)
 
 
 def _amount_text(rule: Rule, d: Decimal) -> str:
@@ -346,7 +347,7 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
             for k, v in rule.rate_by.values.items():
                 by_rate.setdefault(v, []).append(book.value_label(spec.vocabulary or spec.name, k))
             return "，".join(f"{'、'.join(ks)} {_times(v)}" for v, ks in by_rate.items()) + f"（× {book.param(rule.base).label}）"
-        text = _times(rule.rate) if rule.minus_rate is None else f"({_times(rule.rate)} − {_times(rule.minus_rate)})"
+        text = _times(rule.rate, rule) if rule.minus_rate is None else f"({_times(rule.rate, rule)} − {_times(rule.minus_rate)})"
         every = f"，按{book.param(rule.times.param).label}计，最长{_plain(rule.times.max)}{book.param(rule.times.param).unit}" if rule.times and rule.times.max is not None else ""
         cap = ""
         if rule.cap:
@@ -494,7 +495,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         else:
             amount = base * rate
             # in the rule's own unit: a share of a head count is people (150人 × 30% = 45人), not 元
-            formula = f"{shown_base} × {_times(rate)} = {_amount_text(rule, amount)}"
+            formula = f"{shown_base} × {_times(rate, rule)} = {_amount_text(rule, amount)}"
     elif rule.kind == "tiered":
         n = values[rule.count]
         label = book.param(rule.count).label

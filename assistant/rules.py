@@ -597,6 +597,8 @@ class Rule(RuleSpec):
     cap_quote: LocatedQuote | None = None
     times_quote: LocatedQuote | None = None
     plus_quote: LocatedQuote | None = None
+    # a rate above one its quotes write as a percentage (日工资收入的300%), not as a multiple (3倍): shown so
+    percent_rate: bool = False
 
 
 class RuleBook:
@@ -965,7 +967,10 @@ def _resolve(
     fact_quotes = [loc(f.quote) if f.quote else None for f in spec.facts]
 
     _check_params(spec, parameters, vocabulary, owner)
-    _check_numbers(spec, " ".join(q.quote for q in citations + extra), owner)
+    quoted = " ".join(q.quote for q in citations + extra)
+    _check_numbers(spec, quoted, owner)
+    percent_rate = spec.rate is not None and spec.rate >= 1 and _number_in(spec.rate, quoted, as_rate=True) \
+        and not _number_in(spec.rate, quoted, as_rate=False)
     _check_eligibility(spec, vocabulary, flags, owner)
 
     periods: list[Period] = []
@@ -993,6 +998,7 @@ def _resolve(
         cap_quote=loc(spec.cap.quote) if spec.cap else None,
         times_quote=loc(spec.times.quote) if spec.times and spec.times.quote else None,
         plus_quote=loc(spec.plus.quote) if spec.plus else None,
+        percent_rate=percent_rate,
     )
 
 

@@ -44,7 +44,7 @@ def test_daily_wage_times_300_percent_times_days(book: RuleBook) -> None:
     assert out.ok, out.error
     calc = out.calculation
     assert calc.amount == 4500 and calc.unit == "元"
-    assert calc.formula == "300元 × 3 = 900元/天；× 5天 = 4,500元"
+    assert calc.formula == "300元 × 300% = 900元/天；× 5天 = 4,500元"
     # the clause of every number: 300% (第十条), and the daily wage's own definition (第十一条, 21.75天)
     cited = {c.clause_id: c.quote for c in out.citations}
     assert "300%" in cited[f"{DOC}#a10"] and "21.75" in cited[f"{DOC}#a11"]
@@ -90,7 +90,7 @@ def test_the_pipeline_answers_with_the_amount_first(assistant) -> None:
     assert a.calculation is not None and a.calculation.rule_id == RULE, a.answer
     assert a.calculation.amount == 3360
     assert a.summary.startswith("“未休年休假工资报酬（日工资收入的300%）”可领3,360元"), a.summary
-    assert "280元 × 3" in a.answer and "× 4天" in a.answer
+    assert "280元 × 300%" in a.answer and "× 4天" in a.answer
     assert any(c.clause_id == f"{DOC}#a10" and "300%" in c.quote for c in a.citations)
 
 
