@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from pydantic import BaseModel, Field
@@ -122,6 +122,10 @@ def _grouped(d: Decimal) -> str:
     if d == d.to_integral_value():
         return f"{int(d):,}"
     return format(d.normalize(), ",f")
+
+
+def _shown_value(spec: ParamSpec, value: Decimal) -> str:
+    return format_yuan(value, wan=False) if spec.type == "money" else _count(value, spec.unit)
 
 
 def format_yuan(d: Decimal, *, wan: bool = True) -> str:
@@ -278,6 +282,7 @@ def _bind(book: RuleBook, rule: Rule, params: Mapping[str, Any]) -> tuple[dict[s
 
 
 def _missing(book: RuleBook, rule: Rule, present: set[str]) -> list[ParamSpec]:
+    present = present | {d.param for d in rule.derive if d.source in present}
     out = [book.param(n) for n in rule.required_names() if n not in present]
     if len(rule.terms) > 1 and not any(t.param in present for t in rule.terms):
         out += [book.param(t.param) for t in rule.terms]
@@ -437,6 +442,26 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
     values: dict[str, Any] = {}
     for name, raw in bound.items():
         values[name] = coerce_param(book, book.param(name), raw)
+    # an input the document converts from another the asker states (月工资 ÷ 21.75 = 日工资收入)
+    steps: list[str] = []
+    derived_quotes: list[LocatedQuote] = []
+    for d, quote in zip(rule.derive, rule.derive_quotes):
+        source = values.get(d.source)
+        if d.param in values or source is None:
+            continue
+        if isinstance(source, Interval):
+            spec = book.param(d.source)
+            raise ParamError(f"计算需要确切的{spec.label}：您说的是“{source.describe(spec.unit)}”，"
+                             f"请告诉我具体是多少", param=d.source, code="bound_only")
+        src, dst = book.param(d.source), book.param(d.param)
+        exact = source / d.divide_by
+        # money is paid in 分: the converted wage is rounded to it, and the rest computes with what is shown
+        value = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if dst.type == "money" else exact
+        values[d.param] = value
+        sign = "=" if value == exact else "≈"
+        steps.append(f"{src.label}{_shown_value(src, source)} ÷ {_plain(d.divide_by)} {sign} {dst.label}{_shown_value(dst, value)}"
+                     + ("（按分四舍五入）" if sign == "≈" else ""))
+        derived_quotes.append(quote)
     missing = _missing(book, rule, set(values))
     if missing:
         names = "、".join(p.display for p in missing)
@@ -570,6 +595,10 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         used.append(rule.times_quote)
     if "按最高标准" in formula and rule.cap_quote is not None:
         used.append(rule.cap_quote)
+    if steps and formula:
+        # the conversion first, then the computation with the converted figure
+        formula = "；".join(steps) + "；" + formula
+        used += derived_quotes
     return {
         "used": used,
         "values": values,

@@ -361,16 +361,23 @@ def check_value(spec: NounSpec, value: Decimal) -> str | None:
     return None
 
 
+def _over_whole(q: Quantity) -> str | None:
+    """A share of a whole above all of it ("脱贫劳动力占150%"); a rate above 100% alone is no slip: documents
+    pay 日工资收入的300%, and a question may quote it."""
+    if q.kind == "share" and q.value > 1:
+        return f"“{q.raw}”超过了100%，比例最多是100%，请问实际占多少？"
+    return None
+
+
 def _impossible(q: Quantity) -> str | None:
-    """What no parameter could accept, whichever it is: a negative, >100%, 2.5个, 10^15."""
+    """What no parameter could accept, whichever it is: a negative, 2.5个, 10^15 (a share above 100% only
+    as a part of a whole: `check_value` for a share parameter, `_over_whole` for a part's count)."""
     if q.kind in ("number", "year"):
         return None  # a bare number (an ID, a phone number) is nobody's value until a noun binds it
     if not q.value.is_finite() or abs(q.value) >= IMPLAUSIBLE:
         return f"“{q.raw}”大得不像实际情况，请问实际是多少？"
     if q.negative or q.value < 0:
         return f"“{q.raw}”是负数，这个数不会是负的，请问实际是多少？"
-    if q.kind == "share" and q.value > 1:
-        return f"“{q.raw}”超过了100%，比例最多是100%，请问实际占多少？"
     if q.kind == "count" and q.value != q.value.to_integral_value():
         return f"“{q.raw}”不是整数，个数应是整数，请问实际是多少？"
     return None
@@ -671,7 +678,7 @@ def bind(text: str, specs: Sequence[NounSpec]) -> BindResult:
         total = bound.get(spec.part_of)
         if total is not None and total.is_bound:
             total = None  # 不到100人, 其中三分之一: a share of a bound is no count; the total is asked back
-        if problem := _impossible(q):
+        if problem := _impossible(q) or _over_whole(q):
             refused.append(Refusal(spec.name, q, problem))
         elif total is None:
             whole = by_name[spec.part_of]

@@ -325,6 +325,17 @@ class TimesSpec(BaseModel):
     optional: bool = False
 
 
+class DeriveSpec(BaseModel):
+    """An input the rule needs, computed from another the asker states by a conversion the document gives
+    (日工资收入 = 月工资 ÷ 月计薪天数（21.75天）): used only when the input itself is not stated."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    param: str
+    source: str = Field(alias="from")
+    divide_by: Num
+    quote: QuoteIn
+
+
 class PlusSpec(BaseModel):
     """合并计算: a figure the asker states (前次失业应领取而尚未领取的期限) added to the rule's result, the sum at
     most `max` (最长不得超过…). Optional: without it the rule's own result stands."""
@@ -485,6 +496,7 @@ class RuleSpec(BaseModel):
     cap: CapSpec | None = None
     times: TimesSpec | None = None
     plus: PlusSpec | None = None
+    derive: list[DeriveSpec] = Field(default_factory=list)
     # drafted by `policy-qa rules draft` and not yet checked by a person against the text
     reviewed: bool = True
 
@@ -540,6 +552,7 @@ class RuleSpec(BaseModel):
         names += self.optional_params
         if self.plus:
             names.append(self.plus.param)
+        names += [d.source for d in self.derive]
         if self.times and self.times.optional:
             names.append(self.times.param)
         for th in self.thresholds:
@@ -597,6 +610,7 @@ class Rule(RuleSpec):
     cap_quote: LocatedQuote | None = None
     times_quote: LocatedQuote | None = None
     plus_quote: LocatedQuote | None = None
+    derive_quotes: list[LocatedQuote] = Field(default_factory=list)  # one per `derive`, in order
     # a rate above one its quotes write as a percentage (日工资收入的300%), not as a multiple (3倍): shown so
     percent_rate: bool = False
 
@@ -964,6 +978,8 @@ def _resolve(
     extra += [loc(x.quote) for x in spec.exclusions]
     extra += [loc(q) for q in (spec.cap.quote if spec.cap else None, spec.times.quote if spec.times else None,
                                spec.plus.quote if spec.plus else None) if q]
+    derive_quotes = [loc(d.quote) for d in spec.derive]
+    extra += derive_quotes
     fact_quotes = [loc(f.quote) if f.quote else None for f in spec.facts]
 
     _check_params(spec, parameters, vocabulary, owner)
@@ -999,6 +1015,7 @@ def _resolve(
         times_quote=loc(spec.times.quote) if spec.times and spec.times.quote else None,
         plus_quote=loc(spec.plus.quote) if spec.plus else None,
         percent_rate=percent_rate,
+        derive_quotes=derive_quotes,
     )
 
 
@@ -1010,6 +1027,11 @@ def _check_params(spec: RuleSpec, parameters: dict[str, ParamSpec], vocabulary: 
     for t in spec.terms:
         if t.max_param and t.max_param not in names:
             raise RuleDataError(f"{owner}：max_param {t.max_param} 不是本规则的参数")
+    for d in spec.derive:
+        if d.param not in names:
+            raise RuleDataError(f"{owner}：derive 的 {d.param} 不是本规则的参数")
+        if d.divide_by <= 0:
+            raise RuleDataError(f"{owner}：derive 的除数应大于 0")
     for sel in (spec.rate_by, spec.amount_by):
         if sel is None:
             continue
@@ -1053,6 +1075,7 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         checks.append((spec.plus.max, False))
     if spec.rate_by:
         checks += [(v, None) for v in spec.rate_by.values.values()]
+    checks += [(d.divide_by, False) for d in spec.derive]
     for value, as_rate in checks:
         found = (_number_in(value, quoted, as_rate=True) or _number_in(value, quoted, as_rate=False)) \
             if as_rate is None else _number_in(value, quoted, as_rate=as_rate)

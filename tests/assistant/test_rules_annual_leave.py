@@ -70,10 +70,21 @@ def test_bad_inputs_are_refused_naming_the_parameter(book: RuleBook, params: dic
     assert out.error.param == param
 
 
-def test_a_monthly_wage_is_not_taken_for_the_daily_wage(book: RuleBook) -> None:
-    # ÷ 21.75 is no kind of the calculator: a monthly wage alone computes nothing, the daily wage is asked for
-    out = calculate(book, RULE, {"nxj_monthly_wage": 6525, "nxj_unused_days": 4}, as_of=AS_OF)
-    assert not out.ok and out.error.param == "nxj_daily_wage"
+def test_a_monthly_wage_is_converted_by_21_75_with_its_clause(book: RuleBook) -> None:
+    # 第十一条: 日工资收入 = 月工资 ÷ 21.75, rounded to 分, then × 300% × days; a daily wage given wins
+    out = calculate(book, RULE, {"nxj_monthly_wage": 5000, "nxj_unused_days": 2}, as_of=AS_OF)
+    assert out.ok, out.error
+    calc = out.calculation
+    assert calc.amount == Decimal("1379.34")  # 5000 ÷ 21.75 ≈ 229.89; 229.89 × 3 × 2
+    assert "5,000元 ÷ 21.75 ≈ 日工资收入229.89元" in calc.formula and "229.89元 × 300%" in calc.formula
+    assert any(c.clause_id == f"{DOC}#a11" and "21.75" in c.quote for c in out.citations)
+    both = calculate(book, RULE, {"nxj_monthly_wage": 5000, "nxj_daily_wage": 200, "nxj_unused_days": 2}, as_of=AS_OF)
+    assert both.calculation.amount == 1200 and "÷" not in both.calculation.formula
+
+
+def test_a_monthly_wage_alone_still_needs_the_days(book: RuleBook) -> None:
+    out = calculate(book, RULE, {"nxj_monthly_wage": 5000}, as_of=AS_OF)
+    assert not out.ok and out.error.param == "nxj_unused_days"
 
 
 def test_the_question_words_bind_the_daily_wage_and_the_days(book: RuleBook) -> None:
@@ -94,8 +105,8 @@ def test_the_pipeline_answers_with_the_amount_first(assistant) -> None:
     assert any(c.clause_id == f"{DOC}#a10" and "300%" in c.quote for c in a.citations)
 
 
-def test_the_pipeline_never_computes_with_a_monthly_wage_as_daily(assistant) -> None:
-    a = assistant.ask("我月薪6525元，今年还有4天年假单位没安排休，没休的年假工资能拿多少钱")
-    if a.calculation is not None:
-        assert a.calculation.amount not in (Decimal(6525 * 3 * 4), 6525 * 3 * 4), a.answer
+def test_the_pipeline_converts_a_monthly_wage_never_multiplies_it(assistant) -> None:
+    a = assistant.ask("我月薪6525元，没休的年假还有4天，一共能拿多少钱")
     assert "78,300" not in a.answer and "78300" not in a.answer
+    assert a.calculation is not None and a.calculation.amount == Decimal("3600")  # 6525 ÷ 21.75 = 300 exactly
+    assert "6,525元 ÷ 21.75 = 日工资收入300元" in a.answer, a.answer
