@@ -345,6 +345,8 @@ def describe_amount(book: RuleBook, rule: Rule) -> str:
         return "；".join(
             f"{t.label + '：' if t.label else ''}每{t.per}{cap}{format_yuan(t.amount, wan=False)}" for t in rule.terms
         )
+    if rule.kind == "rate" and rule.divide_by:
+        return f"{book.param(rule.base).label} ÷ " + " ÷ ".join(_plain(d) for d in rule.divide_by)
     if rule.kind == "rate":
         if rule.rate_by:
             spec = book.param(rule.rate_by.param)
@@ -507,6 +509,19 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
             parts.append(f"{t.label}{_count(n, t.per)} × {cap}{_grouped(t.amount)}元/{t.per}")
         amount = total
         formula = " + ".join(parts) + f" = {cap}{format_yuan(total)}"
+    elif rule.kind == "rate" and rule.divide_by:
+        base = values[rule.base]
+        divisor = Decimal(1)
+        for d in rule.divide_by:
+            divisor *= d
+        exact = base / divisor
+        money = rule.unit == "元"
+        amount = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if money else exact
+        shown_base = _shown_value(book.param(rule.base), base)
+        shown_div = _plain(rule.divide_by[0]) if len(rule.divide_by) == 1 else \
+            "（" + " × ".join(_plain(d) for d in rule.divide_by) + "）"
+        sign = "=" if amount == exact else "≈"
+        formula = f"{shown_base} ÷ {shown_div} {sign} {_amount_text(rule, amount)}" + ("（按分四舍五入）" if sign == "≈" else "")
     elif rule.kind == "rate":
         base = values[rule.base]
         if rule.rate_by:

@@ -459,7 +459,7 @@ def compose_amount(ctx: Context, book: RuleBook) -> Composition | None:
     if outcome.eligible is False:
         parts = [f"不能领取“{rule.title}”：{calc.note or '不满足文件规定的条件'}", f"依据：{lead}"]
     else:
-        parts = [amount_conclusion(rule.title, calc, pays=asker_pays(rule)), f"依据：{lead}", _fit_sentence(ctx, book, rule)]
+        parts = [amount_conclusion(rule.title, calc, pays=asker_pays(rule), converts=bool(rule.divide_by)), f"依据：{lead}", _fit_sentence(ctx, book, rule)]
         if calc.exclusions:
             parts.append("注意：" + "；".join(calc.exclusions[:2]) + "。")
     if not rule.reviewed:
@@ -503,13 +503,16 @@ def asker_pays(rule: Rule) -> bool:
     return bool(_PAYING.search(rule.title + quoted)) and not _RECEIVING.search(rule.title + quoted)
 
 
-def amount_conclusion(title: str, calc: Calculation, *, pays: bool = False) -> str:
-    """"可领“X”12,500元（1.25万元）：25人 × 500元/人 = 12,500元。" — the amount first, then its formula."""
+def amount_conclusion(title: str, calc: Calculation, *, pays: bool = False, converts: bool = False) -> str:
+    """"可领“X”12,500元（1.25万元）：25人 × 500元/人 = 12,500元。" — the amount first, then its formula; a figure
+    the document converts (日工资 = 月工资收入 ÷ 21.75) is stated ("为"), neither received nor paid."""
     if calc.amount is None:
         return f"“{title}”：{calc.formula}。"
     unit = calc.unit or "元"
     shown = format_yuan(calc.amount, wan=False) if unit == "元" else f"{calc.amount:,}{unit}".replace(".0" + unit, unit)
-    if pays:
+    if converts:
+        verb = "为"
+    elif pays:
         verb = "最高应缴" if calc.is_cap else ("应缴" if unit.startswith("元") else "为")
     else:
         verb = "最高可领" if calc.is_cap else ("可领" if unit.startswith("元") else "为")
@@ -582,7 +585,7 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
         if outcome.ok and calc is not None and calc.amount is not None and outcome.eligible is not False:
             formulas.append(f"{rule.title}：{calc.formula}")
             amounts.append(calc.amount)
-            blocks.append((True, amount_conclusion(rule.title, calc, pays=asker_pays(rule)), rule, outcome))
+            blocks.append((True, amount_conclusion(rule.title, calc, pays=asker_pays(rule), converts=bool(rule.divide_by)), rule, outcome))
         elif outcome.error and outcome.error.code == "bound_only":
             missing.append(outcome.error.param or "")
             blocks.append((False, f"{_standard_line(book, rule)}要算出“{rule.title}”，{outcome.error.message}。", rule, outcome))

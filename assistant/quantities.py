@@ -469,13 +469,14 @@ def _find_mentions(text: str, specs: Sequence[NounSpec]) -> list[_Mention]:
 
 
 def _yield_to_noun(text: str, q: Quantity, mentions: list[_Mention]) -> Quantity:
-    """30个体户, 30家政人员: when a noun starts on the classifier, the classifier is the noun's."""
+    """30个体户, 30家政人员, 月薪6500 日工资是多少: when a noun starts on the classifier or the time unit, that
+    character is the noun's."""
     starts = [m.start for m in mentions if q.start < m.start < q.end]
-    if q.kind != "count" or not starts:
+    if q.kind not in ("count", "duration") or not starts:
         return q
     inner = read_quantities(text[q.start : min(starts)])
-    if len(inner) != 1:
-        return q
+    if len(inner) != 1 or (q.kind == "duration" and inner[0].kind != "number"):
+        return q  # 8个月失业金: 月失业金 starts inside the unit 个月, which stays whole
     return replace(inner[0], start=q.start + inner[0].start, end=q.start + inner[0].end, bound=q.bound)
 
 

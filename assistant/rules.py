@@ -480,6 +480,9 @@ class RuleSpec(BaseModel):
     rate: Num | None = None
     rate_by: Selection | None = None
     minus_rate: Num | None = None
+    # a quotient the document defines (日工资 = 月工资收入 ÷ 月计薪天数; 小时工资 = ÷（月计薪天数 × 8小时）): the
+    # base divided by the product of these, instead of multiplied by a rate
+    divide_by: list[Num] = Field(default_factory=list)
     count: str | None = None
     per: str = "人"
     tiers: list[Tier] = Field(default_factory=list)
@@ -503,11 +506,13 @@ class RuleSpec(BaseModel):
     @model_validator(mode="after")
     def _shape_fits_kind(self) -> RuleSpec:
         k = self.kind
-        has_money = bool(self.terms or self.rate or self.rate_by or self.tiers or self.amount or self.amount_by)
+        has_money = bool(self.terms or self.rate or self.rate_by or self.divide_by or self.tiers or self.amount or self.amount_by)
         if k in ("per_head", "cap_per_head") and not self.terms:
             raise ValueError(f"kind {k} needs terms")
-        if k == "rate" and (not self.base or (self.rate is None) == (self.rate_by is None)):
-            raise ValueError("kind rate needs base and exactly one of rate / rate_by")
+        if k == "rate" and (not self.base or [self.rate is not None, self.rate_by is not None, bool(self.divide_by)].count(True) != 1):
+            raise ValueError("kind rate needs base and exactly one of rate / rate_by / divide_by")
+        if any(d <= 0 for d in self.divide_by):
+            raise ValueError("divide_by takes positive numbers")
         if k == "tiered":
             if not self.count or not self.tiers:
                 raise ValueError("kind tiered needs count and tiers")
@@ -1075,7 +1080,7 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         checks.append((spec.plus.max, False))
     if spec.rate_by:
         checks += [(v, None) for v in spec.rate_by.values.values()]
-    checks += [(d.divide_by, False) for d in spec.derive]
+    checks += [(d.divide_by, False) for d in spec.derive] + [(d, False) for d in spec.divide_by]
     for value, as_rate in checks:
         found = (_number_in(value, quoted, as_rate=True) or _number_in(value, quoted, as_rate=False)) \
             if as_rate is None else _number_in(value, quoted, as_rate=as_rate)

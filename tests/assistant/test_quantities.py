@@ -302,6 +302,18 @@ class TestBind:
         specs = [NounSpec("front", "count", ("一线职工",), unit="人", classifiers=PEOPLE)]
         assert values(bind("一线职工20人", specs)) == {"front": 20}
 
+    @pytest.mark.parametrize("text", ["月薪4800 日工资怎么算", "月薪四千八日工资怎么算"])
+    def test_a_time_unit_that_starts_a_noun_is_the_nouns(self, text):
+        # 日 of 日工资 is no unit of 4800: the money goes to 月薪
+        specs = [NounSpec("monthly", "money", ("月薪",), unit="元"), NounSpec("daily", "money", ("日工资",), unit="元")]
+        assert values(bind(text, specs)) == {"monthly": 4800}
+
+    def test_a_noun_starting_inside_a_two_character_unit_leaves_the_unit_whole(self):
+        # 月失业金 starts on the 月 of 个月: the five months stay months
+        specs = [NounSpec("left", "duration", ("没领完",), unit="个月"), NounSpec("benefit", "money", ("月失业金",), unit="元")]
+        result = bind("还有5个月失业金没领完", specs)
+        assert values(result) == {"left": 5} and result.bound["left"].quantity.unit == "个月"
+
     def test_bound_is_kept_on_the_binding(self):
         assert bind("员工不到30人", SPECS).bound["employees"].quantity.bound == "lt"
 
