@@ -123,6 +123,9 @@ class ScopeRules:
 
         `known_terms` is vocabulary outside the documents' text (synonyms, names, regions): where one
         occurs in the question its characters count as known, however jieba cuts them (快递/小哥)."""
+        # an A-not-A question ("包不包括", "算不算", "可不可以") asks about A: cut as written, jieba glues the
+        # characters around it into nouns no document has (里面包不包括 → 面包)
+        text = _A_NOT_A.sub(r"\1", text)
         profile = {w for m in _PROFILE_PHRASE.finditer(text) for w in m.groups() if w}
         covered = _covered(text, self._grams(corpus_text))
         for term in known_terms:
@@ -216,6 +219,7 @@ def _known_core(word: str, covered: list[bool], question_words: set[str] = froze
 
 
 _ASKING = re.compile(r"什么|怎么|怎样|哪|多少|多长|多久|几|谁|啥|咋|如何|为何|是否")
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
 _MAX_GRAM = 8
 
 

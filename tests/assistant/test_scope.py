@@ -62,6 +62,21 @@ def test_everyday_wording_around_a_known_subject_is_not_unknown(scope, corpus_te
     assert scope.unknown_nouns(question, corpus_text, known) == []
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "工伤保险待遇里面包不包括丧葬补助金",  # jieba would cut 里面包不包括 into 面包
+        "稳岗返还算不算企业的收入",
+    ],
+)
+def test_an_a_not_a_question_is_read_as_asking_about_a(scope, corpus_text, known, question):
+    assert scope.unknown_nouns(question, corpus_text, known) == []
+
+
+def test_an_a_not_a_question_still_finds_a_noun_the_documents_lack(scope, corpus_text, known):
+    assert "公积金" in scope.unknown_nouns("公积金能不能提取", corpus_text, known)
+
+
 def test_verbs_never_decide(scope, corpus_text, known):
     # 评上 and 拿到 are not in the documents; wording varies most in verbs, so they do not refuse
     assert scope.unknown_nouns("人力资源服务产业园评上国家级的，拿到多少奖励", corpus_text, known) == []
