@@ -307,7 +307,11 @@ class Assistant:
             hits = _pin_references(version, u, hits, search.tokenizer)
             hits = _pin_roster(version, u, hits, search.tokenizer)
             hits = _pin_duties(version, u, hits)
-            if not u.references and not self._supported(u, hits, search):
+            top = [c.text for c in (version.clause(h.clause_id) for h in hits[:3]) if c is not None]
+            if not u.references and (request := self.scope.unserved_request(u.text, top)) is not None:
+                # a request kind the documents may still serve ("去哪办"): refused unless a clause retrieved says it
+                refusal = f"抱歉，{request.reason}其他问题请拨打{HOTLINE}人社服务热线咨询。"
+            elif not u.references and not self._supported(u, hits, search):
                 refusal = NO_ANSWER_TEXT
             elif (verb := self._unanswered_procedure(u, hits, version, rules)) is not None:
                 refusal = (
@@ -379,7 +383,7 @@ class Assistant:
                 f"现有文件中没有{u.foreign_region}的规定：这里收录的是{held}{national}的文件，地方标准各不相同，"
                 f"我不能用其他地区的规定回答。请咨询当地人社部门或拨打{HOTLINE}。"
             )
-        if (request := self.scope.unserved_request(u.text)) is not None:
+        if (request := self.scope.unserved_request(u.text, defer=True)) is not None:
             return f"抱歉，{request.reason}其他问题请拨打{HOTLINE}人社服务热线咨询。"
         if u.references:
             return None  # "第2条第(1)项讲的什么": the document's own numbering is always in scope

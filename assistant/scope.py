@@ -23,7 +23,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import yaml
@@ -70,7 +70,7 @@ def _pos_tokenizer():
 
 class ScopeRules:
     def __init__(self, question_words: set[str], profile_suffixes: tuple[str, ...],
-                 requests: list[tuple[str, re.Pattern, str]], procedure_verbs: list[str] | None = None,
+                 requests: list[tuple[str, re.Pattern, str, re.Pattern | None]], procedure_verbs: list[str] | None = None,
                  modal_words: Iterable[str] = ()) -> None:
         self.procedure_verbs = procedure_verbs or []
         self.modal_words = frozenset(modal_words)
@@ -90,7 +90,9 @@ class ScopeRules:
         return cls(
             set(data.get("question_words") or []),
             tuple(data.get("profile_suffixes") or []),
-            [(r["kind"], re.compile(r["pattern"]), r["reason"]) for r in data.get("unserved_requests") or []],
+            [(r["kind"], re.compile(r["pattern"]), r["reason"],
+              re.compile(r["unless_stated"]) if r.get("unless_stated") else None)
+             for r in data.get("unserved_requests") or []],
             list(data.get("procedure_verbs") or []),
             data.get("modal_words") or [],
         )
@@ -112,10 +114,17 @@ class ScopeRules:
         m = self._procedure.search(text) if self._procedure else None
         return m.group(1) if m else None
 
-    def unserved_request(self, text: str) -> UnservedRequest | None:
-        for kind, pattern, reason in self.requests:
-            if pattern.search(text):
-                return UnservedRequest(kind, reason)
+    def unserved_request(self, text: str, clauses: Sequence[str] | None = None, *,
+                         defer: bool = False) -> UnservedRequest | None:
+        """The kind of request `text` makes that no document serves. A kind with `unless_stated` (where to
+        apply: "到指定的社会保险经办机构办理") is served when one of the retrieved `clauses` states it: with
+        `defer`, such a kind waits for them; without clauses it is refused as before."""
+        for kind, pattern, reason, unless in self.requests:
+            if not pattern.search(text):
+                continue
+            if unless is not None and (defer or (clauses and any(unless.search(c) for c in clauses))):
+                continue
+            return UnservedRequest(kind, reason)
         return None
 
     def unknown_nouns(self, text: str, corpus_text: str, known_terms: Iterable[str] = ()) -> list[str]:
@@ -123,9 +132,18 @@ class ScopeRules:
 
         `known_terms` is vocabulary outside the documents' text (synonyms, names, regions): where one
         occurs in the question its characters count as known, however jieba cuts them (快递/小哥)."""
-        # an A-not-A question ("包不包括", "算不算", "可不可以") asks about A: cut as written, jieba glues the
-        # characters around it into nouns no document has (里面包不包括 → 面包)
-        text = _A_NOT_A.sub(r"\1", text)
+        known_terms = list(known_terms)
+        found = self._unknown_nouns(text, corpus_text, known_terms)
+        plain = _A_NOT_A.sub(r"\1", text)
+        if found and plain != text:
+            # an A-not-A question ("包不包括", "算不算") asks about A, and jieba may glue its characters into a
+            # noun no document has (里面包不包括 → 面包): a noun counts only if the question read as asking
+            # about A has it too (the plain reading only excuses; its own cut adds nothing)
+            again = set(self._unknown_nouns(plain, corpus_text, known_terms))
+            found = [w for w in found if w in again]
+        return found
+
+    def _unknown_nouns(self, text: str, corpus_text: str, known_terms: list[str]) -> list[str]:
         profile = {w for m in _PROFILE_PHRASE.finditer(text) for w in m.groups() if w}
         covered = _covered(text, self._grams(corpus_text))
         for term in known_terms:

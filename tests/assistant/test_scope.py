@@ -109,6 +109,22 @@ def test_requests_no_document_serves(scope, question, kind):
     assert request is not None and request.kind == kind and request.reason
 
 
+def test_where_to_go_is_served_when_a_retrieved_clause_names_the_office(scope):
+    asked = "丢了工作以后失业登记去哪儿办"
+    says_where = "失业人员应当及时到指定的公共就业服务机构办理失业登记。"
+    says_nothing = "失业人员在领取失业保险金期间，参加职工基本医疗保险。"
+    assert scope.unserved_request(asked, defer=True) is None  # decided once the clauses are retrieved
+    assert scope.unserved_request(asked, [says_where]) is None
+    assert scope.unserved_request(asked, [says_nothing]).kind == "channel"
+    assert scope.unserved_request(asked).kind == "channel"  # without clauses: refused as before
+
+
+def test_a_where_question_in_a_sentence_gets_the_clause_that_names_the_office(assistant):
+    a = assistant.ask("单位把我辞退了，办失业登记要到哪里去办", session=assistant.new_session(), as_of=AS_OF)
+    assert a.status == "answered", a.answer
+    assert "经办机构" in a.answer or "服务机构" in a.answer, a.answer
+
+
 @pytest.mark.parametrize("question", ["申请表怎么填写一下", "工作一个月能领补贴吗", "实施细则还没发布吗", "企业内部转岗培训有补贴吗",
                                       "人社服务专员设在哪几级", "工伤预防费从哪出",
                                       "社保系统提示缴费失败怎么回事"])
