@@ -18,6 +18,22 @@ AS_OF = date(2026, 11, 26)
 
 
 @pytest.fixture(scope="session")
+def corpus_docs():
+    """The shipped corpus parsed once (for tests of the rule book that need no index)."""
+    from index.parse import load_corpus
+
+    return load_corpus(REPO / "corpus")
+
+
+@pytest.fixture(scope="session")
+def rule_book(corpus_docs):
+    """Every shipped rules file, loaded once against the shipped corpus; tests must not change it."""
+    from assistant.rules import load_rules
+
+    return load_rules(REPO / "corpus", corpus_docs)
+
+
+@pytest.fixture(scope="session")
 def embedder():
     from assistant.settings import Settings
     from index.embed import load_embedder

@@ -4,24 +4,20 @@ from the qualifying group nearest to them, for either document, and a person lai
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from assistant.match import match_profile, parse_profile
 from assistant.read_profile import read_profile
-from assistant.rules import RuleBook, load_rules
-from index.parse import load_corpus
+from assistant.rules import RuleBook
 from tests.conftest import AS_OF
 
-REPO = Path(__file__).resolve().parents[2]
 BENEFIT_RULES = ("cn-sybx-tiaoli-1999", "ha-sybx-tiaoli-2001")
 
 
 @pytest.fixture(scope="module")
-def book() -> RuleBook:
-    corpus = REPO / "corpus"
-    return load_rules(corpus, load_corpus(corpus))
+def book(rule_book) -> RuleBook:
+    return rule_book
 
 
 def _flag_of(book: RuleBook, words: str) -> str:

@@ -7,23 +7,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from assistant.calculate import calculate
-from assistant.rules import RuleBook, load_rules
-from index.parse import load_corpus
+from assistant.rules import RuleBook
 
-REPO = Path(__file__).resolve().parents[2]
 DOC = "cn-nxj-banfa-2008"
 RULE = "nxj_unused_leave_pay"
 AS_OF = date(2026, 11, 26)
 
 
 @pytest.fixture(scope="module")
-def book() -> RuleBook:
-    return load_rules(REPO / "corpus", load_corpus(REPO / "corpus"))
+def book(rule_book) -> RuleBook:
+    return rule_book
 
 
 def test_the_rule_loads_reviewed_with_its_quotes(book: RuleBook) -> None:

@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from assistant.calculate import calculate
-from assistant.rules import RuleBook, RuleDataError, build_rulebook, load_rules
-from index.parse import load_corpus
+from assistant.rules import RuleBook, RuleDataError, build_rulebook
 from tests.conftest import AS_OF
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,13 +20,8 @@ DOC = "cn-lsbf-2008-3"
 
 
 @pytest.fixture(scope="module")
-def docs():
-    return load_corpus(REPO / "corpus")
-
-
-@pytest.fixture(scope="module")
-def book(docs) -> RuleBook:
-    return load_rules(REPO / "corpus", docs)
+def book(rule_book) -> RuleBook:
+    return rule_book
 
 
 def test_a_monthly_income_gives_the_daily_wage(book):
@@ -50,12 +44,12 @@ def test_an_impossible_income_is_refused_by_name(book, value):
     assert not out.ok and out.error.param == "lsbf_monthly_income"
 
 
-def test_a_divisor_the_quote_does_not_write_is_refused_at_load(docs):
+def test_a_divisor_the_quote_does_not_write_is_refused_at_load(corpus_docs):
     data = yaml.safe_load((REPO / "corpus/rules" / f"{DOC}.yaml").read_text(encoding="utf-8"))
     bad = copy.deepcopy(data)
     bad["rules"][0]["divide_by"] = ["20.83"]  # the 月工作日, written in part 一, not in these quotes
     with pytest.raises(RuleDataError, match="20.83"):
-        build_rulebook([(f"{DOC}.yaml", bad)], {DOC: docs[DOC]})
+        build_rulebook([(f"{DOC}.yaml", bad)], {DOC: corpus_docs[DOC]})
 
 
 def test_the_answer_states_the_converted_figure_it_is_not_a_benefit(assistant):
