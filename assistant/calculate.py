@@ -124,6 +124,16 @@ def _grouped(d: Decimal) -> str:
     return format(d.normalize(), ",f")
 
 
+def _to_fen(exact: Decimal, money: bool) -> tuple[Decimal, str]:
+    """A quotient as it is paid: money rounded to 分 (half up), and how the formula writes the step
+    ("= 200元", or "≈ 229.89元（按分四舍五入）" as the sign and the words after the figure)."""
+    value = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if money else exact
+    return value, ("=" if value == exact else "≈")
+
+
+_ROUNDED = "（按分四舍五入）"
+
+
 def _shown_value(spec: ParamSpec, value: Decimal) -> str:
     return format_yuan(value, wan=False) if spec.type == "money" else _count(value, spec.unit)
 
@@ -456,13 +466,11 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
             raise ParamError(f"计算需要确切的{spec.label}：您说的是“{source.describe(spec.unit)}”，"
                              f"请告诉我具体是多少", param=d.source, code="bound_only")
         src, dst = book.param(d.source), book.param(d.param)
-        exact = source / d.divide_by
         # money is paid in 分: the converted wage is rounded to it, and the rest computes with what is shown
-        value = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if dst.type == "money" else exact
+        value, sign = _to_fen(source / d.divide_by, dst.type == "money")
         values[d.param] = value
-        sign = "=" if value == exact else "≈"
         steps.append(f"{src.label}{_shown_value(src, source)} ÷ {_plain(d.divide_by)} {sign} {dst.label}{_shown_value(dst, value)}"
-                     + ("（按分四舍五入）" if sign == "≈" else ""))
+                     + (_ROUNDED if sign == "≈" else ""))
         derived_quotes.append(quote)
     missing = _missing(book, rule, set(values))
     if missing:
@@ -514,14 +522,11 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         divisor = Decimal(1)
         for d in rule.divide_by:
             divisor *= d
-        exact = base / divisor
-        money = rule.unit == "元"
-        amount = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if money else exact
+        amount, sign = _to_fen(base / divisor, rule.unit == "元")
         shown_base = _shown_value(book.param(rule.base), base)
         shown_div = _plain(rule.divide_by[0]) if len(rule.divide_by) == 1 else \
             "（" + " × ".join(_plain(d) for d in rule.divide_by) + "）"
-        sign = "=" if amount == exact else "≈"
-        formula = f"{shown_base} ÷ {shown_div} {sign} {_amount_text(rule, amount)}" + ("（按分四舍五入）" if sign == "≈" else "")
+        formula = f"{shown_base} ÷ {shown_div} {sign} {_amount_text(rule, amount)}" + (_ROUNDED if sign == "≈" else "")
     elif rule.kind == "rate":
         base = values[rule.base]
         if rule.rate_by:
