@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from assistant.contract import Calculation, Citation, Validity
 from assistant.documents import document_name, part_label
+from assistant.quantities import read_quantities
 from assistant.understand import Understanding, cn_numerals_to_digits
 from assistant.compose_document import cite_meta_line, date_line_beside, effective_sentence, in_force_sentence
 from assistant.validity import HOTLINE, clause_validity, document_validity, format_date, hotline_of
@@ -636,15 +637,26 @@ def _plain(value: Decimal) -> str:
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条所次批户期])")
 _QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍|条|项|所|次)")
 _MONEY_ASK = re.compile(r"多少钱|工资|薪水|钱|几块|几百块|几千块|多少元")
+_ASKED_TIME = re.compile(r"(?:多少|几)\s*(个月|年|天|日|周岁|岁|小时|周)")
+_TIME_UNIT = {"日": "天", "周岁": "岁"}
 
 
 def compose_amount_unstated(ctx: Context) -> Composition | None:
     """An amount question whose best clause states no amount at all: say so instead of guessing."""
     top = ctx.clauses[0]
     # "公益性岗位的人一个月工资给多少": money is asked and the clause only counts posts (约5000个)
-    stated = _AMOUNT_RE if _MONEY_ASK.search(ctx.u.text) else _QUANTITY_RE
-    # a law writes its figures in 汉字 (百分之八十, 七个月): read them as numbers before deciding
-    if top.kind in ("roster_entry",) or stated.search(cn_numerals_to_digits(top.text)) or _SHARE_RE.search(top.text):
+    money = bool(_MONEY_ASK.search(ctx.u.text))
+    # a law writes its figures in 汉字 (百分之八十, 七个月): read them as numbers before deciding; a time or an
+    # age asked for ("交满多少年", "几天", "多少岁") is stated when the quantity reader finds one in that unit
+    # (满十五年 answers 多少年, not 多少岁), a date is none
+    if money:
+        stated = _AMOUNT_RE.search(cn_numerals_to_digits(top.text))
+    elif m := _ASKED_TIME.search(ctx.u.text):
+        want = _TIME_UNIT.get(m.group(1), m.group(1))
+        stated = any(q.unit == want for q in read_quantities(top.text))
+    else:
+        stated = _QUANTITY_RE.search(cn_numerals_to_digits(top.text))
+    if top.kind in ("roster_entry",) or stated or _SHARE_RE.search(top.text):
         return None
     # "山西一年要办多少场招聘会": the best clause names the activity, a close runner-up (a ledger row)
     # states how many of the unit asked for; that one answers

@@ -308,6 +308,10 @@ class TestBind:
         specs = [NounSpec("monthly", "money", ("月薪",), unit="元"), NounSpec("daily", "money", ("日工资",), unit="元")]
         assert values(bind(text, specs)) == {"monthly": 4800}
 
+    def test_an_age_in_full_years_is_no_count_of_weeks(self):
+        (q,) = read_quantities("年满六十周岁的职工")
+        assert q.value == 60 and q.unit == "岁"
+
     def test_a_noun_starting_inside_a_two_character_unit_leaves_the_unit_whole(self):
         # 月失业金 starts on the 月 of 个月: the five months stay months
         specs = [NounSpec("left", "duration", ("没领完",), unit="个月"), NounSpec("benefit", "money", ("月失业金",), unit="元")]
