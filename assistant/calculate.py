@@ -533,7 +533,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
             rate, _ = _select(book, rule.rate_by.param, values[rule.rate_by.param], rule.rate_by.values)
         else:
             rate = rule.rate
-        shown_base = format_yuan(base, wan=False) if book.param(rule.base).type == "money" else _count(base, book.param(rule.base).unit)
+        shown_base = _shown_value(book.param(rule.base), base)
         if rule.minus_rate is not None:
             amount = base * (rate - rule.minus_rate)
             formula = f"{shown_base} × ({_times(rate)} − {_times(rule.minus_rate)}) = {_amount_text(rule, amount)}"

@@ -638,7 +638,6 @@ _ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条�
 _QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍|条|项|所|次)")
 _MONEY_ASK = re.compile(r"多少钱|工资|薪水|钱|几块|几百块|几千块|多少元")
 _ASKED_TIME = re.compile(r"(?:多少|几)\s*(个月|年|天|日|周岁|岁|小时|周)")
-_TIME_UNIT = {"日": "天", "周岁": "岁"}
 
 
 def compose_amount_unstated(ctx: Context) -> Composition | None:
@@ -652,8 +651,9 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     if money:
         stated = _AMOUNT_RE.search(cn_numerals_to_digits(top.text))
     elif m := _ASKED_TIME.search(ctx.u.text):
-        want = _TIME_UNIT.get(m.group(1), m.group(1))
-        stated = any(q.unit == want for q in read_quantities(top.text))
+        # the unit asked, as the quantity reader names it (几日 → 天, 多少周岁 → 岁)
+        want = {q.unit for q in read_quantities("1" + m.group(1))}
+        stated = any(q.unit in want for q in read_quantities(top.text))
     else:
         stated = _QUANTITY_RE.search(cn_numerals_to_digits(top.text))
     if top.kind in ("roster_entry",) or stated or _SHARE_RE.search(top.text):

@@ -194,7 +194,7 @@ def select_rule(book: RuleBook, ctx: Context) -> Rule | None:
     for rule in named:
         if not _answers_the_ask(rule, asked):
             continue
-        if rule.clause_id in retrieved or near & {rule.clause_id, *(q.clause_id for q in rule.citations)}:
+        if near & {rule.clause_id, *(q.clause_id for q in rule.citations)}:
             # "厂里800个工人，一半是脱贫户，能享受帮扶车间…补贴吗": the numbers test 12(4)'s thresholds (1000人,
             # 30%), the rule under which a factory gets the workshop's subsidy; the named rule tests none
             tested = [r for c in retrieved[:2] for r in book.by_clause(c)

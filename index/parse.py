@@ -23,9 +23,9 @@ import hashlib
 import re
 from array import array
 from bisect import bisect_left
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -34,13 +34,13 @@ from index.errors import CorpusError
 from index.formats import SUPPORTED_SUFFIXES, read_text
 from index.metadata import DocumentGrammar, infer_metadata, load_grammar
 from index.grammar import (
+    DOC_YEAR,
     LEGAL_HEADINGS,
     MARKERS,
     RESP_LINE_RE,
     UNIT_SPLIT_RE,
     match_marker,
     responsibility_tail,
-    DOC_YEAR,
     to_cn,
     to_int,
 )
@@ -102,9 +102,13 @@ class Para:
         return Para(self.text[i:j], self.offs[i:j])
 
 
+#: a line break a page break inserted inside a sentence, with the padding around it
+PAGE_BREAK_RE = re.compile(r"[ \t\u3000]*\n\s*")
+
+
 def repair_span(raw: str, start: int, end: int) -> str:
     """Source text of [start, end) with page-break line breaks (and their padding) removed."""
-    return re.sub(r"[ \t\u3000]*\n\s*", "", raw[start:end])
+    return PAGE_BREAK_RE.sub("", raw[start:end])
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -914,16 +918,16 @@ def locate_quote(doc: ParsedDocument, quote: str, *, within: tuple[int, int] | N
     return (m.start(), m.end()) if m else None
 
 
-_PAGE_BREAK_GAP = r"(?:[ \t\u3000]*\n\s*)?"
+_PAGE_BREAK_GAP = f"(?:{PAGE_BREAK_RE.pattern})?"
 
 
 @lru_cache(maxsize=16)  # rules are resolved document by document; 4 bytes per character each
 def _squeezed(raw: str) -> tuple[str, array]:
     """The text without the newline runs a page break inserts, and each kept character's raw offset."""
     keep: list[str] = []
-    where = array("l")
+    where = array("i")
     pos = 0
-    for m in re.finditer(r"[ \t\u3000]*\n\s*", raw):
+    for m in PAGE_BREAK_RE.finditer(raw):
         keep.append(raw[pos:m.start()])
         where.extend(range(pos, m.start()))
         pos = m.end()
