@@ -640,6 +640,17 @@ _MONEY_ASK = re.compile(r"多少钱|工资|薪水|钱|几块|几百块|几千块
 _ASKED_TIME = re.compile(r"(?:多少|几)\s*(个月|年|天|日|周岁|岁|小时|周)")
 
 
+def states_asked_time(question: str, text: str) -> bool | None:
+    """Whether `text` states a figure in the unit of time or age the question asks for ("多少年" →
+    满十五年, "几天" → 十五日), as the quantity reader names units (几日 → 天, 多少周岁 → 岁); None when the
+    question asks for no such unit."""
+    m = _ASKED_TIME.search(question)
+    if m is None:
+        return None
+    want = {q.unit for q in read_quantities("1" + m.group(1))}
+    return any(q.unit in want for q in read_quantities(text))
+
+
 def compose_amount_unstated(ctx: Context) -> Composition | None:
     """An amount question whose best clause states no amount at all: say so instead of guessing."""
     top = ctx.clauses[0]
@@ -650,10 +661,8 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     # (满十五年 answers 多少年, not 多少岁), a date is none
     if money:
         stated = _AMOUNT_RE.search(cn_numerals_to_digits(top.text))
-    elif m := _ASKED_TIME.search(ctx.u.text):
-        # the unit asked, as the quantity reader names it (几日 → 天, 多少周岁 → 岁)
-        want = {q.unit for q in read_quantities("1" + m.group(1))}
-        stated = any(q.unit in want for q in read_quantities(top.text))
+    elif (time_stated := states_asked_time(ctx.u.text, top.text)) is not None:
+        stated = time_stated
     else:
         stated = _QUANTITY_RE.search(cn_numerals_to_digits(top.text))
     if top.kind in ("roster_entry",) or stated or _SHARE_RE.search(top.text):
@@ -809,6 +818,9 @@ def _heads_of_named_units(ctx: Context, clauses: list[Clause]) -> list[str]:
 
 def compose_deadline(ctx: Context) -> Composition:
     clause = ctx.clauses[0]
+    asked = asked_text(ctx.u)
+    if not asks_when(asked) and (length := compose_length(ctx, asked)) is not None:
+        return length
     dated = [s for s in best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=3) if _PERIOD_RE.search(s[1])]
     validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, [span for span, _ in dated[:2]]), ctx.meta(clause))
     if validity.lapsed is False and validity.period is None and (in_force := _document_in_force(ctx, clause)):
@@ -827,6 +839,28 @@ def compose_deadline(ctx: Context) -> Composition:
     basis = f"依据：{ctx.doc_name(clause)}规定{mark}：{quote_text(sentences[:2])}"
     return Composition("answered", "\n".join([deadline_conclusion(clause, validity), basis, validity_tail(validity)]),
                        ctx.book.items, validity=validity)
+
+
+def compose_length(ctx: Context, asked: str) -> Composition | None:
+    """"一年有几天年假", "产假多少天": a length of time in a unit the question names, not a point in time.
+    The sentence of the best clause that states a figure in that unit is the answer and comes first, the
+    validity note after it; when that clause states none, the documents do not say, and the answer says so
+    instead of quoting the clause as if it did. None when no unit is named ("多久") or a date is asked."""
+    clause = ctx.clauses[0]
+    stated = states_asked_time(asked, clause.text)
+    if stated is None:
+        return None
+    if not stated and any(states_asked_time(asked, c.text) for c in ctx.clauses[1:3]):
+        return None  # a close runner-up states one: not sure enough to say the documents do not
+    if not stated:
+        unit = _ASKED_TIME.search(asked).group(1)
+        text, _ = quote_clause(ctx, clause, limit=1, lead="文件提到了相关内容")
+        return Composition("no_answer", f"文件没有写明具体是多少{unit}，我不能替文件给出数字。具体规定请拨打"
+                           f"{hotline_of(ctx.meta(clause))}咨询。\n{text}", ctx.book.items)
+    text, spans = quote_clause(ctx, clause, limit=2, figure="time")
+    validity = clause_validity(clause, ctx.as_of, focus_spans(ctx, clause, spans), ctx.meta(clause))
+    tail = validity.note if validity.lapsed is not None else ""
+    return Composition("answered", "\n".join(p for p in (text, tail) if p), ctx.book.items, validity=validity)
 
 
 def _document_in_force(ctx: Context, clause: Clause) -> Composition | None:

@@ -323,7 +323,8 @@ _MONEY_IN_TEXT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|元|块)")
 
 
 # "工伤认定申请要在多少天内提出": a number of days asked is a time limit, not an amount
-_DAYS_ASKED = re.compile(r"(?:多少|几)\s*个?\s*(?:天|日|工作日)|多长时间内|多久内|几天内")
+# "那几天工资会不会少发": 那/这几天 point at days already named, they ask no number
+_DAYS_ASKED = re.compile(r"(?:多少|(?<![那这])几)\s*个?\s*(?:天|日|工作日)|多长时间内|多久内|几天内")
 
 
 def _intent(text: str) -> str:
