@@ -206,3 +206,19 @@ def test_a_thing_the_documents_lack_asked_of_a_named_measure_is_refused(assistan
 
 def test_circumstances_stated_before_the_ask_do_not_refuse(assistant):
     assert assistant.ask("店里客流量少了一半，可以申请缓缴社保吗", as_of=AS_OF).status == "answered"
+
+
+@pytest.mark.parametrize(("question", "word"), [
+    ("单位搞培训，培训费该谁出", "培训费"),  # 培训 + 费: about training, which the documents cover
+    ("求职者遇到黑中介怎么办", "求职者"),  # 求职 + 者
+])
+def test_a_verb_and_one_character_is_about_the_verb(scope, corpus_text, known, question, word):
+    assert word not in scope.unknown_nouns(question, corpus_text, known)
+
+
+@pytest.mark.parametrize(("question", "word"), [
+    ("停车费单位给报吗", "停车费"),  # 停车 is a verb the documents never use
+    ("社保卡补办要多久", "社保卡"),  # a noun opening with a noun is not read as verb + character
+])
+def test_a_verb_the_documents_lack_still_decides(scope, corpus_text, known, question, word):
+    assert word in scope.unknown_nouns(question, corpus_text, known)
