@@ -16,7 +16,7 @@ every form meets every field. Legitimate numbers go through the chat question an
 
 `search_files` then reads the SQLite file, its -wal and -shm, the JSON log and the server's stderr
 byte for byte for every planted number (as sent, digits only, JSON-escaped, percent-encoded, and its
-last digits, which catch a number masked only in part); `false_masks` checks that every legitimate
+last digits standing alone, which catch a number masked only in part); `false_masks` checks that every legitimate
 number is stored and logged exactly as sent, and that each stored answer equals the answer the client
 got (same values, same types).
 
@@ -346,25 +346,35 @@ def send_everywhere(url: str, corpus: PiiCorpus, *, seed: int = SEED) -> SendRes
 
 # ---------------------------------------------------------------- searching
 def search_forms(p: Planted) -> set[bytes]:
-    """Byte strings whose presence in a file means the number (or most of it) got there."""
+    """Byte strings whose presence in a file means the number got there (the last digits: see `tail_pattern`)."""
     digits = digits_of(p.written)
     texts = {p.written, digits, json.dumps(p.written)[1:-1], quote(p.written), quote(p.written, safe=""),
              p.written.replace(" ", "+")}
     if digits.endswith("X"):
         texts.add(digits[:-1] + "x")
-    tail = 8 if p.kind == "phone" else 10
-    texts.add(digits[-tail:])
     return {t.encode("utf-8") for t in texts if len(re.sub(r"\D", "", t)) >= 8 or "\\u" in t}
 
 
+def tail_pattern(p: Planted) -> re.Pattern[bytes]:
+    """The number's last digits (8 of a mobile, 10 of an ID) standing alone: what a number masked only in
+    part leaves behind ("151****0628" no, "*** 10050628" yes). Standing alone, because the same eight digits
+    inside a longer run of letters and digits (a random hex request id such as 86028093887c45f2) are no
+    trace of it. (One CI run reported a planted mobile in the log that a rerun with the same numbers did not
+    find; the random request ids are the only digits in the log that differ between runs.)"""
+    digits = digits_of(p.written)
+    tail = digits[-(8 if p.kind == "phone" else 10):].encode()
+    return re.compile(rb"(?<![0-9A-Za-z])" + re.escape(tail) + rb"(?![0-9A-Za-z])")
+
+
 def search_files(planted: list[Planted], files: list[Path]) -> dict[str, list[str]]:
-    """For each file, the planted numbers (as written) found in it in any of `search_forms`."""
+    """For each file, the planted numbers (as written) found in it in any of `search_forms` or by `tail_pattern`."""
     found: dict[str, list[str]] = {}
     for path in files:
         if not path.exists():
             continue
         data = path.read_bytes()
-        found[path.name] = [p.written for p in planted if any(f in data for f in search_forms(p))]
+        found[path.name] = [p.written for p in planted
+                            if any(f in data for f in search_forms(p)) or tail_pattern(p).search(data)]
     return found
 
 

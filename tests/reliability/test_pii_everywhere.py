@@ -66,3 +66,15 @@ def test_legitimate_numbers_are_stored_and_logged_as_sent_with_their_types(run, 
     assert len(sent.legit_answers) == len(corpus.legit)
     problems = pii.false_masks(ws.db_path, ws.log_path, sent)
     assert problems == [], f"{len(problems)} false masks:\n" + "\n".join(problems[:15])
+
+
+def test_the_search_finds_a_number_masked_in_part_but_not_its_digits_inside_a_random_id(tmp_path):
+    mobile = pii.Planted("phone", "mobile plain", "15110050628", "15110050628")
+    files = {}
+    for name, text in {"whole": "回电15110050628", "grouped rest": "回电 151 1005 0628",
+                       "masked in part": "回电151***10050628", "tail after a mask": "[已隐藏] 10050628 谢谢",
+                       "inside a hex id": '"request_id": "a10050628c45f2e1"', "masked": "回电[手机号已隐藏]"}.items():
+        files[name] = tmp_path / name
+        files[name].write_text(text, encoding="utf-8")
+    found = {name for name, path in files.items() if pii.search_files([mobile], [path])[path.name]}
+    assert found == {"whole", "masked in part", "tail after a mask"}
