@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                         "expected": r.expected_clauses,
                         "cited": [c.clause_id for c in (r.answer.citations if r.answer else [])],
                         "failures": [str(f) for f in r.scores.failures], "correct": r.scores.correct,
-                        "answer": (r.answer.text if r.answer else r.error or "")[:400],
+                        "answer": (r.answer.answer if r.answer else r.error or "")[:400],
                     }, ensure_ascii=False) + "\n")
     if fails:
         fails.close()

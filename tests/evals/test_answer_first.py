@@ -39,6 +39,8 @@ MIN_ANSWER_FIRST = {
     # the two documents moved in from corpus/documents-pending/ (2026-12-03), floors at their first measure
     "docs/cn-lsbf-2008-3.jsonl": 0.40,  # 0.429 (3/7)
     "docs/cn-nxj-banfa-2008.jsonl": 0.38,  # 0.412 (7/17)
+    # moved in 2026-12-04 (python -m evals.sets, as of 2026-12-01), its floor at the measure
+    "docs/zz-ldyg-tiaoli-2012.jsonl": 0.43,  # 0.462 (6/13)
 }
 SETS = ["gold.jsonl", *sorted(f"docs/{p.name}" for p in (REPO / "evals/gold/docs").glob("*.jsonl"))]
 
