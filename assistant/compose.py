@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from assistant.contract import Calculation, Citation, Validity
-from assistant.documents import document_name, part_label
+from assistant.documents import document_name, part_label, referring_clauses
 from assistant.quantities import read_quantities
 from assistant.understand import Understanding, cn_numerals_to_digits
 from assistant.compose_document import cite_meta_line, date_line_beside, effective_sentence, in_force_sentence
@@ -184,8 +184,9 @@ def best_sentences(
             score += 1.5  # "那10年以上呢": the step of a schedule the question names
         if asked_unit and re.search(r"\d[\d,.]*\s*" + re.escape(asked_unit), text):
             score += 1.0  # "扩大到了几个行业": the sentence that counts them ("17 个行业")
-        elif u.intent == "amount" and (_AMOUNT_RE.search(text) or _QUANTITY_RE.search(text)):
-            score += 1.0
+        elif u.intent == "amount" and (_AMOUNT_RE.search(digits := cn_numerals_to_digits(text))
+                                       or _QUANTITY_RE.search(digits)):
+            score += 1.0  # a law writes its sums in 汉字 (一万元以上五万元以下)
         elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)
                                          or states_figure(text, "time")):
             score += 1.0  # "十五日内" as much as "期限": a law states its limits as counts of days
@@ -310,6 +311,8 @@ class Context:
     # the documents this question is answered from (named, the conversation's, or the served region's);
     # None: all of them
     docs: tuple[str, ...] | None = None
+    # the part of a clause the answer is about (clause id → raw span): its sentences are the ones quoted
+    focus: dict[str, tuple[int, int]] = field(default_factory=dict)
     book: CitationBook = field(init=False)
 
     def __post_init__(self) -> None:
@@ -380,7 +383,10 @@ def quote_clause(
         mark = ctx.book.cite_clause(clause)
         fields = "；".join(f"{k}：{v}" for k, v in clause.extra.items() if v and k != next(iter(clause.extra)))
         return f"任务清单台账（{clause.label}）{mark}——{fields}", [(clause.start, clause.end)]
-    sentences = best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=limit)
+    focus = ctx.focus.get(clause.clause_id)
+    sentences = [x for x in _sentence_texts(ctx.version, clause) if focus[0] <= x[0][0] and x[0][1] <= focus[1]
+                 ] if focus else []
+    sentences = sentences or best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=limit)
     spans = [span for span, _ in sentences]
     heading = _parent_heading(ctx, clause, spans)
     mark = ctx.book.cite_clause(clause)
@@ -651,6 +657,26 @@ def states_asked_time(question: str, text: str) -> bool | None:
     return any(q.unit in want for q in read_quantities(text))
 
 
+def _citing_part(ctx: Context, top: Clause) -> tuple[Clause, tuple[int, int]] | None:
+    """Of the parts of the document that cite `top` by its number and state a sum, the one sharing most
+    words with the question (第四十四条（一） for a question about 第七条's licence)."""
+    doc = ctx.version.docs.get(top.doc_id)
+    if doc is None:
+        return None
+    q = set(ctx.tokenizer.tokens(ctx.u.search_text))
+    idf = token_idf(ctx.version, ctx.tokenizer)  # rare shared words count more (押金 over 中介)
+    best: tuple[float, int, Clause, tuple[int, int]] | None = None
+    for n, (cid, span) in enumerate(referring_clauses(doc, top.clause_id)):
+        clause = ctx.version.clause(cid)
+        text = doc.raw[span[0] : span[1]]
+        if clause is None or not _AMOUNT_RE.search(cn_numerals_to_digits(text)):
+            continue
+        shared = sum(idf.get(t, 1.0) for t in q & set(ctx.tokenizer.tokens(text)))
+        if best is None or shared > best[0]:
+            best = (shared, -n, clause, span)
+    return (best[2], best[3]) if best else None
+
+
 def compose_amount_unstated(ctx: Context) -> Composition | None:
     """An amount question whose best clause states no amount at all: say so instead of guessing."""
     top = ctx.clauses[0]
@@ -676,6 +702,16 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
                 ctx.clauses.remove(clause)
                 ctx.clauses.insert(0, clause)
                 return None
+    # "没证开中介会罚多少": the best clause is the rule broken and states no sum; an article of the same law
+    # that cites it by number and states one (法律责任: "违反第七条第二款规定…处以一万元以上五万元以下罚款")
+    # answers, the rule after it
+    if states_asked_time(ctx.u.text, "") is None and (citing := _citing_part(ctx, top)) is not None:
+        clause, span = citing
+        if clause in ctx.clauses:
+            ctx.clauses.remove(clause)
+        ctx.clauses.insert(0, clause)
+        ctx.focus[clause.clause_id] = span
+        return None
     text, _ = quote_clause(ctx, top, limit=1, lead="文件提到了相关内容")
     text = f"文件没有规定具体的金额、比例或标准，我不能替文件给出数字。具体标准请拨打{HOTLINE}咨询。\n{text}"
     return Composition("no_answer", text, ctx.book.items)

@@ -316,8 +316,13 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
         if q.kind == "number" and re.search(rf"(?<![\d.]){re.escape(plain_number(q.value))}(?![\d])", quoted):
             continue
         values.add(q.value)
+    # a number given for another input may be this one's ("40个工人参加了培训" → the trainees), unless the two
+    # are sums of different periods: "日工资250元" is no 月工资收入
+    period = _period_of(spec.label)
     for k, v in slot_params(book, u.slots).items():
-        if k not in names and isinstance(v, (int, float)) and not isinstance(v, bool) and book.param(k).type == spec.type:
+        other = book.param(k)
+        if k not in names and isinstance(v, (int, float)) and not isinstance(v, bool) and other.type == spec.type \
+                and not (period and _period_of(other.label) not in (None, period)):
             values.add(Decimal(str(v)))
     # a number already given to one of this rule's own inputs ("1200个职工" is the workforce) counts nobody else
     values -= {Decimal(str(v)) for v in params.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
@@ -326,6 +331,15 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
         if not (spec.type == "count" and v == 1):  # "1个人补多少" asks per person
             params[needed[0]] = int(v) if v == v.to_integral_value() else float(v)
     return params
+
+
+_PERIOD_WORD = re.compile(r"小时|[日天周月年]")
+
+
+def _period_of(label: str) -> str | None:
+    """The period a sum is per, as its label opens with it (日工资 → 日, 月工资收入 → 月); None for 本人工资."""
+    m = _PERIOD_WORD.match(label)
+    return {"天": "日"}.get(m.group(), m.group()) if m else None
 
 
 def _fits_param(spec, q) -> bool:
@@ -603,7 +617,9 @@ def _compose_several(ctx: Context, book: RuleBook, rules: list[Rule]) -> Composi
     if formulas:
         formula = "；".join(formulas)
         total = None
-        if len(amounts) == len(rules) and _TOTAL_CUE.search(ctx.u.text):
+        # a total adds sums of one nature: no conversion (日工资 beside 小时工资), nothing paid beside received
+        summable = not any(r.divide_by for r in rules) and len({asker_pays(r) for r in rules}) == 1
+        if len(amounts) == len(rules) and summable and _TOTAL_CUE.search(ctx.u.text):
             total = sum(amounts)
             formula += f"；合计 {' + '.join(f'{a:,}' for a in amounts)} = {total:,}元"
             parts.insert(0, f"合计可领{format_yuan(total)}：{' + '.join(f'{a:,}' for a in amounts)} = {total:,}元。")
