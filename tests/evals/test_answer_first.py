@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 # Raised 2026-12-03 after the answer-first composer (issue 14: a rule's standard before the question back,
 # counts a rule computes, the asked figure's sentence first, a law's own dates for "still in force", a
 # clause's own verdict for can/may questions, a point in time asked answered as a deadline), measured with
-# /work/tools/evalsets.py as of 2026-11-26 (the same figures as of 2026-12-01); in brackets the figure
+# the team tool later committed as evals/sets.py, as of 2026-11-26 (the same figures as of 2026-12-01); in brackets the figure
 # before the change (same tool, as of 2026-12-01).
 MIN_ANSWER_FIRST = {
     "gold.jsonl": 0.88,  # 0.916 (131/143) [0.790 (113/143)]
