@@ -185,7 +185,7 @@ def best_sentences(
         if asked_unit and re.search(r"\d[\d,.]*\s*" + re.escape(asked_unit), text):
             score += 1.0  # "扩大到了几个行业": the sentence that counts them ("17 个行业")
         elif u.intent == "amount" and (_AMOUNT_RE.search(digits := cn_numerals_to_digits(text))
-                                       or _QUANTITY_RE.search(digits)):
+                                       or _QUANTITY_RE.search(digits) or states_asked_time(u.text, text)):
             score += 1.0  # a law writes its sums in 汉字 (一万元以上五万元以下)
         elif u.intent == "deadline" and (_PERIOD_RE.search(text) or _DURATION_RE.search(text)
                                          or states_figure(text, "time")):
@@ -643,7 +643,7 @@ def _plain(value: Decimal) -> str:
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*[万千百]?\s*([场个家名项条所次批户期])")
 _QUANTITY_RE = re.compile(r"\d[\d,.]*\s*(?:元|万元|万|%|％|个|人|场|名|家|倍|条|项|所|次)")
 _MONEY_ASK = re.compile(r"多少钱|工资|薪水|钱|几块|几百块|几千块|多少元")
-_ASKED_TIME = re.compile(r"(?:多少|几)\s*(个月|年|天|日|周岁|岁|小时|周)")
+_ASKED_TIME = re.compile(r"(?:多少|几)\s*(个月|年|天|日|周岁|岁|个?小时|周)")
 
 
 def states_asked_time(question: str, text: str) -> bool | None:
@@ -685,9 +685,11 @@ def compose_amount_unstated(ctx: Context) -> Composition | None:
     # a law writes its figures in 汉字 (百分之八十, 七个月): read them as numbers before deciding; a time or an
     # age asked for ("交满多少年", "几天", "多少岁") is stated when the quantity reader finds one in that unit
     # (满十五年 answers 多少年, not 多少岁), a date is none
+    time_stated = states_asked_time(ctx.u.text, top.text)
     if money:
-        stated = _AMOUNT_RE.search(cn_numerals_to_digits(top.text))
-    elif (time_stated := states_asked_time(ctx.u.text, top.text)) is not None:
+        # "每周干满多少个小时就得算加班工资": the hours asked, stated, answer it though a wage is named
+        stated = _AMOUNT_RE.search(cn_numerals_to_digits(top.text)) or time_stated
+    elif time_stated is not None:
         stated = time_stated
     else:
         stated = _QUANTITY_RE.search(cn_numerals_to_digits(top.text))

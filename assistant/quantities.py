@@ -135,7 +135,7 @@ _SUFFIX = re.compile(
     r"\s*(?P<approx>多|余|来)?(?P<scale>(?<=[多余来])[百千万亿]+)?\s*(?:"
     r"(?P<pct>%|个百分点)"
     r"|(?P<cheng>成)(?P<tenth>[一二三四五六七八九\d])?(?!立|为|本|功|交|果|就|熟|长|绩|品|员(?!工))"
-    r"|(?P<dur>个半月|个(?P<approx_month>多|来)?月|个工作日|工作日|年半|年|天|日|周(?!岁)|星期|小时|分钟)"
+    r"|(?P<dur>个半月|个(?P<approx_month>多|来)?月|个工作日|工作日|年半|年|天|日|周(?!岁)|星期|个?(?:多|来)?小时|分钟)"
     r"|(?P<money>(?:个[万亿])?(?:万元|元|块钱|块|圆)|个[万亿])"  # 十个亿, 三个亿元
     r"|(?P<cls>个人|号人|人次|人|名|位|个|户|家|次|项|本|张|台|辆|所|间|处|批|件|份|套|期|班|场)"
     r"|(?P<age>周岁|岁)"
@@ -221,7 +221,8 @@ def _read_token(masked: str, m: re.Match) -> Quantity | None:
         elif dur == "个半月":
             value, unit = value + Decimal("0.5"), "个月"
         else:
-            unit = _DURATION_UNIT[re.sub("[多来]", "", dur)]
+            # 三个小时 / 三个多小时 are hours, as 三个月 is months
+            unit = _DURATION_UNIT[re.sub("[多来个]" if dur.endswith("小时") else "[多来]", "", dur)]
     elif money := suffix["money"]:
         kind, unit = "money", "元"
         for ch in re.sub("[^万亿]", "", money):

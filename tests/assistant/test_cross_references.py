@@ -90,3 +90,17 @@ def test_two_conversions_asked_together_are_not_added_up(assistant):
     answer = assistant.ask("月薪4350元，日工资、小时工资折算下来总共多少")
     assert "合计" not in answer.answer
     assert "200元" in answer.answer and "25元" in answer.answer  # 4350 ÷ 21.75 = 200, ÷ (21.75 × 8) = 25
+
+
+def test_hours_said_with_a_classifier_are_hours():
+    from assistant.quantities import read_quantities
+
+    assert [(q.kind, q.unit, int(q.value)) for q in read_quantities("加班干了三十个小时")] == [("duration", "小时", 30)]
+    assert [(q.kind, q.unit) for q in read_quantities("招了十个人")] == [("count", "人")]
+
+
+def test_a_number_of_hours_asked_is_answered_by_the_hours_stated(assistant):
+    with served_in(assistant, "河南省") as a:
+        answer = a.ask("郑州的非全日制用工，每周干满多少个小时以上就得算加班工资")
+    assert answer.status == "answered", answer.answer
+    assert "二十四小时" in answer.answer.splitlines()[0]
