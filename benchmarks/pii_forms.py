@@ -346,7 +346,7 @@ def send_everywhere(url: str, corpus: PiiCorpus, *, seed: int = SEED) -> SendRes
 
 # ---------------------------------------------------------------- searching
 def search_forms(p: Planted) -> set[bytes]:
-    """Byte strings whose presence in a file means the number got there (the last digits: see `tail_pattern`)."""
+    """Byte strings whose presence in a file means the number got there (the last digits: see `tail_alone`)."""
     digits = digits_of(p.written)
     texts = {p.written, digits, json.dumps(p.written)[1:-1], quote(p.written), quote(p.written, safe=""),
              p.written.replace(" ", "+")}
@@ -355,26 +355,34 @@ def search_forms(p: Planted) -> set[bytes]:
     return {t.encode("utf-8") for t in texts if len(re.sub(r"\D", "", t)) >= 8 or "\\u" in t}
 
 
-def tail_pattern(p: Planted) -> re.Pattern[bytes]:
-    """The number's last digits (8 of a mobile, 10 of an ID) standing alone: what a number masked only in
-    part leaves behind ("151****0628" no, "*** 10050628" yes). Standing alone, because the same eight digits
-    inside a longer run of letters and digits (a random hex request id such as 86028093887c45f2) are no
+def tail_alone(p: Planted, data: bytes) -> bool:
+    """Whether the number's last digits (8 of a mobile, 10 of an ID) stand alone in `data`: what a number
+    masked only in part leaves behind ("151****0628" no, "*** 10050628" yes). Standing alone, because the same
+    digits inside a longer run of letters and digits (a random hex request id such as 86028093887c45f2) are no
     trace of it. (One CI run reported a planted mobile in the log that a rerun with the same numbers did not
-    find; the random request ids are the only digits in the log that differ between runs.)"""
+    find; the random request ids are the only digits in the log that differ between runs.) A plain `find`
+    with the neighbours checked: a regex per number over the whole database took minutes."""
     digits = digits_of(p.written)
     tail = digits[-(8 if p.kind == "phone" else 10):].encode()
-    return re.compile(rb"(?<![0-9A-Za-z])" + re.escape(tail) + rb"(?![0-9A-Za-z])")
+    at = data.find(tail)
+    while at != -1:
+        before = data[at - 1 : at] if at else b""
+        after = data[at + len(tail) : at + len(tail) + 1]
+        if not (before.isalnum() or after.isalnum()):
+            return True
+        at = data.find(tail, at + 1)
+    return False
 
 
 def search_files(planted: list[Planted], files: list[Path]) -> dict[str, list[str]]:
-    """For each file, the planted numbers (as written) found in it in any of `search_forms` or by `tail_pattern`."""
+    """For each file, the planted numbers (as written) found in it in any of `search_forms` or by `tail_alone`."""
     found: dict[str, list[str]] = {}
     for path in files:
         if not path.exists():
             continue
         data = path.read_bytes()
         found[path.name] = [p.written for p in planted
-                            if any(f in data for f in search_forms(p)) or tail_pattern(p).search(data)]
+                            if any(f in data for f in search_forms(p)) or tail_alone(p, data)]
     return found
 
 
