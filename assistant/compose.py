@@ -371,6 +371,14 @@ def _figure_first(ctx: Context, sentences: list[tuple[tuple[int, int], str]], ki
     return lead, rest
 
 
+def _focused_sentences(ctx: Context, clause: Clause) -> list[tuple[tuple[int, int], str]]:
+    """Every sentence of the part of the clause the answer is about (`Context.focus`); [] when none is set."""
+    focus = ctx.focus.get(clause.clause_id)
+    if focus is None:
+        return []
+    return [(span, text) for span, text in _sentence_texts(ctx.version, clause) if focus[0] <= span[0] and span[1] <= focus[1]]
+
+
 def quote_clause(
     ctx: Context, clause: Clause, *, limit: int = 2, lead: str | None = None, figure: str | None = None
 ) -> tuple[str, list[tuple[int, int]]]:
@@ -383,10 +391,7 @@ def quote_clause(
         mark = ctx.book.cite_clause(clause)
         fields = "；".join(f"{k}：{v}" for k, v in clause.extra.items() if v and k != next(iter(clause.extra)))
         return f"任务清单台账（{clause.label}）{mark}——{fields}", [(clause.start, clause.end)]
-    focus = ctx.focus.get(clause.clause_id)
-    sentences = [x for x in _sentence_texts(ctx.version, clause) if focus[0] <= x[0][0] and x[0][1] <= focus[1]
-                 ] if focus else []
-    sentences = sentences or best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=limit)
+    sentences = _focused_sentences(ctx, clause) or best_sentences(ctx.version, clause, ctx.u, ctx.tokenizer, limit=limit)
     spans = [span for span, _ in sentences]
     heading = _parent_heading(ctx, clause, spans)
     mark = ctx.book.cite_clause(clause)
@@ -666,7 +671,7 @@ def _citing_part(ctx: Context, top: Clause) -> tuple[Clause, tuple[int, int]] | 
     q = set(ctx.tokenizer.tokens(ctx.u.search_text))
     idf = token_idf(ctx.version, ctx.tokenizer)  # rare shared words count more (押金 over 中介)
     best: tuple[float, int, Clause, tuple[int, int]] | None = None
-    for n, (cid, span) in enumerate(referring_clauses(doc, top.clause_id)):
+    for n, (cid, span) in enumerate(referring_clauses(ctx.version, top.clause_id)):
         clause = ctx.version.clause(cid)
         text = doc.raw[span[0] : span[1]]
         if clause is None or not _AMOUNT_RE.search(cn_numerals_to_digits(text)):

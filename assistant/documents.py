@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import functools
 import re
-import weakref
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from index.grammar import to_int
 from index.metadata import DocumentGrammar
 from index.types import Clause, DocumentMeta, ParsedDocument
+
+if TYPE_CHECKING:
+    from index.store import IndexVersion
 
 __all__ = ["DocumentDirectory", "DocumentNames", "normalise_numbers", "document_name", "part_label", "referring_clauses"]
 
@@ -66,42 +69,37 @@ def _int(s: str | None) -> int | None:
     return int(s) if s.isdigit() else to_int(s, "cn")
 
 
-def referring_clauses(doc: ParsedDocument, clause_id: str) -> list[tuple[str, tuple[int, int]]]:
+def referring_clauses(version: IndexVersion, clause_id: str) -> list[tuple[str, tuple[int, int]]]:
     """The articles of a legal document that cite article `clause_id` of the same document by number, in
-    the document's order, once for each of their parts (款 or 项) that cites it, with that part's span ("（四）违反第九条第（五）项
-    规定…处五千元罚款" in 第四十四条 cites 第九条). A number after a 《title》 in the same sentence is another
-    law's article and does not count."""
-    return _citations(doc).get(clause_id, [])
+    the document's order, once for each of their parts (款 or 项) that cites it, with that part's raw span
+    ("（四）违反第九条第（五）项规定…处五千元罚款" in 第四十四条 cites 第九条). A number after a 《title》 in the
+    same sentence is another law's article and does not count. Computed once per version."""
+    cited_by = getattr(version, "_cited_by", None)
+    if cited_by is None:
+        cited_by = {}
+        for doc in version.docs.values():
+            if doc.family == "legal":
+                _add_citations(doc, cited_by)
+        version._cited_by = cited_by  # type: ignore[attr-defined]
+    return cited_by.get(clause_id, [])
 
 
-def _citations(doc: ParsedDocument) -> dict[str, list[tuple[str, tuple[int, int]]]]:
-    held = _CITED.get(id(doc))
-    if held is not None and held[0]() is doc:
-        return held[1]
-    cited_by: dict[str, list[tuple[str, tuple[int, int]]]] = {}
-    if doc.family == "legal":
-        pid = doc.meta.doc_id
-        for cid, clause in doc.clauses.items():
-            parts = [(p.start, p.end) for p in clause.parts if p.kind in ("item", "paragraph")]
-            # the smallest part holding a reference cites it: an item inside its paragraph
-            for start, end in sorted(parts or [(clause.start, clause.end)], key=lambda se: se[1] - se[0]):
-                text = doc.raw[start:end]
-                for m in _ARTICLE_REF.finditer(text):
-                    if "》" in re.split(r"[。；;：:]", text[: m.start()])[-1]:
-                        continue  # 《中华人民共和国劳动合同法》第四十条: another law's
-                    n = _int(m.group(1))
-                    target = f"{pid}#a{n}" if n else ""
-                    if target in doc.clauses and target != cid:
-                        held_by = cited_by.setdefault(target, [])
-                        if (cid, (start, end)) not in held_by:
-                            held_by.append((cid, (start, end)))
-    for key in [k for k, (ref, _) in _CITED.items() if ref() is None]:
-        del _CITED[key]  # documents of versions no longer served
-    _CITED[id(doc)] = (weakref.ref(doc), cited_by)
-    return cited_by
-
-
-_CITED: dict[int, tuple[weakref.ref, dict[str, list[tuple[str, tuple[int, int]]]]]] = {}
+def _add_citations(doc: ParsedDocument, cited_by: dict[str, list[tuple[str, tuple[int, int]]]]) -> None:
+    pid = doc.meta.doc_id
+    for cid, clause in doc.clauses.items():
+        parts = [(p.start, p.end) for p in clause.parts if p.kind in ("item", "paragraph")]
+        # the smallest part holding a reference comes first: an item before the paragraph it sits in
+        for start, end in sorted(parts or [(clause.start, clause.end)], key=lambda se: se[1] - se[0]):
+            text = doc.raw[start:end]
+            for m in _ARTICLE_REF.finditer(text):
+                if "》" in re.split(r"[。；;：:]", text[: m.start()])[-1]:
+                    continue  # 《中华人民共和国劳动合同法》第四十条: another law's
+                n = _int(m.group(1))
+                target = f"{pid}#a{n}" if n else ""
+                if target in doc.clauses and target != cid:
+                    held_by = cited_by.setdefault(target, [])
+                    if (cid, (start, end)) not in held_by:
+                        held_by.append((cid, (start, end)))
 
 
 @dataclass

@@ -376,13 +376,13 @@ def tail_alone(p: Planted, data: bytes) -> bool:
 
 def search_files(planted: list[Planted], files: list[Path]) -> dict[str, list[str]]:
     """For each file, the planted numbers (as written) found in it in any of `search_forms` or by `tail_alone`."""
+    forms = [(p, search_forms(p)) for p in planted]  # once, not once per file
     found: dict[str, list[str]] = {}
     for path in files:
         if not path.exists():
             continue
         data = path.read_bytes()
-        found[path.name] = [p.written for p in planted
-                            if any(f in data for f in search_forms(p)) or tail_alone(p, data)]
+        found[path.name] = [p.written for p, fs in forms if any(f in data for f in fs) or tail_alone(p, data)]
     return found
 
 
