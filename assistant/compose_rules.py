@@ -301,7 +301,10 @@ def _rule_params(book: RuleBook, rule: Rule, u) -> dict[str, Any]:
             (name, q), = fits
             value = int(q.value) if q.value == q.value.to_integral_value() else float(q.value)
             params[name] = {q.bound: value} if q.bound in ("lt", "gt") else value
-    needed = [n for n in rule.required_names() if n not in params and book.param(n).type != "choice"]
+    # an input the rule derives from one the asker gave (日工资收入 from 月工资) is not still needed
+    derived = {d.param for d in rule.derive if d.source in params}
+    needed = [n for n in rule.required_names()
+              if n not in params and n not in derived and book.param(n).type != "choice"]
     if len(needed) != 1:
         return params
     spec = book.param(needed[0])

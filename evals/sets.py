@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--holdout", action="store_true", help="the held-out sets, totals only")
     ap.add_argument("--pending", action="store_true", help="also the sets of evals/gold/pending")
     ap.add_argument("--as-of", default="2026-12-01", help="the date questions are answered as of")
-    ap.add_argument("--fails", type=Path, help="write the studied sets' failed cases here (JSON lines)")
+    ap.add_argument("--fails", type=Path, help="write the studied sets' failed cases, and those not answer-first, here (JSON lines)")
     ap.add_argument("--only", nargs="*", default=[], help="only sets whose file name contains one of these")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
@@ -89,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:42s} n={summ.n_cases:3d}  {row}", flush=True)
         if fails:
             for r in results:
-                if not r.passed:
+                # failed cases, and passed ones whose conclusion is not in the first sentence
+                if not r.passed or r.scores.answer_first is False:
                     fails.write(json.dumps({
                         "set": name, "id": r.case_id, "category": r.category, "question": r.question,
                         "expected": r.expected_clauses,
                         "cited": [c.clause_id for c in (r.answer.citations if r.answer else [])],
                         "failures": [str(f) for f in r.scores.failures], "correct": r.scores.correct,
+                        "notes": list(r.scores.notes),
                         "answer": (r.answer.answer if r.answer else r.error or "")[:400],
                     }, ensure_ascii=False) + "\n")
     if fails:

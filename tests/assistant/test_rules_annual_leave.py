@@ -107,3 +107,13 @@ def test_the_pipeline_converts_a_monthly_wage_never_multiplies_it(assistant) -> 
     assert "78,300" not in a.answer and "78300" not in a.answer
     assert a.calculation is not None and a.calculation.amount == Decimal("3600")  # 6525 ÷ 21.75 = 300 exactly
     assert "6,525元 ÷ 21.75 = 日工资收入300元" in a.answer, a.answer
+
+
+def test_a_monthly_wage_from_an_earlier_turn_and_days_stated_loosely_compute(assistant) -> None:
+    # the daily wage is derived from the monthly one, so the days are the one input still needed: the
+    # "4天" next to no noun of the rule book fills it instead of a question back for the days
+    session = assistant.new_session()
+    assistant.ask("我每月工资6525元", session=session)
+    a = assistant.ask("单位忙没让我休，还剩4天年假，这4天能拿多少钱", session=session)
+    assert a.calculation is not None and a.calculation.rule_id == RULE, a.answer
+    assert a.calculation.amount == Decimal("3600"), a.answer
