@@ -147,7 +147,8 @@ def _print_outcome(o: CalcOutcome) -> None:
     out.print(f"计算：[bold]{escape(calc.formula)}[/bold]")
     if calc.amount is not None:
         cap = "（最高）" if calc.is_cap else ""
-        out.print(f"金额：{calc.amount:,}{calc.unit}{cap}")
+        upper = f"至{calc.amount_max:,}{calc.unit}" if calc.amount_max is not None else ""
+        out.print(f"金额：{calc.amount:,}{calc.unit}{upper}{cap}")
     elif o.amount_stated is False:
         out.print("金额：本文件未规定具体金额")
     for f in o.facts:

@@ -153,7 +153,24 @@ def _pct(r: Decimal) -> str:
 def _times(r: Decimal, rule: Rule | None = None) -> str:
     """A rate as the document writes it: a share as a percentage, a multiple (3倍, 27个月的工资) as a number,
     a rate above one that the rule's quotes write as a percentage (300%) as that percentage."""
+    if rule is not None and r < Decimal("0.01") and (r * 10000) == (r * 10000).to_integral_value() \
+            and any("万分之" in q.quote for q in rule.citations):
+        import cn2an
+
+        return "万分之" + cn2an.an2cn(int(r * 10000))  # 按日加收万分之五: as the quote writes it
     return _pct(r) if r < 1 or (rule is not None and rule.percent_rate and r == rule.rate) else _plain(r)
+
+
+def _rate_range(rule: Rule) -> str:
+    """The two ends of a range of rates as the quotes write them: 1倍至3倍, 10%至30%."""
+    lo, hi = rule.rate, rule.rate_max
+    if lo >= 1 and not rule.percent_rate:
+        return f"{_plain(lo)}倍至{_plain(hi)}倍"
+    return f"{_times(lo, rule)}至{_times(hi)}"
+
+
+def _tidy(d: Decimal) -> Decimal:
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
 
 def _amount_text(rule: Rule, d: Decimal) -> str:
@@ -499,6 +516,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
 
     cap = "最高" if rule.is_cap else ""
     amount: Decimal | None = None
+    amount_max: Decimal | None = None  # the upper end when the document states a range
     formula = ""
     if failed:
         th, actual = failed[0]
@@ -537,6 +555,11 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         if rule.minus_rate is not None:
             amount = base * (rate - rule.minus_rate)
             formula = f"{shown_base} × ({_times(rate)} − {_times(rule.minus_rate)}) = {_amount_text(rule, amount)}"
+        elif rule.rate_max is not None:
+            # "1倍以上3倍以下": both ends, each a product of the asker's base
+            amount, amount_max = base * rate, base * rule.rate_max
+            formula = (f"{shown_base} × {_rate_range(rule)} = "
+                       f"{_amount_text(rule, amount)}至{_amount_text(rule, amount_max)}")
         else:
             amount = base * rate
             # in the rule's own unit: a share of a head count is people (150人 × 30% = 45人), not 元
@@ -575,9 +598,15 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         spec = book.param(rule.times.param)
         used = months if rule.times.max is None or months <= rule.times.max else rule.times.max
         over = f"（文件规定最长{_plain(rule.times.max)}{spec.unit}，按{_plain(used)}{spec.unit}计）" if used != months else ""
-        per = amount
+        per, per_max = amount, amount_max
         amount = per * used
-        formula = f"{formula.rsplit(' = ', 1)[0]} = {format_yuan(per, wan=False)}/{spec.unit.lstrip('个')}；× {_count(used, spec.unit)}{over} = {format_yuan(amount)}"
+        every = spec.unit.lstrip("个")
+        if per_max is None:
+            formula = f"{formula.rsplit(' = ', 1)[0]} = {format_yuan(per, wan=False)}/{every}；× {_count(used, spec.unit)}{over} = {format_yuan(amount)}"
+        else:
+            amount_max = per_max * used
+            formula = (f"{formula.rsplit(' = ', 1)[0]} = {format_yuan(per, wan=False)}至{format_yuan(per_max, wan=False)}/{every}"
+                       f"；× {_count(used, spec.unit)}{over} = {format_yuan(amount)}至{format_yuan(amount_max)}")
     merged = False
     if amount is not None and not failed and eligible is not False and rule.plus is not None and rule.plus.param in values:
         # 合并计算: the asker's figure (前次未领取的期限) joins the rule's result, the sum at most the stated limit
@@ -599,9 +628,16 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
             f"{book.param(rule.base).label} × {_times(rule.cap.rate)} = {format_yuan(cap_amount)}")
         formula += f"，超过文件规定的最高{limit}，按最高标准 → {format_yuan(cap_amount)}"
         amount = cap_amount
+    if amount_max is not None and cap_amount is not None and amount_max > cap_amount:
+        formula += f"，上限超过文件规定的最高{format_yuan(cap_amount)}，按最高标准计"
+        amount_max = cap_amount
     if amount is not None:
         # 100000 × 0.9 is Decimal("90000.0"): keep the value exact but drop zeros that only echo the rate
-        amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+        amount = _tidy(amount)
+    if amount_max is not None and (failed or amount is None):
+        amount_max = None
+    elif amount_max is not None:
+        amount_max = _tidy(amount_max)
     used: list[LocatedQuote] = []
     if rule.kind == "tiered" and not failed and values.get(rule.count) is not None:
         top = _tier_reached(rule, values[rule.count])
@@ -623,6 +659,7 @@ def _compute(book: RuleBook, rule: Rule, bound: Mapping[str, Any]) -> dict[str, 
         "used": used,
         "values": values,
         "amount": amount,
+        "amount_max": amount_max,
         "formula": formula,
         "eligible": eligible,
         "unchecked": unchecked,
@@ -765,6 +802,7 @@ def calculate(
         inputs={k: _json_value(v) for k, v in res["values"].items()},
         formula=res["formula"],
         amount=res["amount"],
+        amount_max=res["amount_max"],
         unit=f"{rule.unit}/{rule.per_period}" if rule.per_period else rule.unit,
         is_cap=rule.is_cap,
         conditions=conditions,

@@ -526,7 +526,13 @@ def amount_conclusion(title: str, calc: Calculation, *, pays: bool = False, conv
     if calc.amount is None:
         return f"“{title}”：{calc.formula}。"
     unit = calc.unit or "元"
-    shown = format_yuan(calc.amount, wan=False) if unit == "元" else f"{calc.amount:,}{unit}".replace(".0" + unit, unit)
+    def show(d: Decimal) -> str:
+        return format_yuan(d, wan=False) if unit == "元" else f"{d:,}{unit}".replace(".0" + unit, unit)
+
+    shown = show(calc.amount)
+    if calc.amount_max is not None:
+        # a range the document states (罚款 1倍以上3倍以下): both ends; the figure within it is decided case by case
+        return f"“{title}”为{shown}至{show(calc.amount_max)}（{_working(calc.formula)}）。"
     if converts:
         verb = "为"
     elif pays:

@@ -30,7 +30,8 @@ __all__ = [
     "SearchResult",
 ]
 
-CONTRACT_VERSION = "1.2"  # 1.1: Citation.document (文号 or 《title》); 1.2: Answer.summary, Answer.measures
+CONTRACT_VERSION = "1.3"  # 1.1: Citation.document (文号 or 《title》); 1.2: Answer.summary, Answer.measures;
+# 1.3: Calculation.amount_max
 
 Status = Literal["answered", "clarify", "no_answer", "invalid"]
 Intent = Literal["amount", "eligibility", "deadline", "department", "fact", "out_of_scope", "invalid"]
@@ -65,6 +66,7 @@ class Calculation(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     formula: str = Field(description="Chinese formula, e.g. 25人 × 500元/人 = 12,500元")
     amount: Money | None = None
+    amount_max: Money | None = Field(None, description="the upper end when the document states a range (1倍以上3倍以下)")
     unit: str = "元"
     is_cap: bool = Field(False, description="True when the amount is a maximum (最高)")
     conditions: list[str] = Field(default_factory=list, description="what the asker must still meet")

@@ -480,6 +480,9 @@ class RuleSpec(BaseModel):
     rate: Num | None = None
     rate_by: Selection | None = None
     minus_rate: Num | None = None
+    # the upper end of a range of rates the document states ("处欠缴数额1倍以上3倍以下的罚款"): the rule
+    # computes base × rate to base × rate_max
+    rate_max: Num | None = None
     # a quotient the document defines (日工资 = 月工资收入 ÷ 月计薪天数; 小时工资 = ÷（月计薪天数 × 8小时）): the
     # base divided by the product of these, instead of multiplied by a rate
     divide_by: list[Num] = Field(default_factory=list)
@@ -511,6 +514,9 @@ class RuleSpec(BaseModel):
             raise ValueError(f"kind {k} needs terms")
         if k == "rate" and (not self.base or [self.rate is not None, self.rate_by is not None, bool(self.divide_by)].count(True) != 1):
             raise ValueError("kind rate needs base and exactly one of rate / rate_by / divide_by")
+        if self.rate_max is not None and (k != "rate" or self.rate is None or self.minus_rate is not None
+                                          or self.rate_max <= self.rate):
+            raise ValueError("rate_max is the upper end of a rate rule's range: it needs rate, and exceeds it")
         if any(d <= 0 for d in self.divide_by):
             raise ValueError("divide_by takes positive numbers")
         if k == "tiered":
@@ -805,7 +811,7 @@ def _number_forms(value: Decimal, *, as_rate: bool) -> list[str]:
 
 # A law writes its figures in 汉字 (百分之八十, 千分之二, 十二个月, 二千元): read as digits for the check.
 _CN_NUMERAL = "零〇一二两三四五六七八九十百千万"
-_CN_SHARE = re.compile(rf"(百|千)分之([{_CN_NUMERAL}点]+)")
+_CN_SHARE = re.compile(rf"(百|千|万)分之([{_CN_NUMERAL}点]+)")
 _CN_COUNT = re.compile(
     rf"([{_CN_NUMERAL}]*[一二两三四五六七八九十][{_CN_NUMERAL}]*)(?=个月|个|年|倍|元|人|名|日|天|%)"
 )
@@ -819,7 +825,7 @@ def _hanzi_digits(text: str) -> str:
             v = Decimal(str(cn2an.cn2an(m.group(2), "normal")))
         except (ValueError, KeyError, TypeError, IndexError):
             return m.group(0)
-        return _plain(v / (1 if m.group(1) == "百" else 10)) + "%"
+        return _plain(v / {"百": 1, "千": 10, "万": 100}[m.group(1)]) + "%"
 
     def count(m: re.Match) -> str:
         if m.group(1) == "一" and m.string[m.start() - 1 : m.start()] in ("上", "下", "同", "统", "唯", "第", "每"):
@@ -1065,7 +1071,7 @@ def _check_numbers(spec: RuleSpec, quoted: str, owner: str) -> None:
         checks.append((spec.amount, False))
     if spec.amount_by:
         checks += [(v, False) for v in spec.amount_by.values.values()]
-    for r in (spec.rate, spec.minus_rate):
+    for r in (spec.rate, spec.minus_rate, spec.rate_max):
         if r is not None:
             # a multiple (3倍, 27个月的本人工资) is written as a plain number, a share as a percentage, and a
             # share above one either way (日工资收入的300%): None accepts both
