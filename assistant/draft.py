@@ -85,7 +85,7 @@ SENTENCE_MARKER = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _UNITS_AFTER = r"(?:个月|个工作日|个|年|倍|元|人|名|位|户|家|日|天|周岁|岁|项|次(?!性)|小时|周|%)"
 _CN_RUN = re.compile(
-    rf"百分之([{_CN_DIGITS}点]+)|(?<![\d.])([{_CN_DIGITS}]*[零〇一二两三四五六七八九十][{_CN_DIGITS}]*)(?=\s*{_UNITS_AFTER})"
+    rf"(百|千|万)分之([{_CN_DIGITS}点]+)|(?<![\d.])([{_CN_DIGITS}]*[零〇一二两三四五六七八九十][{_CN_DIGITS}]*)(?=\s*{_UNITS_AFTER})"
 )
 
 
@@ -120,7 +120,7 @@ def normalise(text: str) -> _Norm:
     src: list[tuple[int, int]] = []
     pos = 0
     for m in _CN_RUN.finditer(text):
-        pct, run = m.group(1), m.group(2)
+        per, pct, run = m.group(1), m.group(2), m.group(3)
         if run == "一" and (text[m.start() - 1 : m.start()] in ("上", "下", "同", "统", "唯", "第", "每")
                             or text.startswith("年度", m.end())):
             continue  # 上一年度, 同一, 每一: words, not counts
@@ -130,6 +130,8 @@ def normalise(text: str) -> _Norm:
         for i in range(pos, m.start()):
             out.append(text[i])
             src.append((i, i + 1))
+        if pct and per != "百":  # 千分之二 = 0.2%, 万分之五 = 0.05%
+            value = _s(Decimal(value) / (10 if per == "千" else 100))
         piece = value + ("%" if pct else "")
         out.extend(piece)
         src.extend([(m.start(), m.end())] * len(piece))
@@ -466,7 +468,7 @@ class _Proposal:
     def numbers(self) -> tuple:
         b = self.body
         nums: list[str] = [t["amount"] for t in b.get("terms", [])]
-        nums += [b[k] for k in ("amount", "rate", "minus_rate") if k in b]
+        nums += [b[k] for k in ("amount", "rate", "minus_rate", "rate_max") if k in b]
         for k in ("amount_by", "rate_by"):
             if k in b:
                 nums += list(b[k]["values"].values())
@@ -711,7 +713,7 @@ def _rates(st: _Sentence, book: _Book, clause: Clause) -> list[_Proposal]:
     if re.search(rf"(?:高于|低于|超过|不足)[^，。；]*?{_NUM}%的，按", st.text):
         return []  # a bound on the base itself (本人工资高于…300%的，按…300%计算), not an amount
     rs = _RateSentence(st, book, clause)
-    for shape in (rs.enumerated, rs.listed, rs.raised, rs.per_completed_period):
+    for shape in (rs.enumerated, rs.listed, rs.raised, rs.per_completed_period, rs.ranged, rs.per_day):
         if shape():
             return rs.out
     rs.single()
@@ -829,6 +831,31 @@ class _RateSentence:
                  "max": _s(_dec(m.group("max"))), "quote": self.st.norm.orig_span(m.start("cap"), m.end("cap")).strip()}
         self.add({"base": self.base(m.group(5)), "rate": "1", "times": times},
                  _title_near(self.st, m.start(), m.start()), m.start(), m.end())
+        return True
+
+    def ranged(self) -> bool:
+        """处<base>N倍以上M倍以下的罚款: a range of multiples of a base the asker states, both ends computed."""
+        m = re.search(rf"处(?:以)?(?P<base>[{_CJK}“”]{{2,30}}?)(?:的)?\s*(?P<lo>{_NUM})\s*倍以上\s*(?P<hi>{_NUM})\s*倍以下的"
+                      rf"(?P<what>罚款|赔偿金|罚金)", self.text)
+        if not m or _dec(m.group("hi")) <= _dec(m.group("lo")):
+            return False
+        base = m.group("base")
+        title = f"{m.group('what')}（{base}{m.group('lo')}倍以上{m.group('hi')}倍以下）"
+        self.add({"base": self.base(base), "rate": _s(_dec(m.group("lo"))), "rate_max": _s(_dec(m.group("hi")))},
+                 title, m.start(), m.end())
+        return True
+
+    def per_day(self) -> bool:
+        """按日加收X%的滞纳金 (自欠缴之日起): a share of the sum owed per day, times the days the asker states."""
+        m = re.search(rf"按日加收\s*(?P<r>{_NUM})\s*%的(?P<what>滞纳金)", self.text)
+        if not m:
+            return False
+        owed = re.search(rf"(欠缴|滞纳|未缴)[{_CJK}]{{0,10}}?之日起", self.text)
+        word = owed.group(1) if owed else "欠缴"
+        base = self.book.param(f"{word}数额", "money", "元", aliases=[f"{word}数额", f"{word}金额"])
+        days = self.book.param(f"{word}天数", "duration", "天", aliases=[f"{word}天数", f"{word}了"])
+        title = f"{m.group('what')}（自{word}之日起按日加收{m.group('r')}%）"
+        self.add({"base": base, "rate": _s(_dec(m.group("r")) / 100), "times": {"param": days}}, title, m.start(), m.end())
         return True
 
     def single(self) -> None:
@@ -1028,6 +1055,10 @@ def _draft_clause(doc: ParsedDocument, clause: Clause, book: _Book) -> list[_Pro
     props = _tiered(sentences, book, clause, taken) + _schedule(sentences, book, clause, taken)
     for st in sentences:
         if PENALTY.search(st.text):
+            # a fine is no benefit: only its range of multiples of a sum the asker states (处…1倍以上3倍以下的罚款)
+            ranged = _RateSentence(st, book, clause)
+            if ranged.ranged():
+                props += ranged.out
             continue
         spans = list(taken.get(st.index, []))
         found = _per_head(st, book, clause)

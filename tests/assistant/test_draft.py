@@ -157,6 +157,20 @@ class TestPatterns:
         r = _only(_loaded("失业保险金按照当地最低工资标准的90%按月发放，最长不超过24个月。"), "rate")
         assert (r.rate, r.times.max) == (Decimal("0.9"), 24)
 
+    def test_a_fine_of_a_range_of_multiples_is_a_ranged_rate(self) -> None:
+        # the synthetic sentences of the drafter's own tests, not a document's: a fine's range of a sum stated
+        r = _only(_loaded("冒领培训补贴的，由人力资源社会保障部门责令退回，处冒领金额二倍以上四倍以下的罚款。"), "rate")
+        assert (r.rate, r.rate_max) == (Decimal("2"), Decimal("4"))
+        assert "冒领金额" in r.title
+
+    def test_a_fine_without_a_multiple_is_still_not_drafted(self) -> None:
+        doc = _doc("违反本办法规定的，由人力资源社会保障部门处五千元罚款。")
+        assert not draft_rules(doc)["rules"]
+
+    def test_a_daily_late_fee_in_wan_fen_zhi_times_the_days(self) -> None:
+        r = _only(_loaded("未按期缴纳培训费的，自滞纳之日起，按日加收万分之三的滞纳金。"), "rate")
+        assert r.rate == Decimal("0.0003") and r.times is not None and r.base != r.times.param
+
     def test_rate_with_a_money_cap(self) -> None:
         r = _only(_loaded("对招用就业困难人员的企业，按照实际缴纳社会保险费的50%给予社会保险补贴，每户最高不超过3000元。"), "rate")
         assert (r.rate, r.cap.amount) == (Decimal("0.5"), 3000)
