@@ -49,7 +49,7 @@ from index.embed import Embedder, load_embedder
 from index.embed_batch import BatchingEmbedder
 from index.metadata import load_grammar
 from index.store import IndexVersion, active_version, open_index
-from index.tokenize import PolicyTokenizer
+from index.tokenize import PolicyTokenizer, general_dictionary
 from index.types import Clause
 
 __all__ = ["Assistant", "ConversationState", "IndexHandle"]
@@ -294,7 +294,7 @@ class Assistant:
                               index_version=version.version)
 
         hits: list[ClauseHit] = []
-        refusal = self._refusal_reason(u, version, rules, directory)
+        refusal = self._refusal_reason(u, version, rules, directory, search, docs)
         if refusal is None:
             context = (session.last or {}).get("retrieved") if (session and u.follow_up) else None
             scope = docs or directory.served_in(self.home_region)
@@ -373,7 +373,8 @@ class Assistant:
         return {"ledger_row": self.settings.ledger_weight}
 
     def _refusal_reason(self, u: Understanding, version: IndexVersion, rules: Any,
-                        directory: DocumentDirectory) -> str | None:
+                        directory: DocumentDirectory, search: HybridSearch | None = None,
+                        docs: list[str] | None = None) -> str | None:
         if not u.chinese:
             return "目前只支持中文提问，请用中文描述您的问题（Please ask in Chinese）。其他咨询请拨打12333。"
         if u.foreign_region:
@@ -397,10 +398,43 @@ class Assistant:
             # A noun after the can/may word is what is asked, not a circumstance ("生育津贴能不能用来买奶粉").
             ask = self.scope.ask_position(u.text)
             unknown = [] if ask is None else [w for w in unknown if u.text.find(w) > ask]
+        if unknown and search is not None and self.settings.anchor_share > 0 \
+                and self._anchored(u, search, docs or directory.served_in(self.home_region), unknown):
+            unknown = []
         if unknown:
             named = "、".join(f"“{w}”" for w in unknown[:3])
             return f"抱歉，现有文件中没有关于{named}的内容，我不能凭空回答。" + REFUSAL_TAIL
         return None
+
+    def _anchored(self, u: Understanding, search: HybridSearch, scope: list[str], unknown: list[str]) -> bool:
+        """Whether two of the question's specific words (each used by few of the index's chunks, `anchor_share`,
+        and rare in everyday Chinese, `anchor_general_ppm`) meet in one of its three best clauses: then the nouns the documents lack tell the asker's
+        circumstances ("厂子因为发大水停产两个月了…还得发基本生活费吗": 停产 and 基本生活费 meet in the article on
+        停工停产), not its subject. A question whose only known words are common ones (补贴, 申请) has no anchor."""
+        version = search.version
+        model = version.bm25
+        indptr = model.scores["indptr"]
+        limit = self.settings.anchor_share * int(model.scores["num_docs"])
+        words = [w for w in dict.fromkeys(search.tokenizer.words(strip_padding(u.text), hmm=False))
+                 if len(w) >= 2 and _CJK_WORD.search(w) and not _NUMERAL_WORD.fullmatch(w)
+                 and not any(w in x or x in w for x in unknown)]
+        # rare in everyday Chinese too (jieba's dictionary frequencies): 准备 and 材料 happen to be rare in the
+        # documents, but are no subject a clause could be about
+        freq, total = general_dictionary()
+        common = self.settings.anchor_general_ppm * total / 1e6
+        specific = []
+        for w in words:
+            tid = model.vocab_dict.get(w)
+            if tid is not None and 0 < int(indptr[tid + 1] - indptr[tid]) <= limit and freq.get(w, 0) <= common:
+                specific.append(w)
+        if len(specific) < 2:
+            return False
+        filters = SearchFilters(doc_ids=tuple(scope)) if scope and len(scope) < len(version.docs) else None
+        for h in search.search(u.search_text, k=3, filters=filters):
+            clause = version.clause(h.clause_id)
+            if clause is not None and sum(w in clause.text for w in specific) >= 2:
+                return True
+        return False
 
     def _unanswered_procedure(self, u: Understanding, hits: list[ClauseHit], version: IndexVersion,
                               rules: Any) -> str | None:

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     fusion_depth: int = Field(100, ge=5, le=1000, description="chunks each retriever contributes to the convex"
                               " combination; the dense side's last one is its zero")
     ledger_weight: float = Field(0.7, gt=0, le=1, description="fused-score factor of 附件 task-ledger rows")
+    anchor_share: float = Field(
+        0.02, ge=0, le=1, description="a word used by at most this share of the index's chunks is specific; two such"
+        " words of a question meeting in one of its best clauses excuse the nouns the documents lack (0 = off)")
+    anchor_general_ppm: float = Field(
+        30.0, ge=0, description="…and at most this many times per million words in jieba's general dictionary")
     min_known_share: float = Field(
         0.66, ge=0, le=1, description="share of a topic-less question's words the corpus must contain to answer it"
     )
