@@ -893,8 +893,15 @@ def compose_length(ctx: Context, asked: str) -> Composition | None:
     stated = states_asked_time(asked, clause.text)
     if stated is None:
         return None
-    if not stated and any(states_asked_time(asked, c.text) for c in ctx.clauses[1:3]):
-        return None  # a close runner-up states one: not sure enough to say the documents do not
+    # a close runner-up states one: not sure enough to say the documents do not. Close means it also has the
+    # most specific word the question shares with the best clause (产假 of 女职工产假有多少天): a clause on
+    # something else that counts days (365天－104天) is no rival
+    idf = token_idf(ctx.version, ctx.tokenizer)
+    shared = [w for w in ctx.tokenizer.words(asked, hmm=False) if len(w) >= 2 and w in clause.text]
+    key = max(shared, key=lambda w: idf.get(w, 0.0), default=None)
+    if not stated and any(states_asked_time(asked, c.text) and (key is None or key in c.text)
+                          for c in ctx.clauses[1:3]):
+        return None
     if not stated:
         unit = _ASKED_TIME.search(asked).group(1)
         text, _ = quote_clause(ctx, clause, limit=1, lead="文件提到了相关内容")
