@@ -76,3 +76,20 @@ def test_the_pipeline_computes_a_late_fee_from_the_days(assistant):
                       as_of=AS_OF)
     assert a.calculation is not None and a.calculation.amount == 900, a.answer  # 30000 × 0.0005 × 60
     assert "900元" in a.answer.split("\n")[0]
+
+
+def test_the_social_insurance_law_computes_its_own_figures(book):
+    # 社会保险法 第六十二条 (上月缴费额的百分之一百一十) and 第八十六条 (万分之五 per day; 1倍至3倍)
+    out = calculate(book, "shbx_undeclared_contribution", {"shbx_last_month_contribution": 6500}, as_of=AS_OF)
+    assert out.ok and out.calculation.amount == 7150 and "110%" in out.calculation.formula
+    fee = calculate(book, "shbx_late_fee", {"shbx_arrears": 50000, "shbx_arrears_days": 12}, as_of=AS_OF)
+    assert fee.ok and fee.calculation.amount == 300  # 50000 × 0.0005 × 12
+    fine = calculate(book, "shbx_arrears_fine", {"shbx_arrears": 50000}, as_of=AS_OF)
+    assert fine.ok and (fine.calculation.amount, fine.calculation.amount_max) == (50000, 150000)
+
+
+def test_the_pipeline_answers_a_late_fee_under_the_law(assistant):
+    a = assistant.ask("单位社保费欠缴了5万元，拖了12天，按社会保险法滞纳金是多少", session=assistant.new_session(), as_of=AS_OF)
+    assert a.calculation is not None and a.calculation.rule_id == "shbx_late_fee", a.answer
+    assert a.calculation.amount == 300 and "300元" in a.answer.split("\n")[0]
+    assert any(c.clause_id == "cn-shbx-fa-2018#a86" and "万分之五" in c.quote for c in a.citations)
