@@ -853,7 +853,7 @@ class _RateSentence:
         owed = re.search(rf"(欠缴|滞纳|未缴)[{_CJK}]{{0,10}}?之日起", self.text)
         word = owed.group(1) if owed else "欠缴"
         base = self.book.param(f"{word}数额", "money", "元", aliases=[f"{word}数额", f"{word}金额"])
-        days = self.book.param(f"{word}天数", "duration", "天", aliases=[f"{word}天数", f"{word}了"])
+        days = self.book.param(f"{word}天数", "duration", "天", aliases=[f"{word}天数", f"自{word}之日起"])
         title = f"{m.group('what')}（自{word}之日起按日加收{m.group('r')}%）"
         self.add({"base": base, "rate": _s(_dec(m.group("r")) / 100), "times": {"param": days}}, title, m.start(), m.end())
         return True

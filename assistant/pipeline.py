@@ -408,9 +408,10 @@ class Assistant:
 
     def _anchored(self, u: Understanding, search: HybridSearch, scope: list[str], unknown: list[str]) -> bool:
         """Whether two of the question's specific words (each used by few of the index's chunks, `anchor_share`,
-        and rare in everyday Chinese, `anchor_general_ppm`) meet in one of its three best clauses: then the nouns the documents lack tell the asker's
-        circumstances ("厂子因为发大水停产两个月了…还得发基本生活费吗": 停产 and 基本生活费 meet in the article on
-        停工停产), not its subject. A question whose only known words are common ones (补贴, 申请) has no anchor."""
+        and rare in everyday Chinese, `anchor_general_ppm`) meet in one of its three best clauses: then the nouns
+        the documents lack tell the asker's circumstances ("厂子因为发大水停产两个月了…还得发基本生活费吗": 停产
+        and 生活费 meet in the article on 停工停产), not its subject. A question whose only known words are common
+        ones (补贴, 申请, 准备, 材料) has no anchor."""
         version = search.version
         model = version.bm25
         indptr = model.scores["indptr"]
