@@ -747,9 +747,11 @@
     return str(err);
   }
 
-  function amountLine(amount, unit, isCap) {
+  function amountLine(amount, unit, isCap, upper) {
     if (amount === null || amount === undefined) return null;
-    return h('p', { class: 'amount' }, (isCap ? '最高 ' : '') + formatAmount(amount), h('small', { text: str(unit || '元') }));
+    // a range the document states (罚款 1倍以上3倍以下): both ends
+    const shown = formatAmount(amount) + (upper === null || upper === undefined ? '' : ' 至 ' + formatAmount(upper));
+    return h('p', { class: 'amount' }, (isCap ? '最高 ' : '') + shown, h('small', { text: str(unit || '元') }));
   }
 
   function renderCalc(out) {
@@ -762,7 +764,7 @@
     } else {
       const calc = out.calculation;
       append(calcResult, [
-        amountLine(calc.amount, calc.unit, calc.is_cap),
+        amountLine(calc.amount, calc.unit, calc.is_cap, calc.amount_max),
         formulaBox(calc),
         subList('需要满足的条件', calc.conditions),
         subList('不能同时享受', calc.exclusions),

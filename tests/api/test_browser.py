@@ -202,6 +202,13 @@ def test_console_search_clause_and_calculator(page_factory, live_server):
     page.wait_for_function("() => document.querySelector('#calc-result').textContent.includes('12,500')")
     page.locator("#calc-sec").scroll_into_view_if_needed()
     shot(page, "console-calc-desktop")
+    # a fine the document states as a range shows both ends, not only the lower one
+    page.locator("#calc-rule").select_option("sy_fraud_fine")
+    page.locator("#calc-params [data-param=sy_defrauded_amount]").fill("7000")
+    page.locator("#calc-submit").click()
+    page.wait_for_function("() => document.querySelector('#calc-result .amount')?.textContent.includes('21,000')")
+    assert "7,000 至 21,000" in page.locator("#calc-result .amount").inner_text()
+    shot(page, "console-calc-range-desktop")
 
     phone = page_factory(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     phone.goto(live_server.url + "/console")
