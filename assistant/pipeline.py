@@ -413,9 +413,6 @@ class Assistant:
         and 生活费 meet in the article on 停工停产), not its subject. A question whose only known words are common
         ones (补贴, 申请, 准备, 材料) has no anchor."""
         version = search.version
-        model = version.bm25
-        indptr = model.scores["indptr"]
-        limit = self.settings.anchor_share * int(model.scores["num_docs"])
         words = [w for w in dict.fromkeys(search.tokenizer.words(strip_padding(u.text), hmm=False))
                  if len(w) >= 2 and _CJK_WORD.search(w) and not _NUMERAL_WORD.fullmatch(w)
                  and not any(w in x or x in w for x in unknown)]
@@ -423,11 +420,8 @@ class Assistant:
         # documents, but are no subject a clause could be about
         freq, total = general_dictionary()
         common = self.settings.anchor_general_ppm * total / 1e6
-        specific = []
-        for w in words:
-            tid = model.vocab_dict.get(w)
-            if tid is not None and 0 < int(indptr[tid + 1] - indptr[tid]) <= limit and freq.get(w, 0) <= common:
-                specific.append(w)
+        specific = [w for w in words if 0 < search.bm25.share_of_chunks(w) <= self.settings.anchor_share
+                    and freq.get(w, 0) <= common]
         if len(specific) < 2:
             return False
         filters = SearchFilters(doc_ids=tuple(scope)) if scope and len(scope) < len(version.docs) else None

@@ -94,6 +94,15 @@ class BM25Search:
         order = np.argsort(-scores)[:k]
         return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
 
+    def share_of_chunks(self, token: str) -> float:
+        """The share of the version's chunks that hold `token` (0 when the index never saw it)."""
+        model = self.version.bm25
+        tid = model.vocab_dict.get(token)
+        if tid is None:
+            return 0.0
+        indptr = model.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid]) / max(int(model.scores["num_docs"]), 1)
+
 
 class DenseSearch:
     """Ranks chunks by cosine similarity of m3e embeddings.
@@ -171,6 +180,7 @@ class HybridSearch:
         self.dense = DenseSearch(version)
         self.embedder = embedder
         self.tokenizer = tokenizer
+        self._last_vector: tuple[str, np.ndarray] | None = None
         self.rrf_k = rrf_k
         self.candidate_k = candidate_k
         # a rule alias is exact but one name can fit several clauses: it breaks ties, it does not outvote
@@ -208,7 +218,12 @@ class HybridSearch:
             else:  # a staff search by unit, leader or section
                 mask = np.array([filters.allows(c.metadata) for c in chunks], dtype=bool)
         tokens = tokens if tokens is not None else self.tokenizer.tokens(text)
-        vector = vector if vector is not None else self.embedder.encode_one(text)
+        if vector is None:
+            # one question may be searched twice (the scope check's look at its best clauses, then the answer's
+            # search): the last text's vector is kept, one tuple swapped whole so threads never see a mixed pair
+            last = self._last_vector
+            vector = last[1] if last is not None and last[0] == text else self.embedder.encode_one(text)
+            self._last_vector = (text, vector)
         extras = [(ids, w) for ids, w in ((context_ids, 1.0), (named_ids, self.named_weight)) if ids]
         if self.fusion == "convex":
             hits = self._convex(tokens, vector, mask, extras)

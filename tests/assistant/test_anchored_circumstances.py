@@ -35,3 +35,20 @@ def test_common_words_are_no_anchor(henan):
     # 补办, 准备 and 材料 are everyday words: 护照 stays what the question is about
     a = henan.ask("护照过期了补办需要准备哪些材料", session=henan.new_session(), as_of=AS_OF)
     assert a.status == "no_answer" and "护照" in a.answer
+
+
+def test_an_excused_question_is_embedded_once(henan, monkeypatch):
+    # the circumstance check searches the question's best clauses, then the answer searches again: one embedding
+    search = henan.handle.snapshot().search
+    real = search.embedder.encode_one
+    calls = []
+
+    def counting(text):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(search.embedder, "encode_one", counting)
+    search._last_vector = None
+    a = henan.ask("车间被泥石流冲了停产了，停产期间还有基本生活费吗", session=henan.new_session(), as_of=AS_OF)
+    assert a.status == "answered"
+    assert len(calls) == len(set(calls)), calls

@@ -12,20 +12,15 @@ import pytest
 import yaml
 
 from assistant.calculate import calculate
-from assistant.rules import RuleBook, RuleDataError, build_rulebook
+from assistant.rules import RuleDataError, build_rulebook
 from tests.conftest import AS_OF, REPO
 
 GS = "cn-gsbx-tiaoli-2010"
 SY = "cn-sybx-tiaoli-1999"
 
 
-@pytest.fixture(scope="module")
-def book(rule_book) -> RuleBook:
-    return rule_book
-
-
-def test_a_range_of_multiples_gives_both_ends(book):
-    out = calculate(book, "gs_uninsured_fine", {"gs_arrears": 40000}, as_of=AS_OF)
+def test_a_range_of_multiples_gives_both_ends(rule_book):
+    out = calculate(rule_book, "gs_uninsured_fine", {"gs_arrears": 40000}, as_of=AS_OF)
     assert out.ok, out.error
     calc = out.calculation
     assert calc.amount == 40000 and calc.amount_max == 120000
@@ -33,16 +28,16 @@ def test_a_range_of_multiples_gives_both_ends(book):
     assert any("1倍以上3倍以下" in c.quote for c in out.citations)
 
 
-def test_a_daily_rate_in_wan_fen_zhi_times_days(book):
-    out = calculate(book, "gs_uninsured_late_fee", {"gs_arrears": 24000, "gs_arrears_days": 45}, as_of=AS_OF)
+def test_a_daily_rate_in_wan_fen_zhi_times_days(rule_book):
+    out = calculate(rule_book, "gs_uninsured_late_fee", {"gs_arrears": 24000, "gs_arrears_days": 45}, as_of=AS_OF)
     assert out.ok, out.error
     calc = out.calculation
     assert calc.amount == 540 and calc.amount_max is None  # 24000 × 0.0005 = 12元/天 × 45天
     assert "万分之五" in calc.formula and "× 45天" in calc.formula
 
 
-def test_a_single_rate_has_no_upper_end(book):
-    out = calculate(book, "lsbf_daily_wage", {"lsbf_monthly_income": 4350}, as_of=AS_OF)
+def test_a_single_rate_has_no_upper_end(rule_book):
+    out = calculate(rule_book, "lsbf_daily_wage", {"lsbf_monthly_income": 4350}, as_of=AS_OF)
     assert out.ok and out.calculation.amount_max is None
 
 
@@ -78,13 +73,13 @@ def test_the_pipeline_computes_a_late_fee_from_the_days(assistant):
     assert "900元" in a.answer.split("\n")[0]
 
 
-def test_the_social_insurance_law_computes_its_own_figures(book):
+def test_the_social_insurance_law_computes_its_own_figures(rule_book):
     # 社会保险法 第六十二条 (上月缴费额的百分之一百一十) and 第八十六条 (万分之五 per day; 1倍至3倍)
-    out = calculate(book, "shbx_undeclared_contribution", {"shbx_last_month_contribution": 6500}, as_of=AS_OF)
+    out = calculate(rule_book, "shbx_undeclared_contribution", {"shbx_last_month_contribution": 6500}, as_of=AS_OF)
     assert out.ok and out.calculation.amount == 7150 and "110%" in out.calculation.formula
-    fee = calculate(book, "shbx_late_fee", {"shbx_arrears": 50000, "shbx_arrears_days": 12}, as_of=AS_OF)
+    fee = calculate(rule_book, "shbx_late_fee", {"shbx_arrears": 50000, "shbx_arrears_days": 12}, as_of=AS_OF)
     assert fee.ok and fee.calculation.amount == 300  # 50000 × 0.0005 × 12
-    fine = calculate(book, "shbx_arrears_fine", {"shbx_arrears": 50000}, as_of=AS_OF)
+    fine = calculate(rule_book, "shbx_arrears_fine", {"shbx_arrears": 50000}, as_of=AS_OF)
     assert fine.ok and (fine.calculation.amount, fine.calculation.amount_max) == (50000, 150000)
 
 
