@@ -192,6 +192,8 @@ def _plausible_numeral(masked: str, m: re.Match, has_unit: bool) -> bool:
         return False
     has_digit = any(ch in _CN_DIGIT for ch in s)
     has_order = any(ch in _MULTIPLIER for ch in s)
+    if not has_digit and len(s) >= 2 and s[0] in "十百" and s[-1] in "万亿":
+        return True  # 十万, 百万: a number with no unit after it (千万 is also the adverb "by all means")
     if not has_digit or len(s) == 1:
         return has_unit
     return has_order or "点" in s
