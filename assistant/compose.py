@@ -540,13 +540,29 @@ def compose_fact(ctx: Context) -> Composition:
 # ---------------------------------------------------------------- a verdict a clause gives by itself
 # A yes/no question, by its Chinese question words; a choice ("…还是…") or a duty ("要不要交") is not
 # answered by 可以 / 不能, and a question asking what or how much wants the list or the figure first.
-_YES_NO = re.compile(r"吗|能否|可否|是否|能不能|可不可以|可以不|是不是|算不算|有没有|适不适用|行不行|[能可]不[能可]")
+# (a question ending in 不/么/没 asks yes or no too: "能休年假不", "要交失业保险不")
+_YES_NO = re.compile(r"吗|能否|可否|是否|能不能|可不可以|可以不|是不是|算不算|有没有|适不适用|行不行|[能可]不[能可]"
+                     r"|[不么没][？?！!。\s]*$")
 # 可以 / 不能 answer whether one can or may ("能领吗", "可否提供"), not whether a claim is true ("这合规吗")
 _CAN_ASK = re.compile(r"能|可以|可否|可不可|允许")
+# 需要 / 不需要 answer whether one must ("要不要交", "个人需要缴吗", "11天要扣掉吗", "还得发吗"): a modal word
+# of its own in the question (jieba's cut: 用 of 用人单位 is no modal); a choice ("…还是…") or a what/how-much
+# question is not answered by it
+_DUTY_WORDS = frozenset({"要", "需要", "必须", "得", "须", "不要", "需不需要", "不用", "不需要", "应该", "应当"})
+_NOT_DUTY = re.compile(r"还是|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥(?!的)")
 _NOT_YES_NO = re.compile(r"还是|要不要|需不需要|需要|必须|要[交缴给办]|得[交缴办]|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥")
 # how a legal sentence says no, and how it grants: modal words of the language of Chinese regulation
 _DENIES = re.compile(r"不得|不予|不能|不可|严禁|禁止|不享受|停止|不属于|不再|无权|不计入|不纳入")
 _GRANTS = re.compile(r"可以|可|有权|享受|予以|给予|实行|纳入|免[缴收交费]|领取|支付|参照[^，。；]{0,12}执行|适用")
+# how a legal sentence says a thing need not be done (不缴纳, 不剔除, 免收, 无须), and how it says it must be;
+# 不低于 / 不少于 / 不超过 … are bounds of a duty, not its denial
+_NO_DUTY = re.compile(r"不(?!低于|少于|超过|高于|多于|足|满|得少|再低)[\u4e00-\u9fff]|无须|无需|免[\u4e00-\u9fff]")
+_DUTY = re.compile(r"应当|必须|须|应|要求")
+
+
+def _is_exception(part: str) -> bool:
+    """A part stating an exception to the duty before it ("但因不可抗力导致…停产的除外")."""
+    return part.startswith("但") or "除外" in part
 # the asker's own "not" before a condition the sentence states ("没按时完成" against "按时完成…的")
 _ASKER_NOT = re.compile(r"(?:没有|尚未|并未|没|未|不是)([\u4e00-\u9fff]{3,8})")
 # a minimum a sentence sets ("累计缴费满十五年的") and the asker's own figure in the same unit
@@ -567,7 +583,12 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
     minimum the asker's own figure fails (with the figure beside it), a condition the asker says is not
     met, or the passage's own "不得" / "可以" in the part that speaks of what is asked. None when nothing
     in the passage clearly decides."""
-    if not (_YES_NO.search(asked_text(ctx.u)) and _CAN_ASK.search(ctx.u.text)) or _NOT_YES_NO.search(ctx.u.text):
+    asked = asked_text(ctx.u)
+    can = bool(_YES_NO.search(asked) and _CAN_ASK.search(ctx.u.text)) and not _NOT_YES_NO.search(ctx.u.text)
+    modal = [w for w in ctx.tokenizer.cut(asked) if w in _DUTY_WORDS]
+    duty = not can and bool(modal) and (bool(_YES_NO.search(asked)) or any("不" in w for w in modal)) \
+        and not _NOT_DUTY.search(ctx.u.text)
+    if not (can or duty):
         return None
     # the question's own clause numbers ("第十六条") point at the clause; they say nothing of what is asked
     plain = _OWN_NUMBERING.sub(" ", ctx.u.text)
@@ -591,7 +612,7 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
     conditions = [p.rstrip("，,；;：:") for p, c in zip(parts, is_condition) if c]
 
     asker = cn_numerals_to_digits(ctx.u.text)
-    for cond in conditions:  # a minimum the asker's figure does not reach ("交了12年" against "满十五年的")
+    for cond in conditions if can else []:  # a minimum the asker's figure does not reach ("交了12年" against "满十五年的")
         for m in _MINIMUM.finditer(cn_numerals_to_digits(cond)):
             need, unit = Decimal(m.group(1) or m.group(3)), m.group(2) or m.group(4)
             given = [Decimal(g) for g, u in _ASKER_FIGURE.findall(asker) if u == unit]
@@ -602,7 +623,7 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
                                     amount=None, unit=unit, note="不满足文件规定的条件")
                 return (f"不能。文件的条件是“{cond}”，您的情况为{_plain(have)}{unit}，还差{_plain(gap)}{unit}"
                         f"（{formula}）。"), check
-    for m in _ASKER_NOT.finditer(plain):  # "没按时完成" against "对按时完成…的"
+    for m in _ASKER_NOT.finditer(plain) if can else ():  # "没按时完成" against "对按时完成…的"
         phrase = m.group(1)
         for cond in conditions:
             size = next((n for n in range(len(phrase), 2, -1) if phrase[:n] in cond), 0)
@@ -630,7 +651,26 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
         return None
     # the asker's circumstance must be one the passage names: a word of the question beyond that part
     # ("醉酒" in "（二）醉酒或者吸毒的"), unless the passage is that part alone
-    if len(parts) > 1 and not (q_words - set(ctx.tokenizer.words(main))) & words:
+    beyond = q_words - set(ctx.tokenizer.words(main))
+    # (a duty question whose words are mostly in that part is about it: "职工个人不缴纳工伤保险费")
+    if len(parts) > 1 and not beyond & words and not (duty and weight(q_words - beyond) >= 0.5 * weight(q_words)):
+        return None
+    if duty:
+        # who must and who need not, in one passage ("职工应当参加工伤保险，由用人单位缴纳…，职工不缴纳…"): which
+        # part answers depends on whose duty is asked, which shared words cannot tell — no verdict then
+        said_of = [part for part in parts if weight(q_words & set(ctx.tokenizer.words(part))) > 0
+                   and not _is_exception(part)]
+        if any(_NO_DUTY.search(p) for p in said_of) and any(_DUTY.search(p) and not _NO_DUTY.search(p) for p in said_of):
+            return None
+        said = f"{before}，{main}" if before else main
+        if _NO_DUTY.search(main):
+            return f"不需要。文件写明“{said}”。", None
+        if _DUTY.search(main):
+            # an exception the passage states ("但因不可抗力导致…的除外") is part of the verdict, not a footnote
+            exception = next((p.rstrip("，,；;。") for p in parts[i + 1:] if _is_exception(p)), "")
+            if exception:
+                return f"一般需要，但有例外。文件写明“{said}”；“{exception}”。", None
+            return f"需要。文件写明“{said}”。", None
         return None
     if _DENIES.search(main):
         return f"不能。文件写明“{main}”。", None

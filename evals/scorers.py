@@ -251,6 +251,10 @@ VERDICT_OPENINGS: dict[str, str] = {
     r"不能同时享受": "no",
     r"不能享受“": "no",
     r"不能领取“": "no",
+    # whether one must (compose.clause_verdict's duty readings)
+    r"需要[。，,]": "yes",
+    r"不需要[。，,]": "no",
+    r"一般需要，但有例外": "conditional",
     r"能否享受“[^”]*”，还要看": "conditional",
     # whom a measure is for, when the asker said nothing about themselves: the conditions are the verdict
     r"“[^”]*”的适用对象[：:]": "conditional",

@@ -126,6 +126,11 @@ class PolicyTokenizer:
             out.append(tok)
         return out
 
+    def cut(self, text: str) -> list[str]:
+        """jieba's plain cut with the corpus's dictionary, every word kept (stopwords and modal words too:
+        "要 / 不要 / 交" tells a duty question that search-mode words without stopwords do not)."""
+        return [w for w in self._jieba.lcut(unicodedata.normalize("NFKC", text), HMM=False) if w.strip()]
+
     def tokens(self, text: str) -> list[str]:
         """Words plus character bigrams of every Chinese run.
 

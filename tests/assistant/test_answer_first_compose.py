@@ -122,6 +122,36 @@ def test_whether_a_claim_is_true_is_not_answered_with_can_or_cannot(ask):
     assert not a.summary.startswith(("可以", "不能"))
 
 
+def test_what_a_passage_says_need_not_be_done_is_the_verdict_of_a_duty_question(ask):
+    # "要…吗" asks whether one must; 本人不缴纳 says no — not "可以" / "不能", which answer may
+    a = ask("招来的农民合同制工人，他们本人得缴失业保险费吗")
+    assert a.summary.startswith("不需要。") and "本人不缴纳失业保险费" in a.summary
+
+
+def test_what_a_passage_says_must_be_done_is_the_verdict_of_a_duty_question(ask):
+    a = ask("新招的员工，单位要不要去给他们办社会保险登记")
+    assert a.summary.startswith("需要。") and "应当" in a.summary and "社会保险登记" in a.summary
+
+
+def test_an_exception_the_passage_states_is_part_of_the_verdict(ask):
+    a = ask("郑州的厂子停工了，一直没安排我们干活，还得发基本生活费吗")
+    first = first_sentence(a)
+    assert first.startswith("一般需要，但有例外")
+    assert "不可抗力" in a.summary
+
+
+def test_a_passage_saying_who_must_and_who_need_not_gives_no_duty_verdict(ask):
+    # 社会保险法: 职工应当参加工伤保险，由用人单位缴纳…，职工不缴纳 — whose duty is asked decides, and the
+    # shared words cannot tell it; a wrong "不需要" would be worse than the quote alone
+    a = ask("公司要替员工交工伤保险吗")
+    assert not a.summary.startswith(("需要", "不需要", "一般需要"))
+
+
+def test_a_what_question_with_a_duty_word_gets_no_duty_verdict(ask):
+    a = ask("申请失业保险金需要什么材料")
+    assert not a.summary.startswith(("需要。", "不需要。"))
+
+
 def test_a_follow_up_naming_a_step_of_a_schedule_quotes_that_step_first(assistant):
     session = assistant.new_session()
     assistant.ask("失业保险条例里失业金能领多长时间", session=session)
