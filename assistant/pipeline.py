@@ -22,6 +22,7 @@ from assistant.compose import (
     REFUSAL_TAIL,
     Composition,
     asked_text,
+    token_idf,
     Context,
     compose_amount_unstated,
     compose_unlisted,
@@ -131,6 +132,7 @@ class IndexHandle:
                         "`policy-qa index build` with this embedding backend", v.version, v.manifest.model,
                         self.embedder.name)
         tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
+        token_idf(v, tokenizer)  # the composer's word weights, built here rather than by the first request
         search = HybridSearch(v, tokenizer, self.embedder, **self.search_options)
         rules = self.rules_loader(v.docs) if self.rules_loader else None
         if self.on_open is not None:

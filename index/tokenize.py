@@ -90,6 +90,9 @@ class PolicyTokenizer:
             # a high frequency makes jieba keep the whole policy term as one token
             self._jieba.add_word(term, freq=200000)
         self.stopwords = stopwords or set()
+        # one question's answer cuts the same texts many times (its clauses' sentences, by several stages),
+        # and the clauses quoted recur across questions: the cut of a recent text is kept
+        self._words = functools.lru_cache(maxsize=8192)(self._cut_words)
 
     @classmethod
     def from_corpus(cls, corpus_dir: Path) -> PolicyTokenizer:
@@ -117,6 +120,9 @@ class PolicyTokenizer:
     def words(self, text: str, *, hmm: bool = True) -> list[str]:
         """jieba search-mode words without stopwords and punctuation; `hmm=False` keeps to the dictionaries'
         words (jieba's and the corpus's), so a character pair jieba's HMM guesses into a word (能休, 天是) is not one."""
+        return list(self._words(text, hmm))
+
+    def _cut_words(self, text: str, hmm: bool) -> tuple[str, ...]:
         text = unicodedata.normalize("NFKC", text).lower()
         out = []
         for tok in self._jieba.cut_for_search(text, HMM=hmm):
@@ -124,7 +130,7 @@ class PolicyTokenizer:
             if not tok or tok in self.stopwords or not _WORD_RE.fullmatch(tok):
                 continue
             out.append(tok)
-        return out
+        return tuple(out)
 
     def cut(self, text: str) -> list[str]:
         """jieba's plain cut with the corpus's dictionary, every word kept (stopwords and modal words too:
