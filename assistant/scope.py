@@ -369,6 +369,9 @@ class RunTable:
 
     def __init__(self, keys: np.ndarray) -> None:
         self.keys = keys
+        # one word is looked up many times (each question's words, by several checks): a few numpy calls
+        # per lookup cost more than remembering the answer
+        self._has = functools.lru_cache(maxsize=65536)(self._lookup)
 
     def windows(self, text: str) -> dict[int, np.ndarray]:
         """For n = 2…8: whether the window of n characters at each position of `text` is a run of the table."""
@@ -377,6 +380,9 @@ class RunTable:
     def __contains__(self, gram: object) -> bool:
         if not isinstance(gram, str) or not 2 <= len(gram) <= _MAX_GRAM:
             return False
+        return self._has(gram)
+
+    def _lookup(self, gram: str) -> bool:
         return bool(self.windows(gram)[len(gram)][0])
 
     def __len__(self) -> int:
