@@ -30,7 +30,7 @@ index: install
 	$(PQA) index build
 
 run: index
-	$(PQA) serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
+	$(PQA) serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
 
 sysdeps:
 	bash scripts/ensure-sysdeps.sh
