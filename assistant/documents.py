@@ -111,6 +111,9 @@ class DocumentNames:
     number_no: str = ""  # 6 (for "6号文")
     order_no: str = ""  # 258 (for 令第258号)
     titles: list[str] = field(default_factory=list)  # full title, without 中华人民共和国, …
+    # the title without its own place ("劳动用工条例" of 郑州市劳动用工条例): weaker evidence than a whole title,
+    # which may be another document's ("河南那个失业保险条例" is 河南's, though 失业保险条例 is the national title)
+    bare_titles: list[str] = field(default_factory=list)
     issuer: str = ""
     region: str = ""  # 河南省; "" for national documents
     places: list[str] = field(default_factory=list)  # the names of that region and its places
@@ -137,6 +140,12 @@ class DocumentDirectory:
             place = next((p for p in grammar.provinces if p.full == m.region), None)
             if place is not None:
                 e.places = [place.full, *(n for n in place.names if len(n) >= 2), *place.places]
+                for name in sorted(e.places, key=len, reverse=True):
+                    if m.title.startswith(name):
+                        bare = m.title[len(name):].lstrip("省市县区")
+                        if len(bare) >= 4 and bare not in e.titles:
+                            e.bare_titles.append(bare)
+                        break
             self.entries.append(e)
         # each title's short-form ending (条例, 法 …), looked up per title on every question otherwise
         self._forms = {t: grammar.form_of(t) for e in self.entries for t in e.titles}
@@ -165,10 +174,13 @@ class DocumentDirectory:
         titled: list[tuple[int, str]] = []
         for e in self.entries:
             best = next((t for t in e.titles if t in plain), None)
+            bare = next((t for t in e.bare_titles if t in plain), None)
             if best:
                 titled.append((len(best), e.doc_id))
             elif (n := max((self._abbreviated(t, plain) for t in e.titles), default=0)):
                 titled.append((n, e.doc_id))
+            elif bare:
+                titled.append((len(bare) - 0.5, e.doc_id))
         regional = self._by_region(plain)
         if titled:
             longest = max(n for n, _ in titled)
@@ -181,13 +193,14 @@ class DocumentDirectory:
         return [e.doc_id for e in self.entries if e.issuer and len(e.issuer) >= 4 and e.issuer in plain]
 
     def without_names(self, text: str, doc_ids: list[str]) -> str:
-        """The text with the titles and 文号 of these documents taken out: what it says besides naming them."""
+        """The text with the titles and 文号 of these documents taken out: what it says besides naming them.
+        A title of another document that the text uses is a name too ("河南那个失业保险条例" names the 河南
+        regulation with the national one's title), not a subject of the question."""
         plain = normalise_numbers(re.sub(r"[《》〈〉<>\s]", "", text))
-        for e in self.entries:
-            if e.doc_id in doc_ids:
-                for name in sorted([*e.titles, e.number], key=len, reverse=True):
-                    if name:
-                        plain = plain.replace(name, "")
+        names = {n for e in self.entries for n in (*e.titles, *e.bare_titles, e.number if e.doc_id in doc_ids else "")
+                 if n}
+        for name in sorted(names, key=len, reverse=True):
+            plain = plain.replace(name, "")
         return plain
 
     def _abbreviated(self, title: str, text: str) -> int:

@@ -111,3 +111,29 @@ def test_a_form_counts_as_pointing_only_when_nothing_between_starts_another_phra
     assert dq.asked_fields("就业促进条例2016年修正依据什么", names_document=False) == ["revisions"]
     # 里/的 after the form: the words belong to something in the document, not to the document
     assert dq.asked_fields("工作方案里的补贴审核通过时间", names_document=False) == []
+
+
+def test_a_local_text_called_by_its_title_without_its_place_is_that_text(assistant):
+    # "劳动用工条例" is 郑州市劳动用工条例 without its city; no other document has that title
+    answer = assistant.ask("郑州那个劳动用工条例现在是否有效")
+    assert first_sentence(answer).startswith("《郑州市劳动用工条例》现行有效"), answer.answer
+
+
+def test_a_national_title_with_a_province_names_the_provinces_text(assistant):
+    # the national title, said with 河南: the province's regulation, and the title is no topic of the question
+    answer = assistant.ask("河南的那个失业保险条例目前还适用吗")
+    assert first_sentence(answer).startswith("《河南省失业保险条例》现行有效"), answer.answer
+
+
+def test_a_bare_title_is_weaker_than_a_whole_one():
+    from pathlib import Path
+
+    from assistant.documents import DocumentDirectory
+    from index.metadata import load_grammar
+    from index.parse import load_corpus
+
+    repo = Path(__file__).resolve().parents[2]
+    directory = DocumentDirectory(load_corpus(repo / "corpus"), load_grammar(repo / "corpus"))
+    # 失业保险条例 is the national title and 河南省失业保险条例's without its province: the whole title wins
+    assert directory.named("失业保险条例第十六条写的啥") == ["cn-sybx-tiaoli-1999"]
+    assert directory.named("劳动用工条例第三条") == ["zz-ldyg-tiaoli-2012"]
