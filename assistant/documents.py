@@ -224,7 +224,9 @@ class DocumentDirectory:
         place = next((p for p in self.home_places if p in text), None)
         if place is None:
             return []
-        return [e.doc_id for e in self.entries if place in e.places]
+        found = [e for e in self.entries if place in e.places]
+        # a city's own text before its province's: 郑州 names both, but 郑州市劳动用工条例 is 郑州's own
+        return [e.doc_id for e in sorted(found, key=lambda e: not any(place in t for t in (*e.titles, e.issuer)))]
 
     def foreign_place(self, text: str) -> str | None:
         """A province or city the question names that no document belongs to ("北京的稳岗返还")."""

@@ -137,3 +137,17 @@ def test_a_bare_title_is_weaker_than_a_whole_one():
     # 失业保险条例 is the national title and 河南省失业保险条例's without its province: the whole title wins
     assert directory.named("失业保险条例第十六条写的啥") == ["cn-sybx-tiaoli-1999"]
     assert directory.named("劳动用工条例第三条") == ["zz-ldyg-tiaoli-2012"]
+
+
+def test_a_city_named_points_at_its_own_text_before_its_provinces():
+    from pathlib import Path
+
+    from assistant.documents import DocumentDirectory
+    from index.metadata import load_grammar
+    from index.parse import load_corpus
+
+    repo = Path(__file__).resolve().parents[2]
+    directory = DocumentDirectory(load_corpus(repo / "corpus"), load_grammar(repo / "corpus"))
+    # 郑州 is in 河南省: both texts are reached, the city's own first
+    assert directory.named("郑州那边的条例哪天起施行") == ["zz-ldyg-tiaoli-2012", "ha-sybx-tiaoli-2001"]
+    assert directory.named("河南这边的条例哪天起施行")[0] == "ha-sybx-tiaoli-2001"
