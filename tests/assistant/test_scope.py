@@ -222,3 +222,27 @@ def test_a_verb_and_one_character_is_about_the_verb(scope, corpus_text, known, q
 ])
 def test_a_verb_the_documents_lack_still_decides(scope, corpus_text, known, question, word):
     assert word in scope.unknown_nouns(question, corpus_text, known)
+
+
+@pytest.mark.parametrize(
+    "word, term, short",
+    [
+        ("婚假", "婚丧假", True),  # a middle character left out
+        ("婚丧假", "婚丧假", False),  # the term itself is no short form (and is known anyway)
+        ("婚礼", "婚丧假", False),  # the last character differs
+        ("假期", "婚丧假", False),
+        ("工险", "工伤保险", True),
+        ("工险", "工业园区保险", False),  # more than two characters left out
+    ],
+)
+def test_a_short_form_keeps_the_first_and_last_characters_in_order(word, term, short):
+    from assistant.pipeline import _shortens
+
+    assert _shortens(word, term) is short
+
+
+def test_a_short_form_of_a_term_the_documents_mark_is_not_refused(assistant):
+    # the documents list 婚丧假 (探亲假、婚丧假、产假); 婚假 is how people say it
+    answer = assistant.ask("婚假和探亲假会不会占掉年休假的天数")
+    assert answer.status != "no_answer", answer.answer
+    assert any("婚丧假" in c.quote for c in answer.citations)
