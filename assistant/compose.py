@@ -549,6 +549,10 @@ _CAN_ASK = re.compile(r"能|可以|可否|可不可|允许")
 # of its own in the question (jieba's cut: 用 of 用人单位 is no modal); a choice ("…还是…") or a what/how-much
 # question is not answered by it
 _DUTY_WORDS = frozenset({"要", "需要", "必须", "得", "须", "不要", "需不需要", "不用", "不需要", "应该", "应当"})
+_COUNTS_ASK = re.compile(r"算不算|[算属][^，,。？?]{0,10}(?:吗|不|么|没)|属不属于|是不是[^，,。？?]{0,6}(?:工伤|视同)")
+# how a legal sentence says a case counts as something
+_COUNTS_AS = re.compile(r"认定为|视同|属于|视为|计入|纳入|按[^，。；]{0,8}处理")
+_NOT_COUNTED = re.compile(r"不(?:得|予)?(?:认定|视为|视同|属于|计入|纳入|算作)")
 _NOT_DUTY = re.compile(r"还是|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥(?!的)")
 _NOT_YES_NO = re.compile(r"还是|要不要|需不需要|需要|必须|要[交缴给办]|得[交缴办]|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥")
 # how a legal sentence says no, and how it grants: modal words of the language of Chinese regulation
@@ -588,7 +592,11 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
     modal = [w for w in ctx.tokenizer.cut(asked) if w in _DUTY_WORDS]
     duty = not can and bool(modal) and (bool(_YES_NO.search(asked)) or any("不" in w for w in modal)) \
         and not _NOT_DUTY.search(ctx.u.text)
-    if not (can or duty):
+    # 算 / 不算 answer whether a case counts as something ("这算工伤不", "属于工伤吗"): the passage's 不得认定为 /
+    # 视同 / 属于 say it, as for can/may
+    counts = not (can or duty) and bool(_YES_NO.search(asked) and _COUNTS_ASK.search(asked)) \
+        and not _NOT_YES_NO.search(ctx.u.text)
+    if not (can or duty or counts):
         return None
     # the question's own clause numbers ("第十六条") point at the clause; they say nothing of what is asked
     plain = _OWN_NUMBERING.sub(" ", ctx.u.text)
@@ -608,11 +616,11 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
         return None
     parts = _segments(passage)
     # a condition: "…的，" or "对…的…，" (对 the ones who …)
-    is_condition = [p.rstrip("，,；;：:").endswith("的") or (p.startswith(("对", "凡")) and "的" in p) for p in parts]
+    is_condition = [p.rstrip("，,；;：:。").endswith("的") or (p.startswith(("对", "凡")) and "的" in p) for p in parts]
     conditions = [p.rstrip("，,；;：:") for p, c in zip(parts, is_condition) if c]
 
     asker = cn_numerals_to_digits(ctx.u.text)
-    for cond in conditions if can else []:  # a minimum the asker's figure does not reach ("交了12年" against "满十五年的")
+    for cond in conditions if can and not counts else []:  # a minimum the asker's figure does not reach ("交了12年" against "满十五年的")
         for m in _MINIMUM.finditer(cn_numerals_to_digits(cond)):
             need, unit = Decimal(m.group(1) or m.group(3)), m.group(2) or m.group(4)
             given = [Decimal(g) for g, u in _ASKER_FIGURE.findall(asker) if u == unit]
@@ -671,6 +679,12 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
             if exception:
                 return f"一般需要，但有例外。文件写明“{said}”；“{exception}”。", None
             return f"需要。文件写明“{said}”。", None
+        return None
+    if counts:
+        if _NOT_COUNTED.search(main) or _DENIES.search(main):
+            return f"不算。文件写明“{main}”。", None
+        if _COUNTS_AS.search(main):
+            return f"算。文件写明“{main}”。", None
         return None
     if _DENIES.search(main):
         return f"不能。文件写明“{main}”。", None

@@ -255,6 +255,9 @@ VERDICT_OPENINGS: dict[str, str] = {
     r"需要[。，,]": "yes",
     r"不需要[。，,]": "no",
     r"一般需要，但有例外": "conditional",
+    # whether a case counts as something (compose.clause_verdict)
+    r"算[。，,]": "yes",
+    r"不算[。，,]": "no",
     r"能否享受“[^”]*”，还要看": "conditional",
     # whom a measure is for, when the asker said nothing about themselves: the conditions are the verdict
     r"“[^”]*”的适用对象[：:]": "conditional",

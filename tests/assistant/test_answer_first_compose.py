@@ -152,6 +152,18 @@ def test_a_what_question_with_a_duty_word_gets_no_duty_verdict(ask):
     assert not a.summary.startswith(("需要。", "不需要。"))
 
 
+def test_whether_a_case_counts_is_answered_with_counts_or_not(ask):
+    # "算不算" asks whether the case counts as 工伤; the item "(三)自残或者自杀的。" is a condition of the
+    # lead-in that says it does not
+    a = ask("在单位自残受的伤算不算工伤")
+    assert a.summary.startswith("不算。") and "不得认定为工伤" in a.summary
+
+
+def test_what_the_documents_leave_out_of_a_count_is_not_counted(ask):
+    a = ask("探亲假算在年休假天数里面吗")
+    assert a.summary.startswith("不算。") and "不计入年休假假期" in a.summary
+
+
 def test_a_follow_up_naming_a_step_of_a_schedule_quotes_that_step_first(assistant):
     session = assistant.new_session()
     assistant.ask("失业保险条例里失业金能领多长时间", session=session)
