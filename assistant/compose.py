@@ -653,7 +653,8 @@ def clause_verdict(ctx: Context, clause: Clause, spans: list[tuple[int, int]]
         scored.append((shared + weight(q_words & set(ctx.tokenizer.words(before))), shared, i, before))
     if not scored:
         return None
-    total, shared, i, before = max(scored)
+    # a duty is read off the part that names the act itself; the condition before it says when, not what
+    total, shared, i, before = max(scored, key=(lambda t: (t[1], t[0])) if duty else None)
     main = parts[i].rstrip("，,；;：:。")
     if not shared:
         return None

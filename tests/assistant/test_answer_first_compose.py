@@ -122,15 +122,22 @@ def test_whether_a_claim_is_true_is_not_answered_with_can_or_cannot(ask):
     assert not a.summary.startswith(("可以", "不能"))
 
 
-def test_what_a_passage_says_need_not_be_done_is_the_verdict_of_a_duty_question(ask):
-    # "要…吗" asks whether one must; 本人不缴纳 says no — not "可以" / "不能", which answer may
-    a = ask("招来的农民合同制工人，他们本人得缴失业保险费吗")
-    assert a.summary.startswith("不需要。") and "本人不缴纳失业保险费" in a.summary
-
-
-def test_what_a_passage_says_must_be_done_is_the_verdict_of_a_duty_question(ask):
-    a = ask("新招的员工，单位要不要去给他们办社会保险登记")
-    assert a.summary.startswith("需要。") and "应当" in a.summary and "社会保险登记" in a.summary
+@pytest.mark.parametrize(
+    "question, opening, said",
+    [
+        # "要…吗" asks whether one must; 本人不缴纳 says no — not "可以" / "不能", which answer may
+        ("招来的农民合同制工人，他们本人得缴失业保险费吗", "不需要。", "本人不缴纳失业保险费"),
+        ("新招的员工，单位要不要去给他们办社会保险登记", "需要。", "应当自用工之日起三十日内"),
+        # "算不算" asks whether the case counts; the item "(三)自残或者自杀的。" is a condition of the
+        # lead-in that says it does not
+        ("在单位自残受的伤算不算工伤", "不算。", "不得认定为工伤"),
+        ("探亲假算在年休假天数里面吗", "不算。", "不计入年休假假期"),
+    ],
+    ids=["need-not", "must", "does-not-count", "left-out-of-a-count"],
+)
+def test_the_passages_own_words_give_the_verdict_of_a_duty_or_counting_question(ask, question, opening, said):
+    a = ask(question)
+    assert a.summary.startswith(opening) and said in a.summary, a.summary
 
 
 def test_an_exception_the_passage_states_is_part_of_the_verdict(ask):
@@ -150,18 +157,6 @@ def test_a_passage_saying_who_must_and_who_need_not_gives_no_duty_verdict(ask):
 def test_a_what_question_with_a_duty_word_gets_no_duty_verdict(ask):
     a = ask("申请失业保险金需要什么材料")
     assert not a.summary.startswith(("需要。", "不需要。"))
-
-
-def test_whether_a_case_counts_is_answered_with_counts_or_not(ask):
-    # "算不算" asks whether the case counts as 工伤; the item "(三)自残或者自杀的。" is a condition of the
-    # lead-in that says it does not
-    a = ask("在单位自残受的伤算不算工伤")
-    assert a.summary.startswith("不算。") and "不得认定为工伤" in a.summary
-
-
-def test_what_the_documents_leave_out_of_a_count_is_not_counted(ask):
-    a = ask("探亲假算在年休假天数里面吗")
-    assert a.summary.startswith("不算。") and "不计入年休假假期" in a.summary
 
 
 def test_a_follow_up_naming_a_step_of_a_schedule_quotes_that_step_first(assistant):
