@@ -109,8 +109,21 @@ def load_grammar(corpus_dir: Path) -> DocumentGrammar:
     return grammar
 
 
+_CN_DATE_RE = re.compile(r"[〇○零一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日")
+
+
+def digit_dates(text: str) -> str:
+    """Dates written in 汉字 ("一九九五年一月一日", "二○一二年…") as digits, the rest unchanged (cn2an)."""
+    if not _CN_DATE_RE.search(text):
+        return text
+    import cn2an
+
+    return _CN_DATE_RE.sub(lambda m: cn2an.transform(re.sub(r"[○零]", "〇", re.sub(r"\s+", "", m.group(0))), "cn2an"),
+                           text)
+
+
 def _date(text: str) -> date | None:
-    m = _DATE_RE.search(text)
+    m = _DATE_RE.search(digit_dates(text))
     if not m:
         return None
     try:
@@ -170,7 +183,7 @@ def infer_metadata(doc: ParsedDocument, grammar: DocumentGrammar) -> dict:
     effective: date | None = None
     on_issue = bool(lines.get("effective"))
     for clause in doc.clauses.values():
-        if m := _EFFECTIVE_RE.search(clause.text):
+        if m := _EFFECTIVE_RE.search(digit_dates(clause.text)):
             effective = _date(m.group(0))
         elif _EFFECTIVE_ON_ISSUE_RE.search(clause.text) and clause.kind in ("article", "closing", "paragraph"):
             on_issue = True

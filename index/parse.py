@@ -58,7 +58,9 @@ CC_RE = re.compile(r"^抄送\s*[：:]")
 PRINTED_RE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
 DOCNUM_RE = re.compile(DOC_YEAR + r"\s*\d+\s*号")
 ORDER_NO_RE = re.compile(r"令\s*第\s*\d+\s*号")  # 中华人民共和国国务院令第258号
-DATE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+# a date line in digits or in 汉字 as documents sign them ("一九九四年十二月六日", "二〇一二年十月二十五日")
+DATE_RE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+                     r"\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$")
 # "2010年10月28日 第十一届全国人民代表大会常务委员会第十七次会议通过": a dated line of the text's history
 HISTORY_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[\s\u3000]*\S.*(?:通过|公布|发布|修订|修正|施行|批准)$")
 EFFECTIVE_LINE_RE = re.compile(r"^(?:自)?(?:发布|公布|印发)之日(?:起)?施行$")

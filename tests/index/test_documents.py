@@ -117,6 +117,22 @@ def test_a_trailing_responsibility_list_names_the_lead_unit_first():
     assert coverage(doc)[0] == 1.0
 
 
+def test_a_signature_and_dates_in_chinese_numerals_are_metadata():
+    # ministries sign and date in 汉字 ("一九九四年十二月六日"), and the last article often says 起执行
+    from index.metadata import infer_metadata
+
+    raw = ("某某管理办法\n\n关于印发《某某管理办法》的通知\n\n某部发〔2012〕7号\n\n各有关单位：\n\n"
+           "现将《某某管理办法》印发给你们，请遵照执行。\n\n某某部\n\n二○一二年十月二十五日\n\n"
+           "第一条 为了规范管理，制定本办法。\n\n第二条 本办法自二〇一三年一月一日起执行。\n")
+    doc = parse_text(raw, DocumentMeta(doc_id="t", title="某某管理办法"))
+    fields = {m.field: m.text for m in doc.meta_lines}
+    assert fields["issuer"] == "某某部" and fields["date"] == "二○一二年十月二十五日"
+    meta = infer_metadata(doc, load_grammar(REPO / "corpus"))
+    assert meta["issuer"] == "某某部"
+    assert meta["issue_date"] == date(2012, 10, 25) and meta["effective_date"] == date(2013, 1, 1)
+    assert coverage(doc)[0] == 1.0
+
+
 def test_a_plan_in_four_gbt_levels_nests_each_under_the_one_before():
     raw = ("实施方案\n\n一、目标\n\n（一）扩大就业。\n\n1.开发岗位。每年新增岗位。\n\n（1）公益岗位按月补贴。\n\n"
            "（2）见习岗位按月补贴。\n\n2.开展培训。\n\n（二）稳定岗位。\n\n二、保障\n\n（一）加强领导。\n")
