@@ -549,7 +549,7 @@ _CAN_ASK = re.compile(r"能|可以|可否|可不可|允许")
 # of its own in the question (jieba's cut: 用 of 用人单位 is no modal); a choice ("…还是…") or a what/how-much
 # question is not answered by it
 _DUTY_WORDS = frozenset({"要", "需要", "必须", "得", "须", "不要", "需不需要", "不用", "不需要", "应该", "应当"})
-_COUNTS_ASK = re.compile(r"算不算|[算属][^，,。？?]{0,10}(?:吗|不|么|没)|属不属于|是不是[^，,。？?]{0,6}(?:工伤|视同)")
+_COUNTS_ASK = re.compile(r"算不算|属不属于|[算属][^，,。？?]{0,10}(?:吗|不|么|没)")
 # how a legal sentence says a case counts as something
 _COUNTS_AS = re.compile(r"认定为|视同|属于|视为|计入|纳入|按[^，。；]{0,8}处理")
 _NOT_COUNTED = re.compile(r"不(?:得|予)?(?:认定|视为|视同|属于|计入|纳入|算作)")
@@ -562,11 +562,6 @@ _GRANTS = re.compile(r"可以|可|有权|享受|予以|给予|实行|纳入|免[
 # 不低于 / 不少于 / 不超过 … are bounds of a duty, not its denial
 _NO_DUTY = re.compile(r"不(?!低于|少于|超过|高于|多于|足|满|得少|再低)[\u4e00-\u9fff]|无须|无需|免[\u4e00-\u9fff]")
 _DUTY = re.compile(r"应当|必须|须|应|要求")
-
-
-def _is_exception(part: str) -> bool:
-    """A part stating an exception to the duty before it ("但因不可抗力导致…停产的除外")."""
-    return part.startswith("但") or "除外" in part
 # the asker's own "not" before a condition the sentence states ("没按时完成" against "按时完成…的")
 _ASKER_NOT = re.compile(r"(?:没有|尚未|并未|没|未|不是)([\u4e00-\u9fff]{3,8})")
 # a minimum a sentence sets ("累计缴费满十五年的") and the asker's own figure in the same unit
@@ -575,6 +570,11 @@ _ASKER_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(年|个月|月|天|人|元|岁|%
 _SEGMENT = re.compile(r"[^，,；;。：:]+[，,；;。：:]?")
 # words every yes/no question shares with any clause, which say nothing about what it is about
 _ASK_WORDS = re.compile(r"^(?:能否|可否|是否|能不能|可不可以|是不是|算不算|有没有|可以|能够|现在|还能|我们|他们|这个|那个)$")
+
+
+def _is_exception(part: str) -> bool:
+    """A part stating an exception to the duty before it ("但因不可抗力导致…停产的除外")."""
+    return part.startswith("但") or "除外" in part
 
 
 def _segments(text: str) -> list[str]:

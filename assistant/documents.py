@@ -171,7 +171,7 @@ class DocumentDirectory:
         if by_number:
             return by_number
         plain = re.sub(r"[《》〈〉<>\s]", "", text)
-        titled: list[tuple[int, str]] = []
+        titled: list[tuple[float, str]] = []  # (evidence: the length of the name found, doc_id)
         for e in self.entries:
             best = next((t for t in e.titles if t in plain), None)
             bare = next((t for t in e.bare_titles if t in plain), None)

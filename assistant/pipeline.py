@@ -132,7 +132,9 @@ class IndexHandle:
                         "`policy-qa index build` with this embedding backend", v.version, v.manifest.model,
                         self.embedder.name)
         tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
-        token_idf(v, tokenizer)  # the composer's word weights, built here rather than by the first request
+        # the composer's word weights and the documents' marked terms, built here rather than by a first request
+        token_idf(v, tokenizer)
+        _marked_terms(v)
         search = HybridSearch(v, tokenizer, self.embedder, **self.search_options)
         rules = self.rules_loader(v.docs) if self.rules_loader else None
         if self.on_open is not None:
