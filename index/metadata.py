@@ -45,6 +45,8 @@ class DocumentGrammar:
     kinds: list[dict] = field(default_factory=list)
     forms: list[str] = field(default_factory=list)
     validity: dict[str, str] = field(default_factory=dict)
+    # forms of rule texts (规定, 办法 …): in force from the effective date they state, whatever their kind
+    validity_when_effective: dict[str, str] = field(default_factory=dict)
     hotline: str = ""
     elsewhere: list[str] = field(default_factory=list)
     provinces: list[Place] = field(default_factory=list)
@@ -95,6 +97,8 @@ def load_grammar(corpus_dir: Path) -> DocumentGrammar:
             grammar.kinds = list(data.get("kinds") or [])
             grammar.forms = [str(f) for f in data.get("forms") or []]
             grammar.validity = {str(k): str(v) for k, v in (data.get("validity") or {}).items()}
+            grammar.validity_when_effective = {
+                str(k): str(v) for k, v in (data.get("validity_when_effective") or {}).items()}
             grammar.hotline = str(data.get("default_hotline") or "")
         if places_path.exists():
             data = yaml.safe_load(places_path.read_text(encoding="utf-8")) or {}
@@ -208,6 +212,9 @@ def infer_metadata(doc: ParsedDocument, grammar: DocumentGrammar) -> dict:
     form = grammar.form_of(title)
     if form:
         out["form"] = form
+        if effective and form in grammar.validity_when_effective:
+            # "本规定自一九九五年一月一日起执行": a rule text, not a plan whose measures run for stated periods
+            out["validity_rule"] = grammar.validity_when_effective[form]
     province, city = grammar.place_of(out_issuer) if out_issuer else ("", "")
     if not province:
         province, city = grammar.place_of(title)

@@ -151,3 +151,9 @@ def test_a_city_named_points_at_its_own_text_before_its_provinces():
     # 郑州 is in 河南省: both texts are reached, the city's own first
     assert directory.named("郑州那边的条例哪天起施行") == ["zz-ldyg-tiaoli-2012", "ha-sybx-tiaoli-2001"]
     assert directory.named("河南这边的条例哪天起施行")[0] == "ha-sybx-tiaoli-2001"
+
+
+def test_a_ministrys_implementing_measures_are_in_force_from_their_own_date(assistant):
+    # 实施办法 "自发布之日起施行": a rule text, judged by its effective date, not by periods its articles lack
+    answer = assistant.ask("企业职工带薪年休假实施办法如今还有效吗")
+    assert first_sentence(answer).startswith("《企业职工带薪年休假实施办法》现行有效"), answer.answer

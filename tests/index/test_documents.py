@@ -131,6 +131,17 @@ def test_a_signature_and_dates_in_chinese_numerals_are_metadata():
     assert meta["issuer"] == "某某部"
     assert meta["issue_date"] == date(2012, 10, 25) and meta["effective_date"] == date(2013, 1, 1)
     assert coverage(doc)[0] == 1.0
+    # a rule text (办法) stating when it takes effect is in force from then, though its 文号 makes it a 规范性文件
+    assert meta["kind"] == "规范性文件" and meta["validity_rule"] == "in_force"
+
+
+def test_a_plan_stating_its_start_keeps_to_the_periods_of_its_measures():
+    from index.metadata import infer_metadata
+
+    raw = "某某工作方案\n\n一、目标\n\n（一）2023年底前完成培训。\n\n二、本方案自2023年1月1日起施行。\n"
+    doc = parse_text(raw, DocumentMeta(doc_id="t", title="某某工作方案"))
+    meta = infer_metadata(doc, load_grammar(REPO / "corpus"))
+    assert meta["effective_date"] == date(2023, 1, 1) and meta["validity_rule"] == "stated_periods"
 
 
 def test_a_plan_in_four_gbt_levels_nests_each_under_the_one_before():
