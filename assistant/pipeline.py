@@ -50,7 +50,7 @@ from index.embed import Embedder, load_embedder
 from index.embed_batch import BatchingEmbedder
 from index.metadata import load_grammar
 from index.store import IndexVersion, active_version, open_index
-from index.tokenize import PolicyTokenizer, document_terms, general_dictionary
+from index.tokenize import PolicyTokenizer, general_dictionary
 from index.types import Clause
 
 __all__ = ["Assistant", "ConversationState", "IndexHandle"]
@@ -132,9 +132,7 @@ class IndexHandle:
                         "`policy-qa index build` with this embedding backend", v.version, v.manifest.model,
                         self.embedder.name)
         tokenizer = PolicyTokenizer.for_documents(self.corpus_dir, v.docs)
-        # the composer's word weights and the documents' marked terms, built here rather than by a first request
-        token_idf(v, tokenizer)
-        _marked_terms(v)
+        token_idf(v, tokenizer)  # the composer's word weights, built here rather than by the first request
         search = HybridSearch(v, tokenizer, self.embedder, **self.search_options)
         rules = self.rules_loader(v.docs) if self.rules_loader else None
         if self.on_open is not None:
@@ -402,9 +400,8 @@ class Assistant:
             # A noun after the can/may word is what is asked, not a circumstance ("生育津贴能不能用来买奶粉").
             ask = self.scope.ask_position(u.text)
             unknown = [] if ask is None else [w for w in unknown if u.text.find(w) > ask]
-        if unknown:  # "婚假" for the documents' 婚丧假: a short form of a term they mark themselves is that term
-            terms = _marked_terms(version)
-            unknown = [w for w in unknown if not any(_shortens(w, t) for t in terms.get(w[0], ()))]
+        if unknown:  # "婚假" for the documents' 婚丧假: a short form of one of their own subjects is that subject
+            unknown = [w for w in unknown if not any(_shortens(w, t) for t in self.lexicon.corpus_terms)]
         if unknown and search is not None and self.settings.anchor_share > 0 \
                 and self._anchored(u, search, docs or directory.served_in(self.home_region), unknown):
             unknown = []
@@ -582,24 +579,9 @@ def _pinned(clause_id: str, hits: list[ClauseHit]) -> ClauseHit:
     )
 
 
-def _marked_terms(version: IndexVersion) -> dict[str, list[str]]:
-    """The noun phrases the documents mark themselves (quoted names, members of 、-lists), by first
-    character; built once per version."""
-    cached = getattr(version, "_marked_terms", None)
-    if cached is None:
-        cached = {}
-        for doc in version.docs.values():
-            for clause in doc.clauses.values():
-                for term in document_terms(clause.text):
-                    if term not in cached.setdefault(term[0], []):
-                        cached[term[0]].append(term)
-        version._marked_terms = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _shortens(word: str, term: str) -> bool:
     """Whether `word` is a short form of `term` as Chinese forms them: the term's first and last characters,
-    one or two of its middle ones left out, the rest in order (婚假 of 婚丧假, 工伤保 …)."""
+    one or two of its middle ones left out, the rest in order (婚假 of 婚丧假, 工险 of 工伤保险)."""
     if not 2 <= len(word) < len(term) <= len(word) + 2 or word[0] != term[0] or word[-1] != term[-1]:
         return False
     rest = iter(term[1:-1])
