@@ -30,11 +30,9 @@ def serve_command(host: str | None, port: int | None, log_level: str, workers: i
 
     from api.app import create_app
     from api.cli import _settings
-    from api.logs import configure_logging
 
     settings = _settings(host=host, port=port)
-    sys.setswitchinterval(settings.switch_interval_s)
-    configure_logging(getattr(logging, log_level.upper()), settings.log_path)
+    _prepare_process(settings, log_level)
     app = create_app(settings) if workers == 1 else None
     base = f"http://{settings.host}:{settings.port}"
     console = Console(stderr=True, soft_wrap=True)
@@ -77,14 +75,19 @@ def serve_command(host: str | None, port: int | None, log_level: str, workers: i
         uvicorn.Server(config).run()
 
 
+def _prepare_process(settings, log_level: str) -> None:
+    """What every serving process sets before its app: the GIL switch interval and the JSON log."""
+    from api.logs import configure_logging
+
+    sys.setswitchinterval(settings.switch_interval_s)
+    configure_logging(getattr(logging, log_level.upper(), logging.INFO), settings.log_path)
+
+
 def app_from_environment():
     """One worker's app (`serve --workers N`): settings from the environment the supervisor passed on."""
     from api.app import create_app
     from api.cli import _settings
-    from api.logs import configure_logging
 
     settings = _settings()
-    sys.setswitchinterval(settings.switch_interval_s)
-    level = os.environ.get("POLICY_QA_WORKER_LOG_LEVEL", "info").upper()
-    configure_logging(getattr(logging, level, logging.INFO), settings.log_path)
+    _prepare_process(settings, os.environ.get("POLICY_QA_WORKER_LOG_LEVEL", "info"))
     return create_app(settings)

@@ -553,8 +553,10 @@ _COUNTS_ASK = re.compile(r"算不算|属不属于|[算属][^，,。？?]{0,10}(?
 # how a legal sentence says a case counts as something
 _COUNTS_AS = re.compile(r"认定为|视同|属于|视为|计入|纳入|按[^，。；]{0,8}处理")
 _NOT_COUNTED = re.compile(r"不(?:得|予)?(?:认定|视为|视同|属于|计入|纳入|算作)")
-_NOT_DUTY = re.compile(r"还是|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥(?!的)")
-_NOT_YES_NO = re.compile(r"还是|要不要|需不需要|需要|必须|要[交缴给办]|得[交缴办]|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥")
+# a choice, or a question asking what, which, how much or how ("啥的" is "and so on", not "what")
+_ASKS_WHAT = r"还是|哪些|哪个|哪[一1]|什么|多少|几[个年月天日]|怎么|如何|啥(?!的)"
+_NOT_DUTY = re.compile(_ASKS_WHAT)
+_NOT_YES_NO = re.compile(r"要不要|需不需要|需要|必须|要[交缴给办]|得[交缴办]|" + _ASKS_WHAT)
 # how a legal sentence says no, and how it grants: modal words of the language of Chinese regulation
 _DENIES = re.compile(r"不得|不予|不能|不可|严禁|禁止|不享受|停止|不属于|不再|无权|不计入|不纳入")
 _GRANTS = re.compile(r"可以|可|有权|享受|予以|给予|实行|纳入|免[缴收交费]|领取|支付|参照[^，。；]{0,12}执行|适用")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import cn2an
 import yaml
 
 from index.errors import CorpusError
@@ -120,8 +121,6 @@ def digit_dates(text: str) -> str:
     """Dates written in 汉字 ("一九九五年一月一日", "二○一二年…") as digits, the rest unchanged (cn2an)."""
     if not _CN_DATE_RE.search(text):
         return text
-    import cn2an
-
     return _CN_DATE_RE.sub(lambda m: cn2an.transform(re.sub(r"[○零]", "〇", re.sub(r"\s+", "", m.group(0))), "cn2an"),
                            text)
 
